@@ -1,0 +1,58 @@
+/**
+ * Deterministic untrained weights, bit-for-bit as ../shared/golden/README.md specifies, so a
+ * run without a checkpoint gives the same numbers on every machine and in PyTorch.
+ */
+import type { ConvLayer, FamilySpec, Float32Tensor } from './types.js';
+
+/** FNV-1a, 32-bit, over the UTF-8 bytes of `text`. */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Fills `out` with outputs 1..n of mulberry32 (counter form) started at `seed`, in [0, 1). */
+export function mulberry32Fill(seed: number, out: Float64Array | Float32Array, map: (u: number) => number = (u) => u): void {
+  let state = seed >>> 0;
+  for (let j = 0; j < out.length; j++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[j] = map(((t ^ (t >>> 14)) >>> 0) / 4294967296);
+  }
+}
+
+/** Uniform(-bound, bound) tensor for `key`, bound = 1/sqrt(fan_in), as the golden init defines. */
+export function initTensor(key: string, shape: readonly number[], fanIn: number, baseSeed: number): Float32Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(size);
+  const bound = 1 / Math.sqrt(fanIn);
+  mulberry32Fill((fnv1a32(key) ^ baseSeed) >>> 0, data, (u) => (2 * u - 1) * bound);
+  return { shape, data };
+}
+
+function convTensors(prefix: string, conv: ConvLayer, baseSeed: number): [string, Float32Tensor][] {
+  const perGroup = conv.in / conv.groups;
+  const fanIn = perGroup * conv.kernel.reduce((a, b) => a * b, 1);
+  const weightShape = [conv.out, perGroup, ...conv.kernel];
+  return [
+    [`${prefix}.weight`, initTensor(`${prefix}.weight`, weightShape, fanIn, baseSeed)],
+    [`${prefix}.bias`, initTensor(`${prefix}.bias`, [conv.out], fanIn, baseSeed)],
+  ];
+}
+
+/** Untrained effective weights for every conv of `family`, at its full upstream widths. */
+export function untrainedWeights(family: FamilySpec, baseSeed = 0): Map<string, Float32Tensor> {
+  const weights = new Map<string, Float32Tensor>();
+  for (const sub of family.subs) {
+    sub.convs.forEach((conv, i) => {
+      for (const [k, v] of convTensors(`${sub.prefix}.convs.${i}`, conv, baseSeed)) weights.set(k, v);
+    });
+    for (const [k, v] of convTensors(`${sub.prefix}.conv_post`, sub.post, baseSeed)) weights.set(k, v);
+  }
+  return weights;
+}
