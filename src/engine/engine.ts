@@ -1,0 +1,110 @@
+/**
+ * All contact with onnxruntime-node lives here: session creation on the chosen provider and
+ * batched runs of equal-length windows. Inputs go in as one [B,T] tensor per side; what comes
+ * back is only the in-graph reductions (a few numbers per window).
+ */
+import * as ort from 'onnxruntime-node';
+import { UsageError, messageOf } from '../errors.js';
+import type { ResolvedModel } from '../model/types.js';
+import { buildDiscriminatorGraph, type GraphMode } from './discriminator-graph.js';
+import { type Device, type Provider, providerCandidates, providerConfig } from './providers.js';
+
+export interface EngineOptions {
+  readonly device?: Device;
+  /** Intra-op threads; default: onnxruntime's choice (one per physical core). */
+  readonly threads?: number;
+  /** Called with one-line notices, e.g. a provider fallback under `auto`. */
+  readonly onNotice?: (message: string) => void;
+}
+
+/** Reduced scores of one window (pair mode fills every field; syn-only leaves fmLayers/real empty). */
+export interface WindowScores {
+  /** mean |f_ref − f_syn| per feature map, all subs concatenated in model order. */
+  readonly fmLayers: Float32Array;
+  readonly real: Float32Array;
+  readonly fake: Float32Array;
+  readonly gen: Float32Array;
+}
+
+export class DiscriminatorEngine {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly mode: GraphMode,
+    readonly provider: Provider,
+    /** Feature maps per sub-discriminator, in model order. */
+    readonly layerCounts: readonly number[],
+  ) {}
+
+  static async create(model: ResolvedModel, mode: GraphMode, options: EngineOptions = {}): Promise<DiscriminatorEngine> {
+    const graph = buildDiscriminatorGraph(model, mode);
+    const candidates = providerCandidates(options.device ?? 'cpu');
+    const failures: string[] = [];
+    for (const provider of candidates) {
+      try {
+        const session = await ort.InferenceSession.create(graph.bytes, {
+          executionProviders: [providerConfig(provider)],
+          graphOptimizationLevel: 'all',
+          ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+        });
+        if (failures.length > 0) {
+          options.onNotice?.(`${failures.join('; ')}; running on ${provider} instead`);
+        }
+        return new DiscriminatorEngine(session, mode, provider, graph.layerCounts);
+      } catch (error) {
+        failures.push(`${provider} provider unavailable (${firstLine(messageOf(error))})`);
+      }
+    }
+    throw new UsageError(`could not start onnxruntime: ${failures.join('; ')}`);
+  }
+
+  /**
+   * Scores a batch of equal-length windows. `ref` is required in pair mode and must match
+   * `syn` in count and length.
+   */
+  async run(ref: readonly Float32Array[] | null, syn: readonly Float32Array[]): Promise<WindowScores[]> {
+    const count = syn.length;
+    if (count === 0) return [];
+    const length = syn[0]!.length;
+    const feeds: Record<string, ort.Tensor> = { syn: stack(syn, length) };
+    if (this.mode === 'pair') {
+      if (!ref || ref.length !== count) throw new Error('internal: pair mode needs one ref window per syn window');
+      feeds.ref = stack(ref, length);
+    }
+    const out = await this.session.run(feeds);
+    const fake = out.fake!.data as Float32Array;
+    const gen = out.gen!.data as Float32Array;
+    const real = this.mode === 'pair' ? (out.real!.data as Float32Array) : new Float32Array(0);
+    const fmLayers = this.mode === 'pair' ? (out.fm_layers!.data as Float32Array) : new Float32Array(0);
+    const subs = this.layerCounts.length;
+    const layers = this.layerCounts.reduce((a, b) => a + b, 0);
+    const results: WindowScores[] = [];
+    for (let i = 0; i < count; i++) {
+      results.push({
+        fmLayers: this.mode === 'pair' ? fmLayers.slice(i * layers, (i + 1) * layers) : fmLayers,
+        real: this.mode === 'pair' ? real.slice(i * subs, (i + 1) * subs) : real,
+        fake: fake.slice(i * subs, (i + 1) * subs),
+        gen: gen.slice(i * subs, (i + 1) * subs),
+      });
+    }
+    for (const tensor of Object.values(out)) tensor.dispose();
+    return results;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function stack(windows: readonly Float32Array[], length: number): ort.Tensor {
+  if (windows.length === 1) return new ort.Tensor('float32', windows[0]!, [1, length]);
+  const data = new Float32Array(windows.length * length);
+  windows.forEach((w, i) => {
+    if (w.length !== length) throw new Error('internal: windows in one batch must have equal length');
+    data.set(w, i * length);
+  });
+  return new ort.Tensor('float32', data, [windows.length, length]);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.slice(0, 200);
+}

@@ -1,0 +1,181 @@
+/**
+ * A small builder for ONNX models: nodes, initializers and typed inputs/outputs, serialised
+ * with the field numbers of onnx.proto (see ../shared/reference/formats-and-runtime.md).
+ * It knows ONNX, nothing about discriminators.
+ */
+import { ProtoWriter } from './protobuf.js';
+
+/** TensorProto.DataType values we use. */
+export const ElemType = { FLOAT: 1, INT64: 7 } as const;
+export type ElemType = (typeof ElemType)[keyof typeof ElemType];
+
+export type Attribute =
+  | { readonly kind: 'int'; readonly value: number }
+  | { readonly kind: 'float'; readonly value: number }
+  | { readonly kind: 'ints'; readonly value: readonly number[] }
+  | { readonly kind: 'string'; readonly value: string };
+
+export const attr = {
+  int: (value: number): Attribute => ({ kind: 'int', value }),
+  float: (value: number): Attribute => ({ kind: 'float', value }),
+  ints: (value: readonly number[]): Attribute => ({ kind: 'ints', value }),
+  string: (value: string): Attribute => ({ kind: 'string', value }),
+};
+
+/** A dimension is a fixed size or a symbolic name (dynamic). */
+export type Dim = number | string;
+
+interface NodeRecord {
+  readonly op: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, Attribute>>;
+}
+
+interface TensorRecord {
+  readonly name: string;
+  readonly type: ElemType;
+  readonly dims: readonly number[];
+  readonly raw: Uint8Array;
+}
+
+interface ValueRecord {
+  readonly name: string;
+  readonly type: ElemType;
+  readonly dims: readonly Dim[];
+}
+
+// AttributeProto.AttributeType
+const ATTR_TYPE = { float: 1, int: 2, string: 3, ints: 7 } as const;
+
+function rawBytes(view: ArrayBufferView): Uint8Array {
+  // ONNX raw_data is little-endian, as are all platforms onnxruntime-node ships for.
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+export class OnnxGraph {
+  private readonly nodes: NodeRecord[] = [];
+  private readonly initializers: TensorRecord[] = [];
+  private readonly inputs: ValueRecord[] = [];
+  private readonly outputs: ValueRecord[] = [];
+  private readonly constantCache = new Map<string, string>();
+  private counter = 0;
+
+  constructor(private readonly name: string) {}
+
+  private fresh(hint: string): string {
+    this.counter += 1;
+    return `${hint}_${this.counter}`;
+  }
+
+  input(name: string, type: ElemType, dims: readonly Dim[]): string {
+    this.inputs.push({ name, type, dims });
+    return name;
+  }
+
+  output(name: string, type: ElemType, dims: readonly Dim[]): void {
+    this.outputs.push({ name, type, dims });
+  }
+
+  /** Adds a float32 initializer; the data is referenced, not copied, until serialisation. */
+  floatTensor(name: string, dims: readonly number[], data: Float32Array): string {
+    this.initializers.push({ name, type: ElemType.FLOAT, dims, raw: rawBytes(data) });
+    return name;
+  }
+
+  /** A small int64 constant, shared between nodes that use the same values. */
+  int64(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const key = `i64:${dims.join('x')}:${values.join(',')}`;
+    const cached = this.constantCache.get(key);
+    if (cached) return cached;
+    const name = this.fresh('const_i64');
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+    this.initializers.push({ name, type: ElemType.INT64, dims, raw: rawBytes(data) });
+    this.constantCache.set(key, name);
+    return name;
+  }
+
+  /** A small float32 constant (scalar by default), shared like int64(). */
+  float32(values: readonly number[], dims: readonly number[] = []): string {
+    const key = `f32:${dims.join('x')}:${values.join(',')}`;
+    const cached = this.constantCache.get(key);
+    if (cached) return cached;
+    const name = this.fresh('const_f32');
+    this.floatTensor(name, dims, Float32Array.from(values));
+    this.constantCache.set(key, name);
+    return name;
+  }
+
+  /** Adds a node with `outputCount` outputs and returns their names. */
+  nodeN(op: string, inputs: readonly string[], outputCount: number, attrs: Record<string, Attribute> = {}, hint = op): string[] {
+    const outputs = Array.from({ length: outputCount }, () => this.fresh(hint));
+    this.nodes.push({ op, inputs, outputs, attrs });
+    return outputs;
+  }
+
+  /** Adds a single-output node and returns the output's name. */
+  node(op: string, inputs: readonly string[], attrs: Record<string, Attribute> = {}, hint = op): string {
+    return this.nodeN(op, inputs, 1, attrs, hint)[0]!;
+  }
+
+  /** Renames a value into a graph output by an Identity node. */
+  exportAs(value: string, name: string, type: ElemType, dims: readonly Dim[]): void {
+    this.nodes.push({ op: 'Identity', inputs: [value], outputs: [name], attrs: {} });
+    this.output(name, type, dims);
+  }
+
+  serialize(opsetVersion: number, producer = 'tts-critic'): Uint8Array {
+    const graph = new ProtoWriter();
+    for (const n of this.nodes) graph.message(1, encodeNode(n));
+    graph.string(2, this.name);
+    for (const t of this.initializers) graph.message(5, encodeTensor(t));
+    for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
+    for (const v of this.outputs) graph.message(12, encodeValueInfo(v));
+
+    const opset = new ProtoWriter().string(1, '').varint(2, opsetVersion);
+    const model = new ProtoWriter()
+      .varint(1, 8) // ir_version 8 (ONNX 1.10+), enough for opset 17
+      .string(2, producer)
+      .message(7, graph)
+      .message(8, opset);
+    return model.finish();
+  }
+}
+
+function encodeNode(n: NodeRecord): ProtoWriter {
+  const w = new ProtoWriter();
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  w.string(3, n.outputs[0]!);
+  w.string(4, n.op);
+  for (const [name, a] of Object.entries(n.attrs)) w.message(5, encodeAttribute(name, a));
+  return w;
+}
+
+function encodeAttribute(name: string, a: Attribute): ProtoWriter {
+  const w = new ProtoWriter().string(1, name);
+  switch (a.kind) {
+    case 'float':
+      return w.float(2, a.value).varint(20, ATTR_TYPE.float);
+    case 'int':
+      return w.varint(3, a.value).varint(20, ATTR_TYPE.int);
+    case 'string':
+      return w.string(4, a.value).varint(20, ATTR_TYPE.string);
+    case 'ints':
+      return w.varints(8, a.value).varint(20, ATTR_TYPE.ints);
+  }
+}
+
+function encodeTensor(t: TensorRecord): ProtoWriter {
+  return new ProtoWriter().varints(1, t.dims).varint(2, t.type).string(8, t.name).bytes(9, t.raw);
+}
+
+function encodeValueInfo(v: ValueRecord): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of v.dims) {
+    shape.message(1, typeof d === 'number' ? new ProtoWriter().varint(1, d) : new ProtoWriter().string(2, d));
+  }
+  const tensorType = new ProtoWriter().varint(1, v.type).message(2, shape);
+  const type = new ProtoWriter().message(1, tensorType);
+  return new ProtoWriter().string(1, v.name).message(2, type);
+}
