@@ -1,0 +1,371 @@
+/**
+ * `--fail-if EXPR` quality gates: parsing (hand-written, so errors can say exactly what was
+ * expected where) and evaluation over the run's rows. Only rows with status `ok` count.
+ *
+ * Grammar (whitespace allowed between any two tokens):
+ *
+ *   gate       := target comparison number
+ *   target     := column                          each ok file: fails if any file matches
+ *               | aggregate "(" column ")"         the aggregate over ok files
+ *               | "count" "(" column comparison number ")"
+ *                                                  how many ok files match the inner condition
+ *   aggregate  := "mean" | "median" | "min" | "max" | "p" N     (N an integer 0..100: p95, p99)
+ *   comparison := ">" | ">=" | "<" | "<=" | "==" | "!="
+ *   column     := [A-Za-z_][A-Za-z0-9_]*            a numeric column of the run (fm, mel_l1,
+ *                                                  fm_p2, gen_r1024, fm_s_0 when layers are on)
+ *   number     := [+-]? (digits ["." digits] | "." digits) [("e"|"E") [+-] digits]
+ *
+ * The gate fails when the comparison holds: `fm > 0.4` fails if any ok file has fm above 0.4,
+ * `mean(fm) > 0.3` fails if the mean is above 0.3, `count(fm > 0.4) > 3` fails if more than 3
+ * files have fm above 0.4. Percentiles interpolate linearly between closest ranks (numpy's
+ * default, see report/stats.ts); median is p50. `==`/`!=` compare exactly.
+ *
+ * Values that are missing (null) in an ok row are skipped. A gate with no value at all to look
+ * at (no ok row has the column, e.g. `fm` in syn-only mode) fails: a CI gate that cannot be
+ * checked must not pass silently. `count(...)` is the exception: a count of 0 is well defined.
+ */
+import { UsageError } from '../errors.js';
+import { BASE_COLUMNS, compareKeys, isTextColumn, numberCell, rowKey, subsFromColumns, type Row } from '../report/columns.js';
+import { formatNumber, mean, percentileSorted, sortAscending } from '../report/stats.js';
+
+export const COMPARISONS = ['>', '>=', '<', '<=', '==', '!='] as const;
+export type Comparison = (typeof COMPARISONS)[number];
+
+export type AggregateName = 'mean' | 'median' | 'min' | 'max' | 'percentile';
+
+export type GateTarget =
+  | { readonly kind: 'each'; readonly column: string }
+  | { readonly kind: 'aggregate'; readonly fn: AggregateName; readonly percentile: number | null; readonly column: string }
+  | { readonly kind: 'count'; readonly column: string; readonly op: Comparison; readonly threshold: number };
+
+export interface Gate {
+  /** The expression as the user wrote it (trimmed), for messages. */
+  readonly source: string;
+  readonly target: GateTarget;
+  readonly op: Comparison;
+  readonly threshold: number;
+}
+
+const EXAMPLE = 'example: --fail-if "mean(fm) > 0.3"';
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+type Token = { readonly text: string; readonly kind: 'word' | 'op' | '(' | ')' | 'bad-op' };
+
+/** Splits on parentheses and comparison characters; everything else between them is a word. */
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '(' || c === ')') {
+      tokens.push({ text: c, kind: c });
+      i++;
+    } else if (c === '<' || c === '>' || c === '=' || c === '!') {
+      const two = text.slice(i, i + 2);
+      if (two === '>=' || two === '<=' || two === '==' || two === '!=') {
+        tokens.push({ text: two, kind: 'op' });
+        i += 2;
+      } else {
+        tokens.push({ text: c, kind: c === '<' || c === '>' ? 'op' : 'bad-op' });
+        i++;
+      }
+    } else {
+      let j = i;
+      while (j < text.length && !/[\s()<>=!]/.test(text[j]!)) j++;
+      tokens.push({ text: text.slice(i, j), kind: 'word' });
+      i = j;
+    }
+  }
+  return tokens;
+}
+
+/** What `parseGate` needs to know about the run's columns. */
+export function numericColumns(columns: readonly string[]): string[] {
+  return columns.filter((column) => !isTextColumn(column));
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Checks that `column` is a numeric column of the run; the error suggests the nearest name.
+ * Exported for other flags that name metric columns (summary metrics, --max-regression).
+ */
+export function checkNumericColumn(column: string, columns: readonly string[], fail: (what: string) => never): void {
+  if (columns.includes(column)) {
+    if (isTextColumn(column)) fail(`column "${column}" holds text, not numbers`);
+    return;
+  }
+  const candidates = numericColumns(columns);
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(column.toLowerCase(), candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const hint = best !== null && bestDistance <= 2 ? ` (did you mean "${best}"?)` : '';
+  const main = BASE_COLUMNS.filter((c) => !isTextColumn(c) && columns.includes(c));
+  const subs = subsFromColumns(columns);
+  const perSub = subs.length > 0 ? `, or fm_<sub>, gen_<sub>, real_<sub>, fake_<sub> with <sub> one of ${subs.join(', ')}` : '';
+  fail(`unknown column "${column}"${hint}: expected one of ${main.join(', ')}${perSub}`);
+}
+
+/**
+ * Parses one `--fail-if` expression against the run's column list. Throws a UsageError that
+ * says what was expected where, e.g.
+ * `invalid --fail-if "mean(fm) >": expected a number after ">" (example: --fail-if "mean(fm) > 0.3")`.
+ */
+export function parseGate(expression: string, columns: readonly string[], flag = '--fail-if'): Gate {
+  const source = expression.trim();
+  const fail = (what: string): never => {
+    throw new UsageError(`invalid ${flag} "${source}": ${what} (${EXAMPLE})`);
+  };
+  const tokens = tokenize(source);
+  let at = 0;
+  const peek = (): Token | undefined => tokens[at];
+  const shown = (token: Token | undefined): string => (token ? `"${token.text}"` : 'the end');
+
+  const expectComparison = (after: string): Comparison => {
+    const token = peek();
+    if (token?.kind === 'bad-op') {
+      fail(token.text === '=' ? `"=" is not a comparison, use "==" after ${after}` : `"!" is not a comparison, use "!=" after ${after}`);
+    }
+    if (token?.kind !== 'op') fail(`expected a comparison (${COMPARISONS.join(' ')}) after ${after}, got ${shown(token)}`);
+    at++;
+    return token!.text as Comparison;
+  };
+  const expectNumber = (op: string): number => {
+    const token = peek();
+    if (token?.kind !== 'word' || !NUMBER.test(token.text)) fail(`expected a number after "${op}"${token ? `, got "${token.text}"` : ''}`);
+    const value = Number(token!.text);
+    if (!Number.isFinite(value)) fail(`the number after "${op}" is out of range: "${token!.text}"`);
+    at++;
+    return value;
+  };
+  const expectColumn = (after: string): string => {
+    const token = peek();
+    if (token?.kind !== 'word' || !IDENT.test(token.text)) fail(`expected a column name ${after}, got ${shown(token)}`);
+    at++;
+    checkNumericColumn(token!.text, columns, fail);
+    return token!.text;
+  };
+  const expectClose = (after: string): void => {
+    if (peek()?.kind !== ')') fail(`expected ")" after "${after}", got ${shown(peek())}`);
+    at++;
+  };
+
+  const first = peek();
+  if (!first) fail('expected a column or an aggregate such as mean(fm), then a comparison and a number');
+  if (first!.kind !== 'word' || !IDENT.test(first!.text)) {
+    fail(`expected a column or an aggregate such as mean(fm) at the start, got "${first!.text}"`);
+  }
+  let target: GateTarget;
+  let described: string;
+  if (tokens[at + 1]?.kind === '(') {
+    const name = first!.text.toLowerCase();
+    at += 2;
+    if (name === 'count') {
+      const column = expectColumn('inside count(...)');
+      if (peek()?.kind === ')') fail(`count needs a condition, e.g. count(${column} > 0.4) > 3`);
+      const op = expectComparison(`"count(${column}"`);
+      const threshold = expectNumber(op);
+      expectClose(tokens[at - 1]!.text);
+      target = { kind: 'count', column, op, threshold };
+      described = `count(${column} ${op} ${tokens[at - 2]!.text})`;
+    } else {
+      let fn: AggregateName;
+      let p: number | null = null;
+      const percentileMatch = /^p(\d+)$/.exec(name);
+      if (name === 'mean' || name === 'median' || name === 'min' || name === 'max') fn = name;
+      else if (percentileMatch) {
+        p = Number(percentileMatch[1]);
+        if (p > 100) fail(`a percentile must be p0 to p100, got "${first!.text}"`);
+        fn = 'percentile';
+      } else {
+        return fail(`unknown aggregate "${first!.text}": expected mean, median, min, max, p<N> (like p95) or count`);
+      }
+      const column = expectColumn(`inside ${name}(...)`);
+      expectClose(column);
+      target = { kind: 'aggregate', fn, percentile: p, column };
+      described = `${name}(${column})`;
+    }
+  } else {
+    at++;
+    checkNumericColumn(first!.text, columns, fail);
+    target = { kind: 'each', column: first!.text };
+    described = first!.text;
+  }
+  const op = expectComparison(`"${described}"`);
+  const threshold = expectNumber(op);
+  const rest = peek();
+  if (rest) fail(`unexpected "${rest.text}" after the number ${tokens[at - 1]!.text}`);
+  return { source, target, op, threshold };
+}
+
+/** Parses every `--fail-if` given (in order). */
+export function parseGates(expressions: readonly string[], columns: readonly string[]): Gate[] {
+  return expressions.map((expression) => parseGate(expression, columns));
+}
+
+export function compare(value: number, op: Comparison, threshold: number): boolean {
+  switch (op) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '==':
+      return value === threshold;
+    case '!=':
+      return value !== threshold;
+  }
+}
+
+const OP_WORDS: Readonly<Record<Comparison, string>> = {
+  '>': 'above',
+  '>=': 'at or above',
+  '<': 'below',
+  '<=': 'at or below',
+  '==': 'equal to',
+  '!=': 'not equal to',
+};
+
+export interface GateFile {
+  /** The row's key (syn path, or ref path for a row without one). */
+  readonly file: string;
+  readonly value: number;
+}
+
+export interface GateResult {
+  readonly gate: Gate;
+  readonly passed: boolean;
+  /**
+   * For a column gate: how many ok files match the condition. For an aggregate: its value.
+   * For count(...): the count. Null only when there was no value to aggregate.
+   */
+  readonly value: number | null;
+  /** Ok rows with a value for the column. */
+  readonly considered: number;
+  /** Ok rows without a value for the column (skipped). */
+  readonly missing: number;
+  /**
+   * Up to `worst` files, worst first: the files matching the condition (column and count gates)
+   * or, for aggregates, the files pulling the aggregate the failing way (highest first for
+   * `>`/`>=`, lowest first for `<`/`<=`, farthest from the threshold for `==`/`!=`).
+   */
+  readonly worst: readonly GateFile[];
+  /** One line for stderr, e.g. `gate "fm > 0.4" failed: 3 files above 0.4; worst: a.wav (0.91), ...`. */
+  readonly message: string;
+}
+
+export interface EvaluateOptions {
+  /** How many worst files to list per gate (default 5). */
+  readonly worst?: number;
+}
+
+/** Orders files worst first for a condition `value op threshold`; ties by key. */
+function worstFirst(op: Comparison, threshold: number): (a: GateFile, b: GateFile) => number {
+  const badness = (v: number): number =>
+    op === '>' || op === '>=' ? v : op === '<' || op === '<=' ? -v : Math.abs(v - threshold);
+  return (a, b) => badness(b.value) - badness(a.value) || compareKeys(a.file, b.file);
+}
+
+function listFiles(files: readonly GateFile[]): string {
+  return files.map((f) => `${f.file} (${formatNumber(f.value)})`).join(', ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function evaluateGate(gate: Gate, rows: readonly Row[], options: EvaluateOptions = {}): GateResult {
+  const limit = options.worst ?? 5;
+  const { target } = gate;
+  const files: GateFile[] = [];
+  let missing = 0;
+  for (const row of rows) {
+    if (row['status'] !== 'ok') continue;
+    const value = numberCell(row, target.column);
+    if (value === null) missing++;
+    else files.push({ file: rowKey(row), value });
+  }
+  const considered = files.length;
+  const head = `gate "${gate.source}"`;
+  const base = { gate, considered, missing };
+
+  if (target.kind !== 'aggregate' && (target.kind === 'count' || considered > 0)) {
+    // Column gates and count(...): the files matching a per-file condition.
+    const op = target.kind === 'count' ? target.op : gate.op;
+    const threshold = target.kind === 'count' ? target.threshold : gate.threshold;
+    const matching = files.filter((f) => compare(f.value, op, threshold)).sort(worstFirst(op, threshold));
+    const worst = matching.slice(0, limit);
+    const what = `${plural(matching.length, 'file')} ${OP_WORDS[op]} ${formatNumber(threshold)}`;
+    const listed = worst.length > 0 ? `; worst: ${listFiles(worst)}` : '';
+    if (target.kind === 'each') {
+      const passed = matching.length === 0;
+      const message = passed
+        ? `${head} passed: 0 of ${plural(considered, 'file')} ${OP_WORDS[op]} ${formatNumber(threshold)}`
+        : `${head} failed: ${what}${listed}`;
+      return { ...base, passed, value: matching.length, worst, message };
+    }
+    const passed = !compare(matching.length, gate.op, gate.threshold);
+    const message = `${head} ${passed ? 'passed' : 'failed'}: ${what} (of ${considered})${passed ? '' : listed}`;
+    return { ...base, passed, value: matching.length, worst: passed ? [] : worst, message };
+  }
+
+  if (considered === 0) {
+    return {
+      ...base,
+      passed: false,
+      value: null,
+      worst: [],
+      message:
+        `${head} failed: cannot be checked, ` +
+        (missing > 0 ? `no ok file has a value for "${target.column}" (${plural(missing, 'ok file')} without one)` : 'no file was scored ok'),
+    };
+  }
+
+  // Aggregates (column gates with values were handled above).
+  const aggregate = target as Extract<GateTarget, { kind: 'aggregate' }>;
+  const sorted = sortAscending(files.map((f) => f.value));
+  const value =
+    aggregate.fn === 'mean'
+      ? mean(sorted)!
+      : aggregate.fn === 'min'
+        ? sorted[0]!
+        : aggregate.fn === 'max'
+          ? sorted[sorted.length - 1]!
+          : percentileSorted(sorted, aggregate.fn === 'median' ? 50 : aggregate.percentile!)!;
+  const passed = !compare(value, gate.op, gate.threshold);
+  const worst = passed ? [] : [...files].sort(worstFirst(gate.op, gate.threshold)).slice(0, limit);
+  const name = aggregate.fn === 'percentile' ? `p${aggregate.percentile}` : aggregate.fn;
+  const message =
+    `${head} ${passed ? 'passed' : 'failed'}: ${name}(${aggregate.column}) = ${formatNumber(value)} over ${plural(considered, 'file')}` +
+    (passed ? '' : `, ${OP_WORDS[gate.op]} ${formatNumber(gate.threshold)}; worst: ${listFiles(worst)}`);
+  return { ...base, passed, value, worst, message };
+}
+
+/** Evaluates every gate; the run fails (exit 1) when any result has `passed: false`. */
+export function evaluateGates(gates: readonly Gate[], rows: readonly Row[], options: EvaluateOptions = {}): GateResult[] {
+  return gates.map((gate) => evaluateGate(gate, rows, options));
+}

@@ -1,0 +1,72 @@
+/**
+ * CSV rows: header + one line per record. Quoting is left to csv-stringify / csv-parse so paths
+ * with commas, quotes, newlines and any Unicode survive a round trip.
+ */
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { UsageError, messageOf } from '../errors.js';
+import { REQUIRED_COLUMNS, isTextColumn, type CellValue, type Row } from './columns.js';
+import { parseDecimal } from './numbers.js';
+
+/**
+ * A cell as CSV text. Numbers use JavaScript's shortest round-trip form (`String(n)`), which
+ * reads back to the identical float64; null (and any non-finite number) is an empty cell.
+ */
+function cellText(value: CellValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return value;
+}
+
+/** The header line, ending in '\n'. */
+export function csvHeader(columns: readonly string[]): string {
+  return stringify([columns as string[]]);
+}
+
+/** One record as one CSV record (possibly spanning lines when a path holds a newline), ending in '\n'. */
+export function csvLine(row: Row, columns: readonly string[]): string {
+  return stringify([columns.map((column) => cellText(row[column]))]);
+}
+
+export interface ParsedRows {
+  readonly columns: string[];
+  readonly rows: Row[];
+}
+
+/** A numeric or text cell from its CSV text: empty numeric cells are null. */
+function parseCell(column: string, text: string, where: () => string): CellValue {
+  if (isTextColumn(column)) return text;
+  if (text === '') return null;
+  const value = parseDecimal(text);
+  if (value === null) throw new UsageError(`${where()}, column "${column}": expected a number, got "${text}"`);
+  return value;
+}
+
+/** Parses a whole CSV report (header first). `source` names the file in error messages. */
+export function parseCsv(text: string, source: string): ParsedRows {
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
+  } catch (error) {
+    throw new UsageError(`cannot read ${source} as CSV: ${messageOf(error)}`);
+  }
+  const [header, ...body] = records;
+  if (!header) return { columns: [], rows: [] };
+  const missing = REQUIRED_COLUMNS.filter((column) => !header.includes(column));
+  if (missing.length > 0) {
+    throw new UsageError(`${source} does not look like a tts-critic report: no ${missing.map((c) => `"${c}"`).join(', ')} column`);
+  }
+  const seen = new Set<string>();
+  for (const column of header) {
+    if (seen.has(column)) throw new UsageError(`cannot read ${source}: column "${column}" appears twice in the header`);
+    seen.add(column);
+  }
+  const rows = body.map((record, index) => {
+    const row: Record<string, CellValue> = {};
+    header.forEach((column, i) => {
+      row[column] = parseCell(column, record[i] ?? '', () => `${source}: record ${index + 1}`);
+    });
+    return row;
+  });
+  return { columns: [...header], rows };
+}

@@ -1,0 +1,199 @@
+/**
+ * JSON records (shared by the JSON document and JSONL) and the JSON document's frame. Records
+ * are the row's contract columns in order plus `fm_layers: { "<sub>": [per-layer value, ...] }`;
+ * readers flatten `fm_layers` back into `fm_<sub>_<i>` columns.
+ */
+import { UsageError } from '../errors.js';
+import type { ModelInfo } from '../scores.js';
+import { isTextColumn, layerColumn, layerColumnMatcher, type CellValue, type Row } from './columns.js';
+import type { Summary } from './summary.js';
+
+/** A record as written to JSON: scalar columns plus the nested per-layer values. */
+export type JsonRecord = Record<string, string | number | null | Record<string, (number | null)[]>>;
+
+function jsonCell(value: CellValue | undefined, column: string): string | number | null {
+  if (value === undefined || value === null) return isTextColumn(column) ? '' : null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  return value;
+}
+
+/**
+ * The JSON object for a row: every column of `columns` that is not a per-layer column, in
+ * order, then `fm_layers` gathered from the row's `fm_<sub>_<i>` cells for `subs` (null when the
+ * row has none: not ok, or syn-only).
+ */
+export function toJsonRecord(row: Row, columns: readonly string[], subs: readonly string[]): JsonRecord {
+  const isLayer = layerColumnMatcher(subs);
+  const record: JsonRecord = {};
+  for (const column of columns) {
+    if (isLayer(column)) continue;
+    record[column] = jsonCell(row[column], column);
+  }
+  let layers: Record<string, (number | null)[]> | null = null;
+  for (const sub of subs) {
+    const values: (number | null)[] = [];
+    for (let i = 0; Object.prototype.hasOwnProperty.call(row, layerColumn(sub, i)); i++) {
+      const value = row[layerColumn(sub, i)];
+      values.push(typeof value === 'number' && Number.isFinite(value) ? value : null);
+    }
+    if (values.length > 0) (layers ??= {})[sub] = values;
+  }
+  record['fm_layers'] = layers;
+  return record;
+}
+
+/**
+ * Accumulates the column list of records read from JSON in order of first appearance, with
+ * `fm_layers` expanded into its flat per-layer columns where it appears.
+ */
+export class ColumnCollector {
+  private readonly seen = new Set<string>();
+  readonly columns: string[] = [];
+
+  add(column: string): void {
+    if (this.seen.has(column)) return;
+    this.seen.add(column);
+    this.columns.push(column);
+  }
+}
+
+/** A row from one parsed JSON record; `where` names the record in error messages. */
+export function rowFromJsonRecord(value: unknown, where: string, collector: ColumnCollector): Row {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`${where}: expected a JSON object for a file record`);
+  }
+  const row: Record<string, CellValue> = {};
+  for (const [key, cell] of Object.entries(value as Record<string, unknown>)) {
+    if (key === 'fm_layers') {
+      if (cell === null || cell === undefined) continue;
+      if (typeof cell !== 'object' || Array.isArray(cell)) throw new UsageError(`${where}: "fm_layers" must be an object of arrays`);
+      for (const [sub, layers] of Object.entries(cell as Record<string, unknown>)) {
+        if (!Array.isArray(layers)) throw new UsageError(`${where}: "fm_layers.${sub}" must be an array of numbers`);
+        layers.forEach((layerValue: unknown, i) => {
+          if (layerValue !== null && (typeof layerValue !== 'number' || !Number.isFinite(layerValue))) {
+            throw new UsageError(`${where}: "fm_layers.${sub}[${i}]" must be a number or null`);
+          }
+          const column = layerColumn(sub, i);
+          row[column] = layerValue as number | null;
+          collector.add(column);
+        });
+      }
+      continue;
+    }
+    if (isTextColumn(key)) {
+      if (cell !== null && typeof cell !== 'string') throw new UsageError(`${where}: "${key}" must be a string`);
+      row[key] = cell ?? '';
+    } else {
+      if (cell !== null && (typeof cell !== 'number' || !Number.isFinite(cell))) {
+        throw new UsageError(`${where}: "${key}" must be a number or null, got ${JSON.stringify(cell)}`);
+      }
+      row[key] = cell;
+    }
+    collector.add(key);
+  }
+  return row;
+}
+
+/** ModelInfo with the snake_case keys every output uses. */
+export function modelToJson(model: ModelInfo): Record<string, unknown> {
+  return {
+    family: model.family,
+    sample_rate: model.sampleRate,
+    subs: [...model.subs],
+    weights: model.weights,
+    seed: model.seed,
+    checkpoint: model.checkpoint,
+    sha256: model.sha256,
+    precision: model.precision,
+    provider: model.provider,
+    segment_samples: model.segmentSamples,
+  };
+}
+
+/** The inverse of `modelToJson`, checking types; `source` names the file in errors. */
+export function modelFromJson(value: unknown, source: string): ModelInfo {
+  const bad = (what: string): never => {
+    throw new UsageError(`${source}: "model" ${what}`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('must be an object');
+  const m = value as Record<string, unknown>;
+  const str = (key: string): string => (typeof m[key] === 'string' ? (m[key] as string) : bad(`needs a string "${key}"`));
+  const strOrNull = (key: string): string | null =>
+    m[key] === null || m[key] === undefined ? null : typeof m[key] === 'string' ? (m[key] as string) : bad(`"${key}" must be a string or null`);
+  const num = (key: string): number => (typeof m[key] === 'number' ? (m[key] as number) : bad(`needs a number "${key}"`));
+  const weights = str('weights');
+  if (weights !== 'untrained' && weights !== 'checkpoint') bad(`"weights" must be "untrained" or "checkpoint"`);
+  const subs = m['subs'];
+  if (!Array.isArray(subs) || !subs.every((s) => typeof s === 'string')) bad('needs "subs", an array of names');
+  return {
+    family: str('family'),
+    sampleRate: num('sample_rate'),
+    subs: subs as string[],
+    weights: weights as 'untrained' | 'checkpoint',
+    seed: m['seed'] === null || m['seed'] === undefined ? null : num('seed'),
+    checkpoint: strOrNull('checkpoint'),
+    sha256: strOrNull('sha256'),
+    precision: strOrNull('precision'),
+    provider: typeof m['provider'] === 'string' ? (m['provider'] as string) : '',
+    segmentSamples: typeof m['segment_samples'] === 'number' ? (m['segment_samples'] as number) : 0,
+  };
+}
+
+function indent(json: string, by: string): string {
+  return json.replace(/\n/g, `\n${by}`);
+}
+
+/**
+ * The document up to the opening of `files`. The document is laid out for people and diffs:
+ * top-level keys on their own lines, one file record per line.
+ */
+export function documentHead(version: string, model: ModelInfo | null): string {
+  const model_ = model ? indent(JSON.stringify(modelToJson(model), null, 2), '  ') : 'null';
+  return `{\n  "tool": "tts-critic",\n  "version": ${JSON.stringify(version)},\n  "model": ${model_},\n  "files": [`;
+}
+
+/** One record inside `files`; `first` decides whether a separating comma is needed. */
+export function documentRecord(record: JsonRecord, first: boolean): string {
+  return `${first ? '' : ','}\n    ${JSON.stringify(record)}`;
+}
+
+/** Closes `files` and the document. */
+export function documentTail(summary: Summary): string {
+  return `\n  ],\n  "summary": ${indent(JSON.stringify(summary, null, 2), '  ')}\n}\n`;
+}
+
+export interface ParsedDocument {
+  readonly columns: string[];
+  readonly rows: Row[];
+  readonly model: ModelInfo | null;
+  readonly version: string | null;
+  readonly summary: unknown;
+}
+
+/** Parses a whole JSON document report. */
+export function parseJsonDocument(text: string, source: string): ParsedDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${source}: not complete JSON (${(error as Error).message}); ` +
+        'a report written to a redirected stdout by a run that was stopped is cut short: use -o FILE, which is always complete',
+    );
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || (doc as Record<string, unknown>)['tool'] !== 'tts-critic') {
+    throw new UsageError(`cannot read ${source}: not a tts-critic JSON report (expected an object with "tool": "tts-critic")`);
+  }
+  const d = doc as Record<string, unknown>;
+  const files = d['files'];
+  if (!Array.isArray(files)) throw new UsageError(`cannot read ${source}: "files" must be an array of records`);
+  const collector = new ColumnCollector();
+  const rows = files.map((file, i) => rowFromJsonRecord(file, `${source}: files[${i}]`, collector));
+  return {
+    columns: collector.columns,
+    rows,
+    model: d['model'] === null || d['model'] === undefined ? null : modelFromJson(d['model'], source),
+    version: typeof d['version'] === 'string' ? d['version'] : null,
+    summary: d['summary'] ?? null,
+  };
+}

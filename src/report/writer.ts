@@ -1,0 +1,190 @@
+/**
+ * Streaming, atomic report writers for CSV, JSON and JSONL.
+ *
+ * Records are written as they come. With `output` the text goes to a temp file next to it that
+ * replaces the output only when the writer is finished (or aborted, see below); without it the
+ * text goes to `stream` (stdout) as records come.
+ *
+ * What `abort()` (SIGINT / SIGTERM) leaves at `output`:
+ *  - JSONL: the records written so far (each a whole line), renamed into place.
+ *  - CSV: the header and the records written so far, a complete CSV, renamed into place.
+ *  - JSON: a complete document with the records written so far and a summary marked
+ *    `"interrupted": true`, renamed into place.
+ *  - If no record at all was written, nothing: the temp file is deleted and `output` keeps its
+ *    previous content (or stays absent), so an immediate Ctrl-C never clobbers a good report.
+ * Finished records are kept rather than thrown away because they are what `--resume` continues
+ * from and what a user wants to look at after stopping a long run; `output` is still never a
+ * cut-short file. On a stream, `abort()` closes the JSON document (so a consumer gets valid JSON
+ * with `"interrupted": true`) and otherwise just stops.
+ *
+ * All file work in `write`, `finish` and `abort` is synchronous, so a signal handler can call
+ * `abort()` and exit as soon as the returned promise settles (it waits for the stream only).
+ * A process killed outright (SIGKILL) leaves only the hidden temp file (`.<name>.<pid>-<hex>.tmp`,
+ * see `leftoverTempFiles`); for JSONL it holds whole lines and can be read by `merge`. Each
+ * record is one write(2), so the only way to get a partial line is a kill landing inside that
+ * very write (Linux may cut a write short at a page boundary when a fatal signal arrives); the
+ * JSONL reader drops such a cut-short last line.
+ */
+import type { ModelInfo, PairResult } from '../scores.js';
+import { columnsFor, subsFromColumns, type LayerCounts, type Row } from './columns.js';
+import { csvHeader, csvLine } from './csv.js';
+import { documentHead, documentRecord, documentTail, toJsonRecord } from './json.js';
+import { jsonlLine } from './jsonl.js';
+import { resultToRow } from './rows.js';
+import { AtomicFileSink, StreamSink, type Sink } from './sink.js';
+import { summarize, type Summary } from './summary.js';
+
+export const REPORT_FORMATS = ['csv', 'json', 'jsonl'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface ReportWriterOptions {
+  readonly format: ReportFormat;
+  /** `-o FILE`: written atomically. When absent, text goes to `stream`. */
+  readonly output?: string;
+  /** Destination without `output` (default `process.stdout`). Never ended by the writer. */
+  readonly stream?: NodeJS.WritableStream;
+  /**
+   * What was scored with. Needed by `write(result)` and for the JSON document's `model`; may be
+   * null for `writeRow`-only writers (merge of CSV/JSONL shards), which then need `columns`.
+   */
+  readonly model: ModelInfo | null;
+  /** The tool version for the JSON document. */
+  readonly version: string;
+  /** Per-sub layer counts: adds `fm_<sub>_<i>` columns to CSV (JSON always carries `fm_layers`). */
+  readonly layers?: LayerCounts;
+  /** Explicit column list (merge); default `columnsFor(model.subs, layers)`. */
+  readonly columns?: readonly string[];
+  /** Rows written before any new one, e.g. the records kept by `--resume`. */
+  readonly initialRows?: readonly Row[];
+}
+
+export interface ReportWriter {
+  readonly format: ReportFormat;
+  /** The columns rows are written with (CSV header; key order of JSON records). */
+  readonly columns: readonly string[];
+  /** Final output path, or null when writing to a stream. */
+  readonly path: string | null;
+  /** Temp file being written (file output, while open). */
+  readonly tempPath: string | null;
+  /** Records written so far, including `initialRows`. */
+  readonly count: number;
+  /** Writes one scored pair as soon as it finishes. */
+  write(result: PairResult): void;
+  /** Writes a ready-made row (merge, resume). */
+  writeRow(row: Row): void;
+  /** Completes the output: JSON gets `summary` (computed from the rows when omitted). */
+  finish(summary?: Summary): Promise<void>;
+  /** Stops early (see the module comment); a no-op after `finish` or a previous `abort`. */
+  abort(summary?: Summary): Promise<void>;
+}
+
+type State = 'open' | 'finished' | 'aborted' | 'failed';
+
+export function createReportWriter(options: ReportWriterOptions): ReportWriter {
+  const { format, model } = options;
+  if (!REPORT_FORMATS.includes(format)) {
+    throw new Error(`unknown report format "${String(format)}": expected one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  if (!options.columns && !model) throw new Error('createReportWriter needs a model or an explicit column list');
+  const columns: readonly string[] = options.columns ?? columnsFor(model!.subs, options.layers);
+  const subs = model ? model.subs : subsFromColumns(columns);
+  const sink: Sink = options.output !== undefined ? new AtomicFileSink(options.output) : new StreamSink(options.stream ?? process.stdout);
+
+  let state: State = 'open';
+  let count = 0;
+  // Only the JSON document needs the rows again (a summary when none is handed to finish/abort).
+  const kept: Row[] = [];
+
+  const emit = (text: string): void => {
+    try {
+      sink.write(text);
+    } catch (error) {
+      // A failed write may have left part of a record: the output must not be renamed into place.
+      state = 'failed';
+      throw error;
+    }
+  };
+
+  const format_ = (row: Row): string => {
+    switch (format) {
+      case 'csv':
+        return csvLine(row, columns);
+      case 'jsonl':
+        return jsonlLine(row, columns, subs);
+      case 'json':
+        return documentRecord(toJsonRecord(row, columns, subs), count === 0);
+    }
+  };
+
+  const writeRow = (row: Row): void => {
+    if (state !== 'open') throw new Error(`cannot write to a report writer that is ${state}`);
+    emit(format_(row));
+    count++;
+    if (format === 'json') kept.push(row);
+  };
+
+  try {
+    if (format === 'csv') emit(csvHeader(columns));
+    if (format === 'json') emit(documentHead(options.version, model));
+    for (const row of options.initialRows ?? []) writeRow(row);
+  } catch (error) {
+    void sink.discard();
+    throw error;
+  }
+
+  const close = (summary: Summary | undefined, interrupted: boolean): Promise<void> => {
+    if (format === 'json') {
+      const base = summary ?? summarize(kept);
+      emit(documentTail(interrupted ? { ...base, interrupted: true } : base));
+    }
+    return sink.commit();
+  };
+
+  return {
+    format,
+    columns,
+    get path() {
+      return sink.path;
+    },
+    get tempPath() {
+      return state === 'open' ? sink.tempPath : null;
+    },
+    get count() {
+      return count;
+    },
+    write(result: PairResult): void {
+      if (!model) throw new Error('write(result) needs the writer to be created with a model');
+      writeRow(resultToRow(result, model));
+    },
+    writeRow,
+    finish(summary?: Summary): Promise<void> {
+      if (state !== 'open') return Promise.reject(new Error(`cannot finish a report writer that is ${state}`));
+      try {
+        const done = close(summary, false);
+        state = 'finished';
+        return done;
+      } catch (error) {
+        state = 'failed';
+        void sink.discard();
+        return Promise.reject(error);
+      }
+    },
+    abort(summary?: Summary): Promise<void> {
+      if (state === 'finished' || state === 'aborted') return Promise.resolve();
+      if (state === 'failed') {
+        state = 'aborted';
+        return sink.discard();
+      }
+      state = 'aborted';
+      try {
+        // A file output with nothing in it is dropped rather than put over a previous report;
+        // a stream has already received the JSON head, which must be closed to stay valid.
+        if (count === 0 && sink.path !== null) return sink.discard();
+        return close(summary, true);
+      } catch (error) {
+        void sink.discard();
+        return Promise.reject(error);
+      }
+    },
+  };
+}
