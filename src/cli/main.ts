@@ -1,0 +1,173 @@
+/**
+ * The command-line program: commander definitions, flag parsing and validation, and the
+ * mapping of errors to exit codes. Commands themselves live in *-command.ts.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CheckpointError, UsageError, messageOf } from '../errors.js';
+import { DEVICES, parseDevice } from '../engine/providers.js';
+import { DEFAULT_FAMILY, FAMILIES } from '../model/index.js';
+import { ZOO } from '../model/zoo.js';
+import { DEFAULT_SEGMENT_SECONDS } from '../pipeline/scorer.js';
+import { REPORT_FORMATS } from '../report/index.js';
+import { VERSION } from '../version.js';
+import { EXIT } from './exit-codes.js';
+import { processIO, say, type CliIO } from './io.js';
+import { mergeCommand, type MergeFlags } from './merge-command.js';
+import { scoreCommand, type ScoreFlags } from './score-command.js';
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*[+-]?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}.`);
+    }
+    return n;
+  };
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected 0 (whole files) or a positive number of seconds.');
+  return n;
+}
+
+function device(value: string) {
+  try {
+    return parseDevice(value);
+  } catch (error) {
+    throw new InvalidArgumentError(messageOf(error));
+  }
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  every pair scored and every gate passed
+  1  a --fail-if gate failed or a file regressed beyond --max-regression
+  2  usage or configuration error (bad flag, unreadable checkpoint, no pairs)
+  3  scoring finished, but some files failed or had no partner
+  130 / 143  interrupted by SIGINT / SIGTERM (finished records were written)`;
+
+const SCORE_EXAMPLES = `
+Examples:
+  tts-critic score refs/ outputs/                       untrained ${DEFAULT_FAMILY} discriminators, CSV on stdout
+  tts-critic score refs/ outputs/ --weights D_2333.pth -o scores.jsonl
+  tts-critic score refs/ outputs/ --model gpt-sovits-v2 --fail-if "mean(fm) > 0.3"
+  find out -name '*.wav' | awk '{print "ref/"$0","$0}' | tts-critic score --pairs -
+  tts-critic score --syn-only outputs/ --weights s2D488k.pth
+
+Files pair by relative path without extension: refs/a/b.wav <-> outputs/a/b.wav.
+Families: ${FAMILIES.map((f) => f.name).join(', ')} (detected from a checkpoint).
+Zoo models (--model): ${ZOO.map((m) => m.name).join(', ')}.
+${EXIT_CODES_HELP}`;
+
+export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
+  const program = new Command()
+    .name('tts-critic')
+    .description('Score synthesized speech against reference recordings with GAN discriminators (GPT-SoVITS, VITS, so-vits-svc, HiFi-GAN, BigVGAN).')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride();
+
+  program
+    .command('score')
+    .description('score every pair of files in REF_DIR and SYN_DIR (or a --pairs manifest, or --syn-only DIR)')
+    .argument('[REF_DIR]', 'folder of reference recordings')
+    .argument('[SYN_DIR]', 'folder of synthesized files with the same relative names')
+    .option('-w, --weights <file>', 'discriminator checkpoint (.pth, .pt, .safetensors, HiFi-GAN do_*); default: untrained weights')
+    .option('-m, --model <name>', `published discriminator, downloaded once into the cache (${ZOO.map((m) => m.name).join(', ')})`)
+    .option('-f, --family <name>', `discriminator family (${FAMILIES.map((f) => f.name).join(', ')}); default: detected from the checkpoint, else ${DEFAULT_FAMILY}`)
+    .option('--seed <n>', 'base seed of the untrained weights', integer(0, 0xffffffff))
+    .option('--segment <seconds>', `window length in seconds; 0 scores whole files in one window (default ${DEFAULT_SEGMENT_SECONDS})`, seconds)
+    .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else csv)').choices(REPORT_FORMATS))
+    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
+    .option('--layers', 'add per-layer feature distances as CSV columns fm_<sub>_<i>')
+    .option('--fail-if <expr>', 'fail (exit 1) when EXPR holds, e.g. "fm > 0.4", "mean(fm) > 0.3", "p95(mel_l1) > 2" (repeatable)', collect)
+    .option('--baseline <file>', 'compare with an earlier report (csv, json or jsonl)')
+    .option('--max-regression <spec>', 'allowed worsening per file vs --baseline, in percent: "5" or "fm=5,mel_l1=10" (default 5 for fm and mel_l1)')
+    .option('--pairs <file>', 'score the pairs listed in FILE (CSV or JSONL with ref,syn columns; "-" reads stdin)')
+    .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)')
+    .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`')
+    .option('--resume <file>', 'skip pairs already scored in FILE (a previous, interrupted report) and keep their records')
+    .option('--batch-size <n>', 'most windows per engine call (default: sized to a memory budget)', integer(1))
+    .option('--threads <n>', 'CPU threads for the engine (default: one per core)', integer(1, 1024))
+    .addOption(new Option('--device <device>', 'where to run: cpu, webgpu (Vulkan), cuda, or auto (first that starts)').default('cpu').argParser(device))
+    .option('--cache-dir <dir>', 'model zoo cache (default: $TTS_CRITIC_CACHE, $XDG_CACHE_HOME/tts-critic or ~/.cache/tts-critic)')
+    .option('--offline', 'never download: use only cached zoo models')
+    .option('-q, --quiet', 'no progress, notices or summary on stderr (errors and failed gates still print)')
+    .option('--debug', 'show stack traces for unexpected errors')
+    .addHelpText('after', SCORE_EXAMPLES)
+    .action(async (refDir: string | undefined, synDir: string | undefined, flags: ScoreFlags) => {
+      setExitCode(await scoreCommand(refDir, synDir, flags, io));
+    });
+
+  program
+    .command('merge')
+    .description('combine reports (e.g. the shards of a --shard run; any mix of csv, json, jsonl) into one')
+    .argument('<files...>', 'report files to merge')
+    .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else csv)').choices(REPORT_FORMATS))
+    .option('-o, --output <file>', 'write the merged report to FILE (atomically) instead of stdout')
+    .option('--fail-if <expr>', 'gate on the merged result, as for score (repeatable)', collect)
+    .option('-q, --quiet', 'no summary on stderr')
+    .option('--debug', 'show stack traces for unexpected errors')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (files: string[], flags: MergeFlags) => {
+      setExitCode(await mergeCommand(files, flags, io));
+    });
+
+  program
+    .command('families')
+    .description('list the discriminator families and their sub-discriminators')
+    .action(() => {
+      for (const f of FAMILIES) {
+        io.stdout.write(`${f.name.padEnd(18)} ${f.description}\n${''.padEnd(18)} subs: ${f.subs.map((s) => s.name).join(' ')}\n`);
+      }
+    });
+
+  program
+    .command('models')
+    .description('list the published discriminators that --model can download')
+    .action(() => {
+      for (const m of ZOO) io.stdout.write(`${m.name.padEnd(22)} ${m.family.padEnd(18)} ${(m.bytes / 1e6).toFixed(0)} MB  ${m.description}\n`);
+    });
+
+  program.addHelpText('after', `\nDevices: ${DEVICES.join(', ')}. Run \`tts-critic score --help\` for the scoring options.\n${EXIT_CODES_HELP}`);
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const debug = argv.includes('--debug');
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.USAGE;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every parse error is a usage error.
+      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (error instanceof UsageError || error instanceof CheckpointError) {
+      say(io, `error: ${messageOf(error)}`);
+      if (debug && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+      return EXIT.USAGE;
+    }
+    say(io, `internal error: ${messageOf(error)}${debug ? '' : ' (run with --debug for details)'}`);
+    if (debug && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+    return EXIT.USAGE;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Progress on stderr: a cli-progress bar when stderr is a terminal, otherwise a plain line
+ * every few seconds (CI logs and pipelines should not fill up with carriage returns).
+ */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  /** A pair finished (scored, failed or unpaired). */
+  pairDone(): void;
+  /** The engine scored `audioSeconds` of audio (per side). */
+  scored(audioSeconds: number): void;
+  stop(): void;
+}
+
+const PLAIN_INTERVAL_MS = 10_000;
+
+class SilentProgress implements Progress {
+  pairDone(): void {}
+  scored(): void {}
+  stop(): void {}
+}
+
+class Throughput {
+  private readonly started = Date.now();
+  audioSeconds = 0;
+  rate(): number {
+    const elapsed = (Date.now() - this.started) / 1000;
+    return elapsed > 0 ? this.audioSeconds / elapsed : 0;
+  }
+}
+
+class BarProgress implements Progress {
+  private readonly bar: cliProgress.SingleBar;
+  private readonly throughput = new Throughput();
+  private done = 0;
+
+  constructor(total: number, stream: NodeJS.WriteStream) {
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: 'scoring {bar} {value}/{total} files | {rate} audio-s/s | ETA {eta_formatted}',
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 20,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(total, 0, { rate: '0.0' });
+  }
+
+  pairDone(): void {
+    this.done += 1;
+    this.bar.update(this.done, { rate: this.throughput.rate().toFixed(1) });
+  }
+
+  scored(audioSeconds: number): void {
+    this.throughput.audioSeconds += audioSeconds;
+    this.bar.update(this.done, { rate: this.throughput.rate().toFixed(1) });
+  }
+
+  stop(): void {
+    this.bar.stop();
+  }
+}
+
+class LineProgress implements Progress {
+  private readonly throughput = new Throughput();
+  private done = 0;
+  private lastLine = Date.now();
+
+  constructor(
+    private readonly total: number,
+    private readonly stream: NodeJS.WritableStream,
+  ) {}
+
+  private maybePrint(): void {
+    const now = Date.now();
+    if (now - this.lastLine < PLAIN_INTERVAL_MS) return;
+    this.lastLine = now;
+    const percent = this.total > 0 ? Math.floor((100 * this.done) / this.total) : 100;
+    this.stream.write(
+      `tts-critic: ${this.done}/${this.total} files (${percent}%), ${this.throughput.audioSeconds.toFixed(1)} s of audio ` +
+        `at ${this.throughput.rate().toFixed(1)} audio-s/s\n`,
+    );
+  }
+
+  pairDone(): void {
+    this.done += 1;
+    this.maybePrint();
+  }
+
+  scored(audioSeconds: number): void {
+    this.throughput.audioSeconds += audioSeconds;
+    this.maybePrint();
+  }
+
+  stop(): void {}
+}
+
+export function createProgress(total: number, options: { quiet: boolean; stream?: NodeJS.WriteStream }): Progress {
+  const stream = options.stream ?? process.stderr;
+  if (options.quiet) return new SilentProgress();
+  return stream.isTTY ? new BarProgress(total, stream) : new LineProgress(total, stream);
+}

@@ -1,0 +1,219 @@
+/**
+ * `tts-critic score`: everything between parsed flags and an exit code. Scoring itself is the
+ * library's job (createScorer); this file chooses inputs, wires progress, output, summary,
+ * gates, baseline and interruption handling, and decides the exit code.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Device } from '../engine/providers.js';
+import { compareWithBaseline, formatBaseline, parseMaxRegression } from '../pipeline/baseline.js';
+import { discoverPairs, discoverSynOnly, type PairSpec } from '../pipeline/discover.js';
+import { evaluateGates, parseGates } from '../pipeline/gates.js';
+import { parseManifest, readStream } from '../pipeline/manifest.js';
+import { createScorer } from '../pipeline/scorer.js';
+import { inShard, parseShard } from '../pipeline/shard.js';
+import {
+  columnsFor,
+  createReportWriter,
+  formatFromPath,
+  formatSummary,
+  readReport,
+  resultToRow,
+  rowKey,
+  summarize,
+  type ReportFormat,
+  type Row,
+} from '../report/index.js';
+import { VERSION } from '../version.js';
+import { EXIT } from './exit-codes.js';
+import { say, type CliIO } from './io.js';
+import { createProgress } from './progress.js';
+import { watchInterruptions } from './signals.js';
+
+export interface ScoreFlags {
+  readonly family?: string;
+  readonly weights?: string;
+  readonly model?: string;
+  readonly seed?: number;
+  readonly segment?: number;
+  readonly format?: ReportFormat;
+  readonly output?: string;
+  readonly layers?: boolean;
+  readonly batchSize?: number;
+  readonly threads?: number;
+  readonly device?: Device;
+  readonly quiet?: boolean;
+  readonly failIf?: readonly string[];
+  readonly baseline?: string;
+  readonly maxRegression?: string;
+  readonly pairs?: string;
+  readonly synOnly?: string;
+  readonly shard?: string;
+  readonly resume?: string;
+  readonly cacheDir?: string;
+  readonly offline?: boolean;
+}
+
+/** The pairs to score, from folders, a manifest or a single syn-only folder. */
+async function collectPairs(refDir: string | undefined, synDir: string | undefined, flags: ScoreFlags, io: CliIO): Promise<PairSpec[]> {
+  const synOnly = flags.synOnly !== undefined;
+  if (flags.pairs !== undefined) {
+    if (refDir || synDir) throw new UsageError('give either REF_DIR SYN_DIR or --pairs FILE, not both');
+    const source = flags.pairs === '-' ? 'stdin' : flags.pairs;
+    let content: string;
+    try {
+      content = flags.pairs === '-' ? await readStream(io.stdin) : await fs.readFile(flags.pairs, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --pairs ${source} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return parseManifest(content, source, { synOnly });
+  }
+  if (synOnly) {
+    if (refDir || synDir) throw new UsageError('--syn-only DIR takes the folder itself; drop REF_DIR SYN_DIR');
+    return discoverSynOnly(flags.synOnly!);
+  }
+  if (!refDir || !synDir) {
+    throw new UsageError('missing folders: use `tts-critic score REF_DIR SYN_DIR` (or --pairs FILE, or --syn-only DIR); see --help');
+  }
+  return discoverPairs(refDir, synDir);
+}
+
+function pairIdentity(spec: PairSpec): string {
+  return spec.syn ?? spec.ref ?? spec.key;
+}
+
+/** Reads `--resume FILE`: finished (ok) records are kept and their pairs skipped. */
+async function loadResume(file: string | undefined): Promise<Row[]> {
+  if (!file) return [];
+  try {
+    await fs.access(file);
+  } catch {
+    return []; // nothing to resume yet: the first run of a resumable job
+  }
+  const data = await readReport(file);
+  return data.rows.filter((row) => row['status'] === 'ok');
+}
+
+async function checkOutputWritable(output: string | undefined): Promise<void> {
+  if (!output) return;
+  const dir = path.dirname(path.resolve(output));
+  try {
+    const stat = await fs.stat(dir);
+    if (!stat.isDirectory()) throw new Error('not a folder');
+    await fs.access(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`cannot write output ${output}: folder ${dir} does not exist or is not writable`);
+  }
+  try {
+    if ((await fs.stat(output)).isDirectory()) throw new UsageError(`cannot write output ${output}: it is a folder`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+  }
+}
+
+function outputFormat(flags: ScoreFlags): ReportFormat {
+  if (flags.format) return flags.format;
+  return (flags.output && formatFromPath(flags.output)) || 'csv';
+}
+
+export async function scoreCommand(refDir: string | undefined, synDir: string | undefined, flags: ScoreFlags, io: CliIO): Promise<number> {
+  const quiet = flags.quiet ?? false;
+  const notice = (message: string) => {
+    if (!quiet) say(io, message);
+  };
+  const format = outputFormat(flags);
+  const shard = flags.shard ? parseShard(flags.shard) : null;
+  await checkOutputWritable(flags.output);
+
+  let pairs = await collectPairs(refDir, synDir, flags, io);
+  if (shard) pairs = pairs.filter((p) => inShard(p.key, shard));
+  const resumed = await loadResume(flags.resume);
+  if (resumed.length > 0) {
+    const done = new Set(resumed.map(rowKey));
+    const before = pairs.length;
+    pairs = pairs.filter((p) => !done.has(pairIdentity(p)));
+    notice(`resuming: ${before - pairs.length} pairs already scored in ${flags.resume}, ${pairs.length} to go`);
+  }
+
+  const scorer = await createScorer({
+    ...(flags.family ? { family: flags.family } : {}),
+    ...(flags.weights ? { weights: flags.weights } : {}),
+    ...(flags.model ? { model: flags.model } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.segment !== undefined ? { segment: flags.segment } : {}),
+    ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),
+    ...(flags.threads ? { threads: flags.threads } : {}),
+    ...(flags.device ? { device: flags.device } : {}),
+    ...(flags.synOnly !== undefined ? { synOnly: true } : {}),
+    ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
+    ...(flags.offline ? { offline: true } : {}),
+    onNotice: notice,
+  });
+  try {
+    const model = scorer.model;
+    const layers = flags.layers ? Object.fromEntries(model.subs.map((s, i) => [s, scorer.layerCounts[i]!])) : undefined;
+    // Parse gates and baseline settings before the (long) scoring, so mistakes exit 2 at once.
+    const columns = columnsFor(model.subs, layers);
+    const gates = parseGates(flags.failIf ?? [], columns);
+    const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, columns) : null;
+    const baseline = flags.baseline ? await readReport(flags.baseline) : null;
+    const writer = createReportWriter({
+      format,
+      ...(flags.output ? { output: flags.output } : { stream: io.stdout }),
+      model,
+      version: VERSION,
+      ...(layers ? { layers } : {}),
+      initialRows: resumed,
+    });
+
+    const rows: Row[] = [...resumed];
+    const progress = createProgress(pairs.length, { quiet, stream: io.stderr });
+    const interruption = watchInterruptions((signal) => {
+      progress.stop();
+      say(io, `${signal} received: finishing the batch in flight, then writing what was scored (send again to quit at once)`);
+    });
+    try {
+      for await (const result of scorer.scorePairs(pairs, {
+        signal: interruption.signal,
+        onBatch: ({ audioSeconds }) => progress.scored(audioSeconds),
+      })) {
+        writer.write(result);
+        rows.push(resultToRow(result, model));
+        progress.pairDone();
+      }
+    } finally {
+      progress.stop();
+      interruption.dispose();
+    }
+
+    const interrupted = interruption.exitCode();
+    const summary = { ...summarize(rows), interrupted: interrupted !== null };
+    if (interrupted !== null) {
+      await writer.abort(summary);
+      say(io, `interrupted: ${rows.length - resumed.length} of ${pairs.length} pairs scored and written; rerun with --resume to continue`);
+      if (!quiet) io.stderr.write(formatSummary(summary));
+      return interrupted;
+    }
+    await writer.finish(summary);
+    if (!quiet) io.stderr.write(formatSummary(summary));
+
+    let gateFailed = false;
+    for (const result of evaluateGates(gates, rows)) {
+      if (!result.passed) {
+        gateFailed = true;
+        say(io, result.message);
+      }
+    }
+    if (baseline && maxRegression) {
+      const comparison = compareWithBaseline(rows, baseline, { maxRegression, model });
+      io.stderr.write(formatBaseline(comparison));
+      if (!comparison.passed) gateFailed = true;
+    }
+    if (gateFailed) return EXIT.GATE_FAILED;
+    if (summary.error + summary.unpaired > 0) return EXIT.FILES_FAILED;
+    return EXIT.OK;
+  } finally {
+    await scorer.dispose();
+  }
+}

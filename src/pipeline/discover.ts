@@ -1,0 +1,150 @@
+/**
+ * Finding the work: walk the reference and synthesized folders recursively and pair files by
+ * their relative path without extension (`a/b.wav` pairs with `a/b.wav` or `a/b.WAV`).
+ * Files without a partner are reported, never silently dropped.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+
+/**
+ * Extensions treated as audio. Only WAV is decoded; the others are listed so that a folder of
+ * FLAC or MP3 files gets rows that say "convert to WAV" instead of being ignored.
+ */
+const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.opus', '.m4a', '.aac', '.aif', '.aiff', '.wma', '.webm']);
+
+export interface PairSpec {
+  /** Pairing key: relative path without extension, `/`-separated. */
+  readonly key: string;
+  /** Reference path as the user will see it (null: no reference, e.g. unpaired or syn-only). */
+  readonly ref: string | null;
+  /** Synthesized path (null: an unpaired reference). */
+  readonly syn: string | null;
+  /** Set when the pair cannot be scored for a reason known before decoding. */
+  readonly problem?: string;
+}
+
+interface FoundFile {
+  readonly key: string;
+  readonly path: string;
+}
+
+function isAudioName(name: string): boolean {
+  return AUDIO_EXTENSIONS.has(path.extname(name).toLowerCase());
+}
+
+function keyOf(relativePath: string): string {
+  const parsed = path.parse(relativePath);
+  return path.join(parsed.dir, parsed.name).split(path.sep).join('/');
+}
+
+async function requireDirectory(dir: string, role: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.stat(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`${role} folder not found: ${dir}`);
+    throw new UsageError(`cannot read ${role} folder ${dir} (${code ?? 'error'})`);
+  }
+  if (!stat.isDirectory()) throw new UsageError(`${role} path is not a folder: ${dir}`);
+}
+
+/**
+ * Lists audio files under `root`, following symbolic links to folders once (a link loop is
+ * visited a single time). A link that cannot be resolved is still listed when its name looks
+ * like audio, so that its row explains the problem.
+ */
+export async function listAudioFiles(root: string, role = 'audio'): Promise<FoundFile[]> {
+  await requireDirectory(root, role);
+  const found: FoundFile[] = [];
+  const visited = new Set<string>();
+
+  async function walk(dir: string, relative: string): Promise<void> {
+    let real: string;
+    try {
+      real = await fs.realpath(dir);
+    } catch {
+      return;
+    }
+    if (visited.has(real)) return;
+    visited.add(real);
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (relative === '') throw new UsageError(`cannot list ${role} folder ${root} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return; // an unreadable sub-folder holds nothing we can score
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      const rel = relative ? path.join(relative, entry.name) : entry.name;
+      let isDir = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        try {
+          isDir = (await fs.stat(full)).isDirectory();
+        } catch {
+          isDir = false; // dangling or looping link: keep it as a file so its row says why
+        }
+      }
+      if (isDir) await walk(full, rel);
+      else if (isAudioName(entry.name)) found.push({ key: keyOf(rel), path: full });
+    }
+  }
+
+  await walk(root, '');
+  return found;
+}
+
+function groupByKey(files: readonly FoundFile[]): Map<string, FoundFile[]> {
+  const groups = new Map<string, FoundFile[]>();
+  for (const f of files) {
+    const list = groups.get(f.key);
+    if (list) list.push(f);
+    else groups.set(f.key, [f]);
+  }
+  return groups;
+}
+
+function ambiguity(files: readonly FoundFile[]): string {
+  return `several files share the name "${files[0]!.key}": ${files.map((f) => path.basename(f.path)).join(', ')}; keep one`;
+}
+
+function compareKeys(a: PairSpec, b: PairSpec): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Pairs two folders. The result is sorted by key; every file appears in exactly one entry. */
+export async function discoverPairs(refDir: string, synDir: string): Promise<PairSpec[]> {
+  const [refFiles, synFiles] = await Promise.all([listAudioFiles(refDir, 'reference'), listAudioFiles(synDir, 'synthesized')]);
+  if (refFiles.length === 0) throw new UsageError(`no audio files (.wav) found in reference folder ${refDir}`);
+  if (synFiles.length === 0) throw new UsageError(`no audio files (.wav) found in synthesized folder ${synDir}`);
+  const refs = groupByKey(refFiles);
+  const syns = groupByKey(synFiles);
+  const pairs: PairSpec[] = [];
+  for (const key of new Set([...refs.keys(), ...syns.keys()])) {
+    const r = refs.get(key);
+    const s = syns.get(key);
+    const ref = r?.[0]?.path ?? null;
+    const syn = s?.[0]?.path ?? null;
+    if ((r && r.length > 1) || (s && s.length > 1)) {
+      pairs.push({ key, ref, syn, problem: ambiguity(r && r.length > 1 ? r : s!) });
+    } else {
+      pairs.push({ key, ref, syn });
+    }
+  }
+  return pairs.sort(compareKeys);
+}
+
+/** Reference-free mode: every audio file of `synDir` on its own. */
+export async function discoverSynOnly(synDir: string): Promise<PairSpec[]> {
+  const files = await listAudioFiles(synDir, 'synthesized');
+  if (files.length === 0) throw new UsageError(`no audio files (.wav) found in ${synDir}`);
+  const pairs: PairSpec[] = [];
+  for (const [key, group] of groupByKey(files)) {
+    pairs.push({ key, ref: null, syn: group[0]!.path, ...(group.length > 1 ? { problem: ambiguity(group) } : {}) });
+  }
+  return pairs.sort(compareKeys);
+}

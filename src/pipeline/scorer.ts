@@ -1,0 +1,154 @@
+/**
+ * The library's scoring session: choose weights (untrained, a checkpoint file or a zoo
+ * model), build the engine once, then score any number of pairs. The CLI is a thin shell
+ * around this.
+ */
+import { loadCheckpoint } from '../checkpoint/index.js';
+import { resolveModelFile } from '../checkpoint/zoo-download.js';
+import { DiscriminatorEngine } from '../engine/engine.js';
+import type { Device } from '../engine/providers.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_FAMILY, findFamily, familyNames, minimumWindow, resolveModel, untrainedWeights } from '../model/index.js';
+import type { ResolvedModel } from '../model/types.js';
+import type { ModelInfo, PairResult } from '../scores.js';
+import { discoverPairs, discoverSynOnly, type PairSpec } from './discover.js';
+import { scorePairs, type ScoreLoopOptions } from './score-pairs.js';
+
+/** Window length when none is asked for: long enough for stable scores, short enough to keep memory modest. */
+export const DEFAULT_SEGMENT_SECONDS = 2;
+
+export interface ScorerOptions {
+  /** Family name or alias; default: detected from the checkpoint, else `sovits5`. */
+  readonly family?: string;
+  /** Path of a discriminator checkpoint (.pth, .pt, .safetensors, HiFi-GAN `do_*`). */
+  readonly weights?: string;
+  /** A published discriminator from the model zoo (e.g. `gpt-sovits-v2`), downloaded once. */
+  readonly model?: string;
+  /** Base seed of the deterministic untrained init (ignored with a checkpoint). Default 0. */
+  readonly seed?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  /** Window length in seconds; 0 scores whole files in one window. */
+  readonly segment?: number;
+  /** Most windows per engine call (default: as many as the memory budget allows, at most 16). */
+  readonly batchSize?: number;
+  /** Reference-free scoring: only `gen` and `fake` are reported. */
+  readonly synOnly?: boolean;
+  /** Model zoo cache folder and offline switch (see README, "Model zoo"). */
+  readonly cacheDir?: string;
+  readonly offline?: boolean;
+  readonly onDownloadProgress?: (received: number, total: number | null) => void;
+  /** One-line notices for the user (fallbacks, untrained weights, ...). */
+  readonly onNotice?: (message: string) => void;
+}
+
+export interface Scorer {
+  readonly model: ModelInfo;
+  /** Feature maps per sub-discriminator, in `model.subs` order. */
+  readonly layerCounts: readonly number[];
+  /** Scores pairs in order of completion; unpaired and broken inputs come back as rows. */
+  scorePairs(pairs: Iterable<PairSpec> | AsyncIterable<PairSpec>, options?: ScoreLoopOptions): AsyncGenerator<PairResult>;
+  /** Pairs two folders by relative path and scores them. */
+  scoreFolders(refDir: string, synDir: string, options?: ScoreLoopOptions): AsyncGenerator<PairResult>;
+  /** Scores one pair of files. */
+  scoreFiles(ref: string, syn: string): Promise<PairResult>;
+  dispose(): Promise<void>;
+}
+
+interface LoadedWeights {
+  readonly model: ResolvedModel;
+  readonly info: Pick<ModelInfo, 'weights' | 'seed' | 'checkpoint' | 'sha256' | 'precision'>;
+}
+
+async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
+  if (options.weights && options.model) throw new UsageError('give either --weights FILE or --model NAME, not both');
+  let checkpointPath = options.weights;
+  if (options.model) {
+    const resolved = await resolveModelFile(options.model, {
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.offline ? { offline: true } : {}),
+      ...(options.onDownloadProgress ? { onProgress: options.onDownloadProgress } : {}),
+    });
+    checkpointPath = resolved.path;
+  }
+  if (checkpointPath) {
+    const loaded = await loadCheckpoint(checkpointPath, options.family ? { family: options.family } : {});
+    return {
+      model: loaded.model,
+      info: { weights: 'checkpoint', seed: null, checkpoint: checkpointPath, sha256: loaded.info.sha256, precision: loaded.info.precision },
+    };
+  }
+  const family = findFamily(options.family ?? DEFAULT_FAMILY);
+  if (!family) throw new UsageError(`unknown family "${options.family}"; known families: ${familyNames().join(', ')}`);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${seed}`);
+  options.onNotice?.(
+    `no checkpoint given: using untrained ${family.name} weights (seed ${seed}); feature distances are meaningful ` +
+      'for comparisons, but adversarial scores (gen, real, fake, disc) need a trained checkpoint (--weights or --model)',
+  );
+  return {
+    model: resolveModel(family, untrainedWeights(family, seed)),
+    info: { weights: 'untrained', seed, checkpoint: null, sha256: null, precision: null },
+  };
+}
+
+/** Bytes of activations per input sample, a deliberately generous estimate used to size batches. */
+const BATCH_BUDGET_SAMPLES_PER_SIDE = 8 * 32000;
+const MAX_BATCH = 16;
+
+export async function createScorer(options: ScorerOptions = {}): Promise<Scorer> {
+  const segmentSeconds = options.segment ?? DEFAULT_SEGMENT_SECONDS;
+  if (!Number.isFinite(segmentSeconds) || segmentSeconds < 0) throw new UsageError(`--segment must be 0 or a positive number of seconds, got ${options.segment}`);
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
+    throw new UsageError(`--batch-size must be a positive integer, got ${options.batchSize}`);
+  }
+  const { model, info } = await loadWeights(options);
+  const sampleRate = model.family.sampleRate;
+  const segment = Math.round(segmentSeconds * sampleRate);
+  const minimumLength = minimumWindow(model.subs);
+  if (segment > 0 && segment < minimumLength) {
+    throw new UsageError(
+      `--segment ${segmentSeconds} is too short for ${model.family.name}: windows need at least ${minimumLength} samples (${(minimumLength / sampleRate).toFixed(3)} s)`,
+    );
+  }
+  const mode = options.synOnly ? 'syn-only' : 'pair';
+  const engine = await DiscriminatorEngine.create(model, mode, {
+    ...(options.device ? { device: options.device } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+  });
+  const subNames = model.subs.map((s) => s.name);
+  const modelInfo: ModelInfo = {
+    family: model.family.name,
+    sampleRate,
+    subs: subNames,
+    ...info,
+    provider: engine.provider,
+    segmentSamples: segment,
+  };
+  const context = {
+    engine,
+    subNames,
+    sampleRate,
+    segment,
+    minimumLength,
+    batchSize: options.batchSize ?? MAX_BATCH,
+    batchSamples: options.batchSize ? Number.POSITIVE_INFINITY : BATCH_BUDGET_SAMPLES_PER_SIDE,
+  };
+  const scorer: Scorer = {
+    model: modelInfo,
+    layerCounts: engine.layerCounts,
+    scorePairs: (pairs, loopOptions) => scorePairs(pairs, context, loopOptions),
+    async *scoreFolders(refDir, synDir, loopOptions) {
+      const pairs = options.synOnly ? await discoverSynOnly(synDir) : await discoverPairs(refDir, synDir);
+      yield* scorePairs(pairs, context, loopOptions);
+    },
+    async scoreFiles(ref, syn) {
+      const spec: PairSpec = { key: syn, ref: options.synOnly ? null : ref, syn };
+      for await (const result of scorePairs([spec], context)) return result;
+      throw new Error('internal: no result for a single pair');
+    },
+    dispose: () => engine.dispose(),
+  };
+  return scorer;
+}
