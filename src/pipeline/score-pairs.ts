@@ -8,7 +8,7 @@
  * than a short one.
  */
 import { openAudio, type AudioReader } from '../audio/index.js';
-import { melL1 } from '../audio/mel.js';
+import { MEL_MIN_SAMPLES, MEL_SAMPLE_RATE, melL1 } from '../audio/mel.js';
 import type { DiscriminatorEngine, WindowScores } from '../engine/engine.js';
 import { InputFileError, messageOf } from '../errors.js';
 import type { PairResult } from '../scores.js';
@@ -16,10 +16,6 @@ import { PairAccumulator } from './aggregate.js';
 import type { PairSpec } from './discover.js';
 import { planWindows, type Window } from './windows.js';
 
-/** GPT-SoVITS computes its mel loss at 32 kHz; mel_l1 is always measured there. */
-export const MEL_SAMPLE_RATE = 32000;
-/** Reflect padding of 704 samples needs a longer signal (GPT-SoVITS mel, n_fft 2048, hop 640). */
-export const MEL_MINIMUM_SAMPLES = 705;
 
 export interface ScoringContext {
   readonly engine: DiscriminatorEngine;
@@ -238,9 +234,9 @@ function checkLength(spec: PairSpec, length: number, melLength: number, ctx: Sco
         `at ${ctx.sampleRate} Hz; the discriminators need at least ${ctx.minimumLength} (${formatSeconds(ctx.minimumLength / ctx.sampleRate)})`,
     );
   }
-  if (pairMode && melLength < MEL_MINIMUM_SAMPLES) {
+  if (pairMode && melLength < MEL_MIN_SAMPLES) {
     throw new InputFileError(
-      `${spec.syn}: too short for the mel distance: ${melLength} samples at 32 kHz, at least ${MEL_MINIMUM_SAMPLES} needed`,
+      `${spec.syn}: too short for the mel distance: ${melLength} samples at 32 kHz, at least ${MEL_MIN_SAMPLES} needed`,
     );
   }
 }
@@ -264,8 +260,8 @@ async function readWindow(
     // The same stretch of time, read from the source at 32 kHz (not re-resampled from the
     // model rate, which would lose the band above the model's Nyquist).
     const scale = MEL_SAMPLE_RATE / ctx.sampleRate;
-    const start = Math.min(Math.round(w.start * scale), Math.max(0, melLength - MEL_MINIMUM_SAMPLES));
-    const length = Math.max(MEL_MINIMUM_SAMPLES, Math.min(Math.round(w.length * scale), melLength - start));
+    const start = Math.min(Math.round(w.start * scale), Math.max(0, melLength - MEL_MIN_SAMPLES));
+    const length = Math.max(MEL_MIN_SAMPLES, Math.min(Math.round(w.length * scale), melLength - start));
     const [r, s] = await Promise.all([
       about(spec.ref!, () => ref.read(MEL_SAMPLE_RATE, start, length)),
       about(spec.syn!, () => syn.read(MEL_SAMPLE_RATE, start, length)),
