@@ -68,3 +68,40 @@ export function expectRelativeClose(actual: number | null | undefined, expected:
     throw new Error(`${what}: ${actual} differs from golden ${expected} by ${relative.toExponential(2)} (tolerance ${tolerance})`);
   }
 }
+
+/** Shape of the library's per-pair result that golden checks need (kept structural). */
+interface ResultLike {
+  readonly status: string;
+  readonly totals: { readonly fm: number | null; readonly gen: number; readonly disc: number | null } | null;
+  readonly subs: ReadonlyArray<{ readonly name: string; readonly fm: number | null; readonly gen: number; readonly real: number | null; readonly fake: number; readonly fmLayers: readonly number[] }>;
+}
+
+/** Whole-file totals, and every sub's scores and layer distances, against a golden case. */
+export function expectGoldenResult(result: ResultLike, golden: GoldenCase): void {
+  const e = golden.expected;
+  if (result.status !== 'ok' || !result.totals) throw new Error(`${golden.name}: status ${result.status}`);
+  expectRelativeClose(result.totals.fm, e.fm, TOLERANCE.total, `${golden.name} fm`);
+  expectRelativeClose(result.totals.gen, e.gen, TOLERANCE.total, `${golden.name} gen`);
+  expectRelativeClose(result.totals.disc, e.disc, TOLERANCE.total, `${golden.name} disc`);
+  const names = result.subs.map((s) => s.name).join(',');
+  if (names !== e.subs.map((s) => s.name).join(',')) throw new Error(`${golden.name}: subs ${names}`);
+  e.subs.forEach((sub, i) => {
+    const got = result.subs[i]!;
+    const what = `${golden.name} ${sub.name}`;
+    expectRelativeClose(got.fm, sub.fm, TOLERANCE.total, `${what} fm`);
+    expectRelativeClose(got.gen, sub.gen, TOLERANCE.total, `${what} gen`);
+    expectRelativeClose(got.real, sub.real, TOLERANCE.total, `${what} real`);
+    expectRelativeClose(got.fake, sub.fake, TOLERANCE.total, `${what} fake`);
+    if (got.fmLayers.length !== sub.fm_layers.length) throw new Error(`${what}: ${got.fmLayers.length} layers`);
+    sub.fm_layers.forEach((v, l) => expectRelativeClose(got.fmLayers[l], v, TOLERANCE.layer, `${what} fm_layers[${l}]`));
+  });
+}
+
+export const CHECKPOINT_CASES = [
+  'gptsovits-pretrained',
+  'gptsovits-v2pro-train',
+  'gptsovits-safetensors',
+  'sovits5-pretrain',
+  'hifigan-do',
+  'bigvgan-v1-do',
+] as const;

@@ -1,0 +1,78 @@
+/**
+ * Golden parity through the real CLI (built dist/, child process): every family and checkpoint
+ * format, whole files and segmented, read back from the JSON report.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { CHECKPOINT_CASES, expectGoldenResult, expectRelativeClose, goldenCase, TOLERANCE, type GoldenCase } from '../helpers/golden.js';
+
+type JsonRecord = Record<string, unknown> & { fm_layers: Record<string, number[]> };
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tts-critic-golden-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Scores one golden pair through a --pairs manifest and returns the JSON record. */
+async function scoreGolden(golden: GoldenCase, args: string[]): Promise<{ record: JsonRecord; model: Record<string, unknown> }> {
+  const manifest = path.join(dir, `${golden.name}.csv`);
+  writeFileSync(manifest, `ref,syn\n"${golden.ref}","${golden.syn}"\n`);
+  const run = await runCli(['score', '--pairs', manifest, '--format', 'json', '--quiet', ...args]);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const doc = JSON.parse(run.stdout) as { files: JsonRecord[]; model: Record<string, unknown> };
+  expect(doc.files).toHaveLength(1);
+  return { record: doc.files[0]!, model: doc.model };
+}
+
+/** The JSON record in the shape expectGoldenResult checks. */
+function asResult(record: JsonRecord, subs: readonly string[]) {
+  return {
+    status: record.status as string,
+    totals: { fm: record.fm as number, gen: record.gen as number, disc: record.disc as number },
+    subs: subs.map((name) => ({
+      name,
+      fm: record[`fm_${name}`] as number,
+      gen: record[`gen_${name}`] as number,
+      real: record[`real_${name}`] as number,
+      fake: record[`fake_${name}`] as number,
+      fmLayers: record.fm_layers[name]!,
+    })),
+  };
+}
+
+describe.each([
+  ['gpt-sovits-untrained-full', 'gpt-sovits'],
+  ['sovits5-untrained-full', 'sovits5'],
+])('golden %s through the CLI', (caseName, family) => {
+  const golden = goldenCase(caseName);
+
+  test('--segment 0', async () => {
+    const { record, model } = await scoreGolden(golden, ['--family', family, '--segment', '0']);
+    expect(model.weights).toBe('untrained');
+    expect(record.weights).toBe('untrained:seed=0');
+    expectGoldenResult(asResult(record, model.subs as string[]), golden);
+    expectRelativeClose(record.mel_l1 as number, golden.expected.mel_l1_gptsovits!, TOLERANCE.total, 'mel_l1');
+  });
+
+  test('--segment L/sample_rate', async () => {
+    const seg = golden.expected.segmented!;
+    const seconds = String(seg.segment / golden.expected.sample_rate);
+    const { record } = await scoreGolden(golden, ['--family', family, '--segment', seconds]);
+    expect(record.windows).toBe(seg.starts.length);
+    expectRelativeClose(record.fm as number, seg.mean.fm, TOLERANCE.total, 'segmented fm');
+    expectRelativeClose(record.gen as number, seg.mean.gen, TOLERANCE.total, 'segmented gen');
+    expectRelativeClose(record.disc as number, seg.mean.disc, TOLERANCE.total, 'segmented disc');
+  });
+});
+
+test.each(CHECKPOINT_CASES)('golden %s through the CLI (--weights, --segment 0)', async (name) => {
+  const golden = goldenCase(name);
+  const { record, model } = await scoreGolden(golden, ['--weights', golden.checkpoint!, '--segment', '0']);
+  expect(model.weights).toBe('checkpoint');
+  expect(String(record.weights)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expectGoldenResult(asResult(record, model.subs as string[]), golden);
+});
