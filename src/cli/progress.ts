@@ -102,3 +102,39 @@ export function createProgress(total: number, options: { quiet: boolean; stream?
   if (options.quiet) return new SilentProgress();
   return stream.isTTY ? new BarProgress(total, stream) : new LineProgress(total, stream);
 }
+
+/** Byte progress of a model download: a bar on a terminal, a line every few seconds otherwise. */
+export function createDownloadProgress(label: string, options: { quiet: boolean; stream?: NodeJS.WriteStream }): {
+  update(received: number, total: number | null): void;
+  stop(): void;
+} {
+  const stream = options.stream ?? process.stderr;
+  if (options.quiet) return { update() {}, stop() {} };
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  if (stream.isTTY) {
+    let bar: cliProgress.SingleBar | null = null;
+    return {
+      update(received, total) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar(
+            { stream, format: `downloading ${label} {bar} {percentage}% | {done}/{size} MB | ETA {eta_formatted}`, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(total ?? received, received, { done: mb(received), size: mb(total ?? received) });
+        }
+        bar.update(received, { done: mb(received), size: mb(total ?? received) });
+      },
+      stop: () => bar?.stop(),
+    };
+  }
+  let last = 0;
+  return {
+    update(received, total) {
+      const now = Date.now();
+      if (now - last < PLAIN_INTERVAL_MS && received !== total) return;
+      last = now;
+      stream.write(`tts-critic: downloading ${label}: ${mb(received)}${total ? ` of ${mb(total)}` : ''} MB\n`);
+    },
+    stop() {},
+  };
+}

@@ -28,7 +28,7 @@ import {
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { say, type CliIO } from './io.js';
-import { createProgress } from './progress.js';
+import { createDownloadProgress, createProgress } from './progress.js';
 import { watchInterruptions } from './signals.js';
 
 export interface ScoreFlags {
@@ -136,6 +136,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     notice(`resuming: ${before - pairs.length} pairs already scored in ${flags.resume}, ${pairs.length} to go`);
   }
 
+  const download = flags.model ? createDownloadProgress(flags.model, { quiet, stream: io.stderr }) : null;
   const scorer = await createScorer({
     ...(flags.family ? { family: flags.family } : {}),
     ...(flags.weights ? { weights: flags.weights } : {}),
@@ -148,8 +149,9 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     ...(flags.synOnly !== undefined ? { synOnly: true } : {}),
     ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
     ...(flags.offline ? { offline: true } : {}),
+    ...(download ? { onDownloadProgress: download.update } : {}),
     onNotice: notice,
-  });
+  }).finally(() => download?.stop());
   try {
     const model = scorer.model;
     const layers = flags.layers ? Object.fromEntries(model.subs.map((s, i) => [s, scorer.layerCounts[i]!])) : undefined;
