@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { UsageError, messageOf } from '../errors.js';
 import type { ResolvedModel } from '../model/types.js';
 import { buildDiscriminatorGraph, type GraphMode } from './discriminator-graph.js';
-import { type Device, type Provider, providerCandidates, providerConfig } from './providers.js';
+import { type Device, type Provider, providerCandidates, providerConfig, providerHint } from './providers.js';
 
 export interface EngineOptions {
   readonly device?: Device;
@@ -25,6 +25,10 @@ export interface WindowScores {
   readonly fake: Float32Array;
   readonly gen: Float32Array;
 }
+
+// Applied when onnxruntime initialises (first session): provider libraries that fail to load
+// are reported by us, with a hint, instead of as raw native log lines.
+ort.env.logLevel = 'fatal';
 
 export class DiscriminatorEngine {
   private constructor(
@@ -48,6 +52,9 @@ export class DiscriminatorEngine {
           // adds a re-plan and keeps a second arena alive (measured: 1.4 GB -> 1.0 GB peak for a
           // 1 s sovits5 window at equal speed).
           enableMemPattern: false,
+          // Every failure reaches us as an exception we word ourselves; onnxruntime's own
+          // console logging would repeat it as colour-coded noise on stderr.
+          logSeverityLevel: 4,
           ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
         });
         if (failures.length > 0) {
@@ -55,7 +62,7 @@ export class DiscriminatorEngine {
         }
         return new DiscriminatorEngine(session, mode, provider, graph.layerCounts);
       } catch (error) {
-        failures.push(`${provider} provider unavailable (${firstLine(messageOf(error))})`);
+        failures.push(`${provider}: ${providerHint(provider)} (${firstLine(messageOf(error))})`);
       }
     }
     throw new UsageError(`could not start onnxruntime: ${failures.join('; ')}`);

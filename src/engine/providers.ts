@@ -19,6 +19,19 @@ const PROVIDER_CONFIG: Readonly<Record<Provider, InferenceSession.ExecutionProvi
   cuda: 'cuda',
 });
 
+/** What to tell a user whose provider did not start (onnxruntime's own text is cryptic). */
+const PROVIDER_HINT: Readonly<Record<Provider, string>> = Object.freeze({
+  cpu: 'the CPU provider failed to start',
+  webgpu: 'no usable WebGPU adapter: WebGPU needs libvulkan.so.1 and a GPU driver with Vulkan support',
+  cuda:
+    'the CUDA provider is not installed or CUDA 12 is missing: reinstall onnxruntime-node without ' +
+    'ONNXRUNTIME_NODE_INSTALL=skip on a machine with CUDA 12 and cuDNN 9',
+});
+
+export function providerHint(provider: Provider): string {
+  return PROVIDER_HINT[provider];
+}
+
 /** `auto` prefers the fastest provider that starts. */
 const AUTO_ORDER: readonly Provider[] = Object.freeze(['cuda', 'webgpu', 'cpu']);
 

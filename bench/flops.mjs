@@ -1,0 +1,45 @@
+// Multiply-accumulate counts of a discriminator family at a given input length, from its layer
+// table (the same data the engine builds graphs from). Used to turn timings into GFLOP/s so
+// they can be compared with the reference measurements in ../shared/reference.
+
+function convOut(length, kernel, stride, padding) {
+  return Math.floor((length + 2 * padding - kernel) / stride) + 1;
+}
+
+/** MACs of one conv on a [channels, ...spatial] input; returns [macs, outputSpatial]. */
+function convMacs(layer, spatial) {
+  const out = spatial.map((n, i) => convOut(n, layer.kernel[i], layer.stride[i], layer.padding[i]));
+  const perOutput = (layer.in / layer.groups) * layer.kernel.reduce((a, b) => a * b, 1);
+  return [layer.out * out.reduce((a, b) => a * b, 1) * perOutput, out];
+}
+
+/** MACs to run one sub-discriminator on one signal of `samples` samples. */
+export function subMacs(sub, samples) {
+  let spatial;
+  let macs = 0;
+  const input = sub.input;
+  if (input.kind === 'waveform') {
+    let n = samples;
+    for (let i = 0; i < input.pool; i++) n = Math.floor(n / 2) + 1;
+    spatial = [n];
+  } else if (input.kind === 'period') {
+    spatial = [Math.ceil(samples / input.period), input.period];
+  } else {
+    const pad = Math.floor((input.nFft - input.hop) / 2);
+    const frames = Math.floor((samples + 2 * pad - input.nFft) / input.hop) + 1;
+    const bins = input.nFft / 2 + 1;
+    macs += frames * 2 * bins * input.win; // the DFT as a strided conv
+    spatial = [bins, frames];
+  }
+  for (const layer of [...sub.convs, sub.post]) {
+    const [m, out] = convMacs(layer, spatial);
+    macs += m;
+    spatial = out;
+  }
+  return macs;
+}
+
+/** FLOPs (2 per MAC) to score one ref/syn pair of `samples` samples with every sub. */
+export function pairFlops(subs, samples) {
+  return 2 * 2 * subs.reduce((total, sub) => total + subMacs(sub, samples), 0);
+}
