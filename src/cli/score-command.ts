@@ -18,6 +18,7 @@ import {
   createReportWriter,
   formatFromPath,
   formatSummary,
+  leftoverTempFiles,
   readReport,
   resultToRow,
   rowKey,
@@ -83,16 +84,45 @@ function pairIdentity(spec: PairSpec): string {
   return spec.syn ?? spec.ref ?? spec.key;
 }
 
-/** Reads `--resume FILE`: finished (ok) records are kept and their pairs skipped. */
-async function loadResume(file: string | undefined): Promise<Row[]> {
-  if (!file) return [];
+/** The pid in a writer's temp-file name (`.<name>.<pid>-<hex>.tmp`), if that process is gone. */
+function abandoned(tempPath: string): boolean {
+  const pid = Number(/\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(tempPath)?.[1]);
+  if (!Number.isInteger(pid) || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false; // still running: another writer's file, not ours to take
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+interface Resumed {
+  /** Finished (ok) records to keep; their pairs are skipped. */
+  readonly rows: Row[];
+  /** Temp files of killed JSONL runs whose records were taken over, removed once written. */
+  readonly leftovers: string[];
+}
+
+/**
+ * Reads `--resume FILE`. Besides FILE itself, a JSONL run killed outright (SIGKILL, OOM killer)
+ * leaves only its temp file next to FILE, holding whole lines: those records are taken over too.
+ */
+async function loadResume(file: string | undefined): Promise<Resumed> {
+  if (!file) return { rows: [], leftovers: [] };
+  const byKey = new Map<string, Row>();
+  const take = (rows: readonly Row[]) => {
+    for (const row of rows) if (row['status'] === 'ok') byKey.set(rowKey(row), row);
+  };
+  const leftovers = formatFromPath(file) === 'jsonl' ? leftoverTempFiles(file).filter(abandoned) : [];
+  for (const temp of leftovers) take((await readReport(temp, 'jsonl')).rows);
   try {
     await fs.access(file);
-  } catch {
-    return []; // nothing to resume yet: the first run of a resumable job
+    take((await readReport(file)).rows);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // FILE does not exist yet: the first run of a resumable job.
   }
-  const data = await readReport(file);
-  return data.rows.filter((row) => row['status'] === 'ok');
+  return { rows: [...byKey.values()], leftovers };
 }
 
 async function checkOutputWritable(output: string | undefined): Promise<void> {
@@ -128,7 +158,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
 
   let pairs = await collectPairs(refDir, synDir, flags, io);
   if (shard) pairs = pairs.filter((p) => inShard(p.key, shard));
-  const resumed = await loadResume(flags.resume);
+  const { rows: resumed, leftovers } = await loadResume(flags.resume);
   if (resumed.length > 0) {
     const done = new Set(resumed.map(rowKey));
     const before = pairs.length;
@@ -193,11 +223,13 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     const summary = { ...summarize(rows), interrupted: interrupted !== null };
     if (interrupted !== null) {
       await writer.abort(summary);
+      if (flags.output) await Promise.all(leftovers.map((f) => fs.rm(f, { force: true })));
       say(io, `interrupted: ${rows.length - resumed.length} of ${pairs.length} pairs scored and written; rerun with --resume to continue`);
       if (!quiet) io.stderr.write(formatSummary(summary));
       return interrupted;
     }
     await writer.finish(summary);
+    await Promise.all(leftovers.map((f) => fs.rm(f, { force: true })));
     if (!quiet) io.stderr.write(formatSummary(summary));
 
     let gateFailed = false;

@@ -194,9 +194,11 @@ export async function* scorePairs(
         failed: false,
         done: false,
       };
-      const length = Math.min(syn.lengthAt(ctx.sampleRate), ref ? ref.lengthAt(ctx.sampleRate) : Infinity);
+      const synLength = syn.lengthAt(ctx.sampleRate);
+      const refLength = ref ? ref.lengthAt(ctx.sampleRate) : Infinity;
+      const length = Math.min(synLength, refLength);
       const melLength = ref ? Math.min(syn.lengthAt(MEL_SAMPLE_RATE), ref.lengthAt(MEL_SAMPLE_RATE)) : 0;
-      checkLength(spec, length, melLength, ctx, pairMode);
+      checkLength(refLength < synLength ? spec.ref! : spec.syn!, length, melLength, ctx, pairMode);
       const windows = planWindows(length, ctx.segment);
       state.windowsTotal = windows.length;
       for (const w of windows) {
@@ -225,19 +227,18 @@ export async function* scorePairs(
   }
 }
 
-function checkLength(spec: PairSpec, length: number, melLength: number, ctx: ScoringContext, pairMode: boolean): void {
-  const subject = pairMode ? 'the shorter file of the pair' : spec.syn;
-  if (length === 0) throw new InputFileError(`${pairMode ? `${spec.ref} / ${spec.syn}` : spec.syn}: no audio samples`);
+/** `file` is the shorter file of the pair: it decides the trimmed length. */
+function checkLength(file: string, length: number, melLength: number, ctx: ScoringContext, pairMode: boolean): void {
+  if (length === 0) throw new InputFileError(`${file}: no audio samples`);
   if (length < ctx.minimumLength) {
+    const what = pairMode ? 'the pair (trimmed to the shorter file)' : 'it';
     throw new InputFileError(
-      `${pairMode ? spec.syn : spec.syn}: too short: ${subject} has ${length} samples (${formatSeconds(length / ctx.sampleRate)}) ` +
-        `at ${ctx.sampleRate} Hz; the discriminators need at least ${ctx.minimumLength} (${formatSeconds(ctx.minimumLength / ctx.sampleRate)})`,
+      `${file}: too short: ${what} has ${length} samples (${formatSeconds(length / ctx.sampleRate)}) at ${ctx.sampleRate} Hz; ` +
+        `the discriminators need at least ${ctx.minimumLength} (${formatSeconds(ctx.minimumLength / ctx.sampleRate)})`,
     );
   }
   if (pairMode && melLength < MEL_MIN_SAMPLES) {
-    throw new InputFileError(
-      `${spec.syn}: too short for the mel distance: ${melLength} samples at 32 kHz, at least ${MEL_MIN_SAMPLES} needed`,
-    );
+    throw new InputFileError(`${file}: too short for the mel distance: ${melLength} samples at 32 kHz, at least ${MEL_MIN_SAMPLES} needed`);
   }
 }
 
