@@ -28,7 +28,7 @@ import { compareKeys, numberCell, rowKey, textCell, weightsTag, type Row } from 
 import type { ReportData } from '../report/read.js';
 import { formatNumber, mean } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
-import { checkNumericColumn } from './gates.js';
+import { checkNumericColumn, checkReferenceFreeColumn, type ColumnCheckOptions } from './gates.js';
 
 export type Direction = 'lower-is-better' | 'higher-is-better';
 
@@ -53,10 +53,16 @@ export interface MaxRegression {
  * Parses `--max-regression`: a percent for the default metrics (`5`, `5%`), named metrics
  * (`fm=5,mel_l1=10`), or both (`5,gen=10`). Undefined gives the default, 5% on default metrics.
  */
-export function parseMaxRegression(text: string | undefined, columns: readonly string[], flag = '--max-regression'): MaxRegression {
+export function parseMaxRegression(
+  text: string | undefined,
+  columns: readonly string[],
+  flag = '--max-regression',
+  options: ColumnCheckOptions = {},
+): MaxRegression {
   if (text === undefined) return { defaults: DEFAULT_MAX_REGRESSION_PERCENT, metrics: {} };
   const fail = (what: string): never => {
-    throw new UsageError(`invalid ${flag} "${text}": ${what} (example: ${flag} 5 or ${flag} fm=5,mel_l1=10)`);
+    const named = options.referenceFree ? 'gen=5,fake=10' : 'fm=5,mel_l1=10';
+    throw new UsageError(`invalid ${flag} "${text}": ${what} (example: ${flag} 5 or ${flag} ${named})`);
   };
   const percent = (value: string, what: string): number => {
     const trimmed = value.trim().replace(/%$/, '');
@@ -78,6 +84,7 @@ export function parseMaxRegression(text: string | undefined, columns: readonly s
     const column = part.slice(0, eq).trim();
     if (column === '') fail(`expected a metric name before "="`);
     checkNumericColumn(column, columns, fail);
+    checkReferenceFreeColumn(column, options, fail);
     if (column in metrics) fail(`"${column}" is given twice`);
     metrics[column] = percent(part.slice(eq + 1), `for "${column}"`);
   }
@@ -168,6 +175,14 @@ function checkSameModel(rows: readonly Row[], baseline: ReportData, model: Model
         `this run with ${model.segmentSamples}; use the same --segment`,
     );
   }
+}
+
+/**
+ * Refuses a baseline scored with another family, weights or window length than `model`, before
+ * any scoring (compareWithBaseline checks again, also for callers without a model).
+ */
+export function checkBaselineModel(baseline: ReportData, model: ModelInfo): void {
+  checkSameModel([], baseline, model);
 }
 
 /** Pairs up rows: by key first, then (auto/ref) by ref path unique on both remaining sides. */

@@ -21,11 +21,13 @@
  * default, see report/stats.ts); median is p50. `==`/`!=` compare exactly.
  *
  * Values that are missing (null) in an ok row are skipped. A gate with no value at all to look
- * at (no ok row has the column, e.g. `fm` in syn-only mode) fails: a CI gate that cannot be
- * checked must not pass silently. `count(...)` is the exception: a count of 0 is well defined.
+ * at (no ok row has the column) fails: a CI gate that cannot be checked must not pass silently.
+ * `count(...)` is the exception: a count of 0 is well defined. In a reference-free run
+ * (`referenceFree`, the CLI's `--syn-only`) a gate naming a column computed from the reference
+ * (`fm`, `mel_l1`, `fm_p2`, ...) is refused when parsing (usage error, exit 2), before scoring.
  */
 import { UsageError } from '../errors.js';
-import { BASE_COLUMNS, compareKeys, isTextColumn, numberCell, rowKey, subsFromColumns, type Row } from '../report/columns.js';
+import { BASE_COLUMNS, compareKeys, isTextColumn, needsReference, numberCell, rowKey, subsFromColumns, type Row } from '../report/columns.js';
 import { formatNumber, mean, percentileSorted, sortAscending } from '../report/stats.js';
 
 export const COMPARISONS = ['>', '>=', '<', '<=', '==', '!='] as const;
@@ -127,15 +129,31 @@ export function checkNumericColumn(column: string, columns: readonly string[], f
   fail(`unknown column "${column}"${hint}: expected one of ${main.join(', ')}${perSub}`);
 }
 
+export interface ColumnCheckOptions {
+  /**
+   * A reference-free (`--syn-only`) run: columns computed from the reference are always empty,
+   * so naming one is a usage error (a gate on it could never be checked).
+   */
+  readonly referenceFree?: boolean;
+}
+
+/** In a reference-free run, refuses a column that needs the reference (see `needsReference`). */
+export function checkReferenceFreeColumn(column: string, options: ColumnCheckOptions, fail: (what: string) => never): void {
+  if (options.referenceFree && needsReference(column)) {
+    fail(`"${column}" needs a reference recording and is always empty in a --syn-only run; use gen, fake, gen_<sub> or fake_<sub>`);
+  }
+}
+
 /**
  * Parses one `--fail-if` expression against the run's column list. Throws a UsageError that
  * says what was expected where, e.g.
  * `invalid --fail-if "mean(fm) >": expected a number after ">" (example: --fail-if "mean(fm) > 0.3")`.
  */
-export function parseGate(expression: string, columns: readonly string[], flag = '--fail-if'): Gate {
+export function parseGate(expression: string, columns: readonly string[], flag = '--fail-if', options: ColumnCheckOptions = {}): Gate {
   const source = expression.trim();
+  const example = options.referenceFree ? 'example: --fail-if "mean(gen) > 5"' : EXAMPLE;
   const fail = (what: string): never => {
-    throw new UsageError(`invalid ${flag} "${source}": ${what} (${EXAMPLE})`);
+    throw new UsageError(`invalid ${flag} "${source}": ${what} (${example})`);
   };
   const tokens = tokenize(source);
   let at = 0;
@@ -164,6 +182,7 @@ export function parseGate(expression: string, columns: readonly string[], flag =
     if (token?.kind !== 'word' || !IDENT.test(token.text)) fail(`expected a column name ${after}, got ${shown(token)}`);
     at++;
     checkNumericColumn(token!.text, columns, fail);
+    checkReferenceFreeColumn(token!.text, options, fail);
     return token!.text;
   };
   const expectClose = (after: string): void => {
@@ -209,6 +228,7 @@ export function parseGate(expression: string, columns: readonly string[], flag =
   } else {
     at++;
     checkNumericColumn(first!.text, columns, fail);
+    checkReferenceFreeColumn(first!.text, options, fail);
     target = { kind: 'each', column: first!.text };
     described = first!.text;
   }
@@ -220,8 +240,8 @@ export function parseGate(expression: string, columns: readonly string[], flag =
 }
 
 /** Parses every `--fail-if` given (in order). */
-export function parseGates(expressions: readonly string[], columns: readonly string[]): Gate[] {
-  return expressions.map((expression) => parseGate(expression, columns));
+export function parseGates(expressions: readonly string[], columns: readonly string[], options: ColumnCheckOptions = {}): Gate[] {
+  return expressions.map((expression) => parseGate(expression, columns, '--fail-if', options));
 }
 
 export function compare(value: number, op: Comparison, threshold: number): boolean {

@@ -41,6 +41,7 @@ function text(value: unknown): string | null {
 
 /** Parses a manifest. In syn-only mode the `ref` column may be absent. */
 export function parseManifest(content: string, source: string, options: { synOnly?: boolean } = {}): PairSpec[] {
+  if (content.includes('\u0000')) throw new UsageError(`${source}: not a CSV or JSONL manifest (it holds binary data)`);
   const entries = parseEntries(content, source);
   if (entries.length === 0) throw new UsageError(`${source}: the manifest lists no pairs`);
   const seen = new Set<string>();

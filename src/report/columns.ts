@@ -49,6 +49,23 @@ export function isTextColumn(column: string): boolean {
   return TEXT_COLUMNS.has(column);
 }
 
+/**
+ * Columns computed from the reference recording (`fm`, `real`, `disc`, `mel_l1`, `ref_seconds`,
+ * `fm_<sub>`, `real_<sub>`, `fm_<sub>_<i>`): always empty in reference-free (`--syn-only`) runs,
+ * which have only `gen`, `fake`, `gen_<sub>`, `fake_<sub>` and the duration of the file.
+ */
+export function needsReference(column: string): boolean {
+  return (
+    column === 'fm' ||
+    column === 'real' ||
+    column === 'disc' ||
+    column === 'mel_l1' ||
+    column === 'ref_seconds' ||
+    column.startsWith('fm_') ||
+    column.startsWith('real_')
+  );
+}
+
 /** Per-sub-discriminator layer counts, e.g. `{ s: 7, p2: 6 }`: asks for `fm_<sub>_<i>` CSV columns. */
 export type LayerCounts = Readonly<Record<string, number>>;
 

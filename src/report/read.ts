@@ -101,5 +101,10 @@ export async function readReport(path: string, format?: ReportFormat): Promise<R
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${messageOf(error)}`);
   }
+  // A checkpoint or audio file given by mistake: say so instead of quoting binary parse errors.
+  // (Trailing NULs alone are the tail of a JSONL file cut by a crash: its cut line is dropped.)
+  if (text.replace(/\u0000+$/, '').includes('\u0000')) {
+    throw new UsageError(`${path} is not a tts-critic report (CSV, JSON or JSONL): it holds binary data`);
+  }
   return parseReport(text, format ?? formatFromPath(path) ?? sniffFormat(text), path);
 }

@@ -155,7 +155,10 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions = 
     const max = options.maxErrors ?? 10;
     lines.push(`not scored (${summary.errors.length}):`);
     for (const failed of summary.errors.slice(0, max)) {
-      lines.push(`  ${failed.status.padEnd(8)}  ${oneLine(failed.syn || failed.ref)}: ${oneLine(failed.error)}`);
+      // Messages usually start with the file they are about; do not print the path twice.
+      const file = oneLine(failed.syn || failed.ref);
+      const message = oneLine(failed.error);
+      lines.push(`  ${failed.status.padEnd(8)}  ${message.startsWith(`${file}: `) || !file ? message : `${file}: ${message}`}`);
     }
     if (summary.errors.length > max) lines.push(`  ... and ${summary.errors.length - max} more`);
   }
