@@ -2,7 +2,7 @@
  * Where WAV bytes come from: a file handle (the normal case) or a Buffer (tests, fuzzing).
  * The decoder only ever asks for byte ranges, so a 2-hour file is never read whole.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { InputFileError } from '../errors.js';
 
@@ -65,6 +65,14 @@ function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): 
   return 'special file';
 }
 
+async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Opens a regular file for positional reads. O_NONBLOCK keeps a named pipe from hanging the
  * open (a blocking open of a FIFO waits for a writer forever, holding a libuv thread); it has
@@ -75,6 +83,9 @@ export async function openFileSource(path: string): Promise<ByteSource> {
   try {
     handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
+    if (errnoCode(error) === 'ENOENT' && (await isSymlink(path))) {
+      throw new InputFileError('is a broken symbolic link: its target does not exist (ENOENT)');
+    }
     throw fsError(error, 'open');
   }
   let size: number;

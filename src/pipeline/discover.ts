@@ -53,7 +53,8 @@ async function requireDirectory(dir: string, role: string): Promise<void> {
 /**
  * Lists audio files under `root`, following symbolic links to folders once (a link loop is
  * visited a single time). A link that cannot be resolved is still listed when its name looks
- * like audio, so that its row explains the problem.
+ * like audio, so that its row explains the problem; so is a folder named like audio that
+ * holds no audio.
  */
 export async function listAudioFiles(root: string, role = 'audio'): Promise<FoundFile[]> {
   await requireDirectory(root, role);
@@ -89,8 +90,14 @@ export async function listAudioFiles(root: string, role = 'audio'): Promise<Foun
           isDir = false; // dangling or looping link: keep it as a file so its row says why
         }
       }
-      if (isDir) await walk(full, rel);
-      else if (isAudioName(entry.name)) found.push({ key: keyOf(rel), path: full });
+      if (isDir) {
+        const before = found.length;
+        await walk(full, rel);
+        // A folder named like audio (`x.wav/`) with no audio inside is most likely a file
+        // made wrongly: list it, so that its row says "is a directory" instead of leaving
+        // its partner unpaired with no explanation.
+        if (found.length === before && isAudioName(entry.name)) found.push({ key: keyOf(rel), path: full });
+      } else if (isAudioName(entry.name)) found.push({ key: keyOf(rel), path: full });
     }
   }
 

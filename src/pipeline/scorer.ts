@@ -7,7 +7,7 @@ import { loadCheckpoint } from '../checkpoint/index.js';
 import { resolveModelFile } from '../checkpoint/zoo-download.js';
 import { DiscriminatorEngine } from '../engine/engine.js';
 import type { Device } from '../engine/providers.js';
-import { UsageError } from '../errors.js';
+import { CheckpointError, UsageError } from '../errors.js';
 import { DEFAULT_FAMILY, findFamily, familyNames, minimumWindow, resolveModel, untrainedWeights } from '../model/index.js';
 import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
@@ -72,7 +72,13 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
     checkpointPath = resolved.path;
   }
   if (checkpointPath) {
-    const loaded = await loadCheckpoint(checkpointPath, options.family ? { family: options.family } : {});
+    const loaded = await loadCheckpoint(checkpointPath, options.family ? { family: options.family } : {}).catch((error: unknown) => {
+      // Name the file in every message ("D.pth: checkpoint is damaged ..."), once.
+      if (error instanceof CheckpointError && !error.message.includes(checkpointPath!)) {
+        throw new CheckpointError(`${checkpointPath}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    });
     return {
       model: loaded.model,
       info: { weights: 'checkpoint', seed: null, checkpoint: checkpointPath, sha256: loaded.info.sha256, precision: loaded.info.precision },
@@ -118,7 +124,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
   const minimumLength = minimumWindow(model.subs);
   if (segment > 0 && segment < minimumLength) {
     throw new UsageError(
-      `--segment ${segmentSeconds} is too short for ${model.family.name}: windows need at least ${minimumLength} samples (${(minimumLength / sampleRate).toFixed(3)} s)`,
+      `--segment ${segmentSeconds} is too short for ${model.family.name}: windows need at least ${minimumLength} samples (${((1000 * minimumLength) / sampleRate).toFixed(2)} ms)`,
     );
   }
   const mode = options.synOnly ? 'syn-only' : 'pair';

@@ -1,0 +1,124 @@
+/**
+ * Interrupting the real CLI (SIGINT, SIGTERM) while it writes `-o out.{jsonl,csv,json}`:
+ * exit 130/143, the output complete and valid with every finished record and nothing twice,
+ * stderr saying what was done, no temp file left; then `--resume` finishes the job with
+ * exactly one record per pair.
+ *
+ * No fixed sleeps: the test polls the writer's temp file (`.out.<ext>.<pid>-<hex>.tmp`, next to
+ * the output) until the first pair's record is in it, then signals. The work is sized so that
+ * the run is far from done by then: 40 pairs of 2 s with a quarter-width gpt-sovits
+ * checkpoint take a couple of seconds, while the poll reacts within ~10 ms.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseCsv, parseJsonl, pollUntil, readIfThere, removeDir, spawnCli, stackLines, tempDir, tempFilesIn, writeTinyCheckpoint, writeTone, type Rec } from '../helpers/e2e.js';
+
+const PAIRS = 40;
+const ALL_SYN = Array.from({ length: PAIRS }, (_, i) => `syn/${String(i).padStart(2, '0')}.wav`);
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = tempDir('interrupt');
+  for (let i = 0; i < PAIRS; i++) {
+    const name = `${String(i).padStart(2, '0')}.wav`;
+    await writeTone(path.join(dir, 'ref', name), { seconds: 2, sampleRate: 32000, seed: i + 1 });
+    await writeTone(path.join(dir, 'syn', name), { seconds: 2, sampleRate: 32000, seed: i + 101 });
+  }
+  await writeTinyCheckpoint(path.join(dir, 'quarter.pth'), 'gpt-sovits', 4);
+}, 60_000);
+
+afterAll(() => removeDir(dir));
+
+interface Interrupted {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  stdout: string;
+  output: string;
+}
+
+/**
+ * Starts `score ref syn -o <out>`, waits until the first record is in the temp file, sends
+ * `signal` and waits for the exit.
+ */
+async function interrupt(out: string, signal: NodeJS.Signals, extra: string[] = []): Promise<Interrupted> {
+  const cli = spawnCli(['score', 'ref', 'syn', '--weights', 'quarter.pth', '-o', out, ...extra], { cwd: dir });
+  let exited = false;
+  void cli.exited.then(() => (exited = true));
+  const prefix = `.${out}.`;
+  await pollUntil(() => {
+    if (exited) throw new Error(`the CLI exited before the test could interrupt it: ${cli.stderr()}`);
+    const temp = readdirSync(dir).find((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
+    const text = temp ? readIfThere(path.join(dir, temp)) : null;
+    return text !== null && text.includes(ALL_SYN[0]!);
+  }, `the first record of ${out}`);
+  // Atomic output: while the run goes on, only the temp file exists.
+  const finalDuringRun = existsSync(path.join(dir, out));
+  cli.child.kill(signal);
+  const { code, signal: killedBy } = await cli.exited;
+  expect(finalDuringRun).toBe(false);
+  return { code, signal: killedBy, stderr: cli.stderr(), stdout: cli.stdout(), output: readFileSync(path.join(dir, out), 'utf8') };
+}
+
+function expectInterruptedRun(run: Interrupted, signal: NodeJS.Signals, records: Rec[]): void {
+  expect(run.signal).toBeNull(); // handled, not killed
+  expect(run.code).toBe(signal === 'SIGINT' ? 130 : 143);
+  expect(stackLines(run.stderr)).toEqual([]);
+  expect(run.stdout).toBe('');
+  // Some, not all, pairs; each once; all of them finished (ok) records, in pairing order.
+  expect(records.length).toBeGreaterThanOrEqual(1);
+  expect(records.length).toBeLessThan(PAIRS);
+  const syns = records.map((r) => r.syn);
+  expect(new Set(syns).size).toBe(syns.length);
+  expect(syns).toEqual(ALL_SYN.slice(0, records.length));
+  for (const r of records) expect(r.status).toBe('ok');
+  // stderr says what happened and what was done.
+  expect(run.stderr).toContain(`${signal} received: finishing the batch in flight`);
+  expect(run.stderr).toContain(`interrupted: ${records.length} of ${PAIRS} pairs scored and written; rerun with --resume to continue`);
+  expect(tempFilesIn(dir)).toEqual([]);
+}
+
+describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
+  test('-o out.jsonl: whole lines only, every finished record, then --resume completes it', async () => {
+    const out = `${signal.toLowerCase()}.jsonl`;
+    const run = await interrupt(out, signal);
+    const records = parseJsonl(run.output); // throws on a partial last line
+    expectInterruptedRun(run, signal, records);
+
+    if (signal !== 'SIGINT') return;
+    const resumed = spawnCli(['score', 'ref', 'syn', '--weights', 'quarter.pth', '--resume', out, '-o', out], { cwd: dir });
+    const { code } = await resumed.exited;
+    expect(stackLines(resumed.stderr())).toEqual([]);
+    expect(code).toBe(0);
+    expect(resumed.stderr()).toContain(`resuming: ${records.length} pairs already scored in ${out}, ${PAIRS - records.length} to go`);
+    const finalText = readFileSync(path.join(dir, out), 'utf8');
+    const final = parseJsonl(finalText);
+    // Exactly one record per pair: nothing lost, nothing twice.
+    expect(final.map((r) => r.syn).sort()).toEqual(ALL_SYN);
+    expect(final.every((r) => r.status === 'ok')).toBe(true);
+    // The records scored before the interruption are carried over unchanged.
+    const before = new Map(records.map((r) => [r.syn, JSON.stringify(r)]));
+    for (const r of final) if (before.has(r.syn)) expect(JSON.stringify(r)).toBe(before.get(r.syn));
+    expect(tempFilesIn(dir)).toEqual([]);
+  }, 60_000);
+
+  test('-o out.csv: a complete CSV of the finished records', async () => {
+    const out = `${signal.toLowerCase()}.csv`;
+    const run = await interrupt(out, signal);
+    expect(run.output.endsWith('\n')).toBe(true);
+    const { header, rows } = parseCsv(run.output);
+    expect(header.slice(0, 3)).toEqual(['ref', 'syn', 'status']);
+    expect(rows.every((r) => Object.keys(r).length === header.length)).toBe(true);
+    expectInterruptedRun(run, signal, rows);
+  }, 60_000);
+
+  test('-o out.json: a valid document marked "interrupted": true', async () => {
+    const out = `${signal.toLowerCase()}.json`;
+    const run = await interrupt(out, signal);
+    const doc = JSON.parse(run.output) as { files: Rec[]; summary: Rec; model: Rec };
+    expect(doc.summary.interrupted).toBe(true);
+    expect(doc.model.family).toBe('gpt-sovits');
+    expectInterruptedRun(run, signal, doc.files);
+  }, 60_000);
+});

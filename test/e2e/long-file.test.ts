@@ -1,0 +1,112 @@
+/**
+ * Long files in bounded memory: a 30-minute pair (16-bit mono, 32 kHz: 115 MB per file on disk,
+ * 230 MB per file as float32) scored by the real CLI with the default 2 s window costs about
+ * the same peak RSS as a 10-second pair.
+ *
+ * Peak RSS is the child's own `process.resourceUsage().maxRSS`, written at exit by a tiny
+ * preload (`node -r probe.cjs bin/tts-critic.js ...`), so it covers the whole run and nothing
+ * is sampled.
+ *
+ * Budget: peak(30 min) <= peak(10 s) + 96 MB. Holding either file whole, even as raw int16,
+ * would add 115 MB (as float32: 230 MB per file), so passing proves the audio is streamed.
+ * Measured on the 2-core dev box: ~135 MB for 10 s, ~170 MB for 30 min (the difference is
+ * the JS heap settling, it does not grow with length: ~165 MB at 5 min already).
+ *
+ * The files are written in one-second chunks cycled from a few precomputed seconds of audio,
+ * so the test itself never holds them either. The run takes ~20 s (tiny gpt-sovits checkpoint).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { CLI, parseJsonl, removeDir, spawnCli, stackLines, tempDir, writeTinyCheckpoint, type Rec } from '../helpers/e2e.js';
+import { testSignal } from '../helpers/wav-corpus.js';
+
+const RATE = 32000;
+const LONG_SECONDS = 30 * 60;
+const SHORT_SECONDS = 10;
+const BUDGET_MB = 96;
+
+let dir: string;
+
+/** A 16-bit mono WAV of `seconds`, written one second at a time from `distinct` precomputed seconds. */
+async function writeStreamedWav(file: string, seconds: number, seed: number, distinct = 7): Promise<void> {
+  const chunks = Array.from({ length: distinct }, (_, k) => {
+    const samples = testSignal(RATE, 1, 16, seed * 100 + k);
+    const b = Buffer.alloc(2 * RATE);
+    for (let i = 0; i < RATE; i++) b.writeInt16LE(samples[i]!, 2 * i);
+    return b;
+  });
+  const bytes = seconds * RATE * 2;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + bytes, 4);
+  header.write('WAVEfmt ', 8, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(RATE, 24);
+  header.writeUInt32LE(RATE * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(bytes, 40);
+  const handle = await open(file, 'w');
+  try {
+    await handle.write(header);
+    // Cycle with a stride coprime to `distinct`, so that neighbouring windows differ.
+    for (let s = 0; s < seconds; s++) await handle.write(chunks[(s * 3) % distinct]!);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Scores ref/ vs syn/ under `folder` with the probe; returns the record and the peak RSS in MB. */
+async function scoreWithProbe(folder: string): Promise<{ record: Rec; peakMb: number; seconds: number }> {
+  const rssFile = path.join(dir, `${folder}.rss`);
+  const started = Date.now();
+  const cli = spawnCli(['score', path.join(folder, 'ref'), path.join(folder, 'syn'), '--weights', 'tiny.pth', '--format', 'jsonl', '-q'], {
+    cwd: dir,
+    command: [process.execPath, '-r', path.join(dir, 'probe.cjs'), CLI],
+    env: { TTS_CRITIC_RSS_FILE: rssFile },
+    timeoutMs: 240_000,
+  });
+  const { code } = await cli.exited;
+  expect(stackLines(cli.stderr())).toEqual([]);
+  expect(code).toBe(0);
+  const records = parseJsonl(cli.stdout());
+  expect(records).toHaveLength(1);
+  const kb = Number(readFileSync(rssFile, 'utf8'));
+  expect(kb).toBeGreaterThan(0);
+  return { record: records[0]!, peakMb: kb / 1024, seconds: (Date.now() - started) / 1000 };
+}
+
+beforeAll(async () => {
+  dir = tempDir('long');
+  writeFileSync(
+    path.join(dir, 'probe.cjs'),
+    "process.on('exit', () => { const f = process.env.TTS_CRITIC_RSS_FILE; if (f) require('node:fs').writeFileSync(f, String(process.resourceUsage().maxRSS)); });\n",
+  );
+  await writeTinyCheckpoint(path.join(dir, 'tiny.pth'));
+  for (const [folder, seconds] of [['short', SHORT_SECONDS], ['long', LONG_SECONDS]] as const) {
+    for (const [side, seed] of [['ref', 1], ['syn', 2]] as const) {
+      mkdirSync(path.join(dir, folder, side), { recursive: true });
+      await writeStreamedWav(path.join(dir, folder, side, 'talk.wav'), seconds, seed);
+    }
+  }
+}, 120_000);
+
+afterAll(() => removeDir(dir));
+
+test(`a ${LONG_SECONDS / 60}-minute pair peaks within ${BUDGET_MB} MB of a ${SHORT_SECONDS}-second pair`, async () => {
+  const short = await scoreWithProbe('short');
+  const long = await scoreWithProbe('long');
+
+  expect(short.record).toMatchObject({ status: 'ok', ref_seconds: SHORT_SECONDS, syn_seconds: SHORT_SECONDS, windows: SHORT_SECONDS / 2 });
+  expect(long.record).toMatchObject({ status: 'ok', ref_seconds: LONG_SECONDS, syn_seconds: LONG_SECONDS, windows: LONG_SECONDS / 2 });
+  for (const column of ['fm', 'gen', 'disc', 'mel_l1']) expect(Number.isFinite(long.record[column])).toBe(true);
+
+  if (process.env.TTS_CRITIC_E2E_VERBOSE) {
+    console.info(`peak RSS: ${SHORT_SECONDS} s pair ${short.peakMb.toFixed(1)} MB (${short.seconds.toFixed(1)} s), ${LONG_SECONDS / 60} min pair ${long.peakMb.toFixed(1)} MB (${long.seconds.toFixed(1)} s)`);
+  }
+  expect(long.peakMb).toBeLessThan(short.peakMb + BUDGET_MB);
+}, 300_000);

@@ -1,0 +1,227 @@
+/**
+ * Helpers for the end-to-end suite (test/e2e): temp folders, a tiny checkpoint, small WAV
+ * files, streamed long WAV files, report parsing, a spawned CLI that can be signalled, and
+ * polling (never fixed sleeps).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stateDict, torchZip, writeCheckpointFile } from '../../src/checkpoint/writers.js';
+import { getFamily, untrainedWeights } from '../../src/model/index.js';
+import type { ConvLayer, FamilySpec } from '../../src/model/types.js';
+import { CLI } from './cli.js';
+import { REPO_ROOT } from './golden.js';
+import { testSignal, writeWav } from './wav-corpus.js';
+
+export { CLI, REPO_ROOT };
+
+/** A fresh temp folder; remove it with `rmSync(dir, { recursive: true, force: true })`. */
+export function tempDir(label: string): string {
+  return mkdtempSync(path.join(tmpdir(), `tts-critic-e2e-${label}-`));
+}
+
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+// ---- a tiny checkpoint -----------------------------------------------------------------------
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function shrink(conv: ConvLayer, divisor: number): ConvLayer {
+  const inCh = conv.in === 1 ? 1 : Math.max(1, conv.in / divisor);
+  const out = conv.out === 1 ? 1 : Math.max(1, conv.out / divisor);
+  return { ...conv, in: inCh, out, groups: gcd(gcd(inCh, out), conv.groups) };
+}
+
+/** `name` with every channel width divided by `divisor` and groups reduced so in/groups stays whole. */
+export function tinyFamily(name: string, divisor = 16): FamilySpec {
+  const family = getFamily(name);
+  return {
+    ...family,
+    subs: family.subs.map((sub) => ({ ...sub, convs: sub.convs.map((c) => shrink(c, divisor)), post: shrink(sub.post, divisor) })),
+  };
+}
+
+/**
+ * Writes a small discriminator checkpoint in GPT-SoVITS's pretrained layout
+ * (`torch.save({"weight": state_dict})`), widths divided by `divisor`. Fast to load and run:
+ * the default `gpt-sovits` one scores ~40 half-second pairs in about a second.
+ */
+export async function writeTinyCheckpoint(file: string, family = 'gpt-sovits', divisor = 16): Promise<void> {
+  const weights = untrainedWeights(tinyFamily(family, divisor), 7);
+  await writeCheckpointFile(file, torchZip(new Map([['weight', stateDict(weights)]])));
+}
+
+// ---- audio ------------------------------------------------------------------------------------
+
+export interface ToneOptions {
+  seconds: number;
+  sampleRate?: number;
+  channels?: number;
+  format?: 'pcm16' | 'pcm24' | 'pcm32';
+  seed?: number;
+}
+
+/** A sine + noise WAV (see `testSignal`), in memory. */
+export function toneWav(options: ToneOptions): Buffer {
+  const format = options.format ?? 'pcm16';
+  const bits = format === 'pcm16' ? 16 : format === 'pcm24' ? 24 : 32;
+  const sampleRate = options.sampleRate ?? 16000;
+  const channels = options.channels ?? 1;
+  const frames = Math.round(options.seconds * sampleRate);
+  return writeWav({ format, sampleRate, channels, samples: testSignal(frames, channels, bits, options.seed ?? 1) });
+}
+
+export async function writeTone(file: string, options: ToneOptions): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, toneWav(options));
+}
+
+/**
+ * Writes a long 16-bit mono WAV in chunks of about one second, so that neither the test nor
+ * the file system cache sees it whole in this process. The signal is a slowly gliding tone
+ * plus a little deterministic noise.
+ */
+export async function writeLongWav(file: string, seconds: number, sampleRate: number, seed = 1): Promise<number> {
+  const frames = Math.round(seconds * sampleRate);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + frames * 2, 4);
+  header.write('WAVEfmt ', 8, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(frames * 2, 40);
+  const handle = await open(file, 'w');
+  try {
+    await handle.write(header);
+    const chunk = Buffer.alloc(sampleRate * 2);
+    let state = (seed * 2654435761) >>> 0;
+    for (let done = 0; done < frames; ) {
+      const n = Math.min(sampleRate, frames - done);
+      for (let i = 0; i < n; i++) {
+        const t = (done + i) / sampleRate;
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+        const noise = state / 4294967296 - 0.5;
+        const v = 0.4 * Math.sin(2 * Math.PI * (220 + 20 * Math.sin(t / 7)) * t) + 0.05 * noise;
+        chunk.writeInt16LE(Math.round(v * 32767), 2 * i);
+      }
+      await handle.write(chunk, 0, 2 * n);
+      done += n;
+    }
+  } finally {
+    await handle.close();
+  }
+  return frames;
+}
+
+// ---- reports ----------------------------------------------------------------------------------
+
+export type Rec = Record<string, unknown>;
+
+export function parseCsv(text: string): { header: string[]; rows: Record<string, string>[] } {
+  const records = parse(text, { skip_empty_lines: false, relax_column_count: false }) as string[][];
+  const [header, ...body] = records;
+  if (!header) throw new Error('empty CSV');
+  return { header, rows: body.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]!]))) };
+}
+
+/** Parses JSONL strictly: every line (the last one included) must end with "\n" and be an object. */
+export function parseJsonl(text: string): Rec[] {
+  if (text === '') return [];
+  if (!text.endsWith('\n')) throw new Error(`JSONL does not end with a newline: ...${JSON.stringify(text.slice(-80))}`);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as Rec;
+      } catch {
+        throw new Error(`JSONL line ${i + 1} is not JSON: ${line.slice(0, 120)}`);
+      }
+    });
+}
+
+/** Stack-trace lines (`    at fn (file:line:col)`), which users must never see without --debug. */
+export function stackLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => /^\s+at\s/.test(line));
+}
+
+/** Hidden temp files a writer leaves next to its output (`.<name>.<pid>-<hex>.tmp`). */
+export function tempFilesIn(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.endsWith('.tmp'));
+}
+
+// ---- polling and spawned runs ----------------------------------------------------------------
+
+/** Polls `check` every `intervalMs` until it returns a truthy value; fails after `timeoutMs`. */
+export async function pollUntil<T>(check: () => T | undefined | null | false, what: string, timeoutMs = 60_000, intervalMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export interface SpawnedCli {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal that killed it). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the built CLI without waiting for it (for signals and resource measurements). */
+export function spawnCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; command?: readonly string[] } = {}): SpawnedCli {
+  const command = options.command ?? [process.execPath, CLI];
+  const child = spawn(command[0]!, [...command.slice(1), ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdin.end();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Reads a file that may not exist (yet, or any more). */
+export function readIfThere(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Asserts a number-like cell is a finite number and returns it. */
+export function finite(value: unknown, what: string): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || (typeof value === 'string' && value.trim() === '')) {
+    throw new Error(`${what}: expected a finite number, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
