@@ -11,4 +11,6 @@ export const EXIT = Object.freeze({
   /** Interrupted by SIGINT (128 + 2) or SIGTERM (128 + 15), after flushing what was done. */
   SIGINT: 130,
   SIGTERM: 143,
+  /** Whoever read our stdout closed it (`... | head`): stop scoring, as SIGPIPE would (128 + 13). */
+  BROKEN_PIPE: 141,
 });

@@ -43,13 +43,23 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/**
+ * For options naming a file, folder, model or shard: an empty value (`--weights "$UNSET"` in a
+ * CI script) is refused instead of silently meaning "option not given".
+ */
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a value, got an empty string.');
+  return value;
+}
+
 const EXIT_CODES_HELP = `
 Exit codes:
   0  every pair scored and every gate passed
   1  a --fail-if gate failed or a file regressed beyond --max-regression
   2  usage or configuration error (bad flag, unreadable checkpoint, no pairs)
   3  scoring finished, but some files failed or had no partner
-  130 / 143  interrupted by SIGINT / SIGTERM (finished records were written)`;
+  130 / 143  interrupted by SIGINT / SIGTERM (finished records were written)
+  141  the reader of stdout went away (e.g. | head)`;
 
 const SCORE_EXAMPLES = `
 Examples:
@@ -81,25 +91,25 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .description('score every pair of files in REF_DIR and SYN_DIR (or a --pairs manifest, or --syn-only DIR)')
     .argument('[REF_DIR]', 'folder of reference recordings')
     .argument('[SYN_DIR]', 'folder of synthesized files with the same relative names')
-    .option('-w, --weights <file>', 'discriminator checkpoint (.pth, .pt, .safetensors, HiFi-GAN do_*); default: untrained weights')
-    .option('-m, --model <name>', `published discriminator, downloaded once into the cache (${ZOO.map((m) => m.name).join(', ')})`)
-    .option('-f, --family <name>', `discriminator family (${FAMILIES.map((f) => f.name).join(', ')}); default: detected from the checkpoint, else ${DEFAULT_FAMILY}`)
+    .option('-w, --weights <file>', 'discriminator checkpoint (.pth, .pt, .safetensors, HiFi-GAN do_*); default: untrained weights', nonEmpty)
+    .option('-m, --model <name>', `published discriminator, downloaded once into the cache (${ZOO.map((m) => m.name).join(', ')})`, nonEmpty)
+    .option('-f, --family <name>', `discriminator family (${FAMILIES.map((f) => f.name).join(', ')}); default: detected from the checkpoint, else ${DEFAULT_FAMILY}`, nonEmpty)
     .option('--seed <n>', 'base seed of the untrained weights', integer(0, 0xffffffff))
     .option('--segment <seconds>', `window length in seconds; 0 scores whole files in one window (default ${DEFAULT_SEGMENT_SECONDS})`, seconds)
     .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else csv)').choices(REPORT_FORMATS))
-    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout', nonEmpty)
     .option('--layers', 'add per-layer feature distances as CSV columns fm_<sub>_<i>')
     .option('--fail-if <expr>', 'fail (exit 1) when EXPR holds, e.g. "fm > 0.4", "mean(fm) > 0.3", "p95(mel_l1) > 2" (repeatable)', collect)
-    .option('--baseline <file>', 'compare with an earlier report (csv, json or jsonl)')
+    .option('--baseline <file>', 'compare with an earlier report (csv, json or jsonl)', nonEmpty)
     .option('--max-regression <spec>', 'allowed worsening per file vs --baseline, in percent: "5" or "fm=5,mel_l1=10" (default 5 for fm and mel_l1)')
-    .option('--pairs <file>', 'score the pairs listed in FILE (CSV or JSONL with ref,syn columns; "-" reads stdin)')
-    .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)')
-    .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`')
-    .option('--resume <file>', 'skip pairs already scored in FILE (a previous, interrupted report) and keep their records')
+    .option('--pairs <file>', 'score the pairs listed in FILE (CSV or JSONL with ref,syn columns; "-" reads stdin)', nonEmpty)
+    .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)', nonEmpty)
+    .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`', nonEmpty)
+    .option('--resume <file>', 'skip pairs already scored in FILE (a previous, interrupted report) and keep their records', nonEmpty)
     .option('--batch-size <n>', 'most windows per engine call (default: sized to a memory budget)', integer(1))
     .option('--threads <n>', 'CPU threads for the engine (default: one per core)', integer(1, 1024))
     .addOption(new Option('--device <device>', 'where to run: cpu, webgpu (Vulkan), cuda, or auto (first that starts)').default('cpu').argParser(device))
-    .option('--cache-dir <dir>', 'model zoo cache (default: $TTS_CRITIC_CACHE, $XDG_CACHE_HOME/tts-critic or ~/.cache/tts-critic)')
+    .option('--cache-dir <dir>', 'model zoo cache (default: $TTS_CRITIC_CACHE, $XDG_CACHE_HOME/tts-critic or ~/.cache/tts-critic)', nonEmpty)
     .option('--offline', 'never download: use only cached zoo models')
     .option('-q, --quiet', 'no progress, notices or summary on stderr (errors and failed gates still print)')
     .option('--debug', 'show stack traces for unexpected errors')
@@ -113,7 +123,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .description('combine reports (e.g. the shards of a --shard run; any mix of csv, json, jsonl) into one')
     .argument('<files...>', 'report files to merge')
     .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else csv)').choices(REPORT_FORMATS))
-    .option('-o, --output <file>', 'write the merged report to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the merged report to FILE (atomically) instead of stdout', nonEmpty)
     .option('--fail-if <expr>', 'gate on the merged result, as for score (repeatable)', collect)
     .option('-q, --quiet', 'no summary on stderr')
     .option('--debug', 'show stack traces for unexpected errors')
@@ -138,7 +148,11 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
       for (const m of ZOO) io.stdout.write(`${m.name.padEnd(22)} ${m.family.padEnd(18)} ${(m.bytes / 1e6).toFixed(0)} MB  ${m.description}\n`);
     });
 
-  program.addHelpText('after', `\nDevices: ${DEVICES.join(', ')}. Run \`tts-critic score --help\` for the scoring options.\n${EXIT_CODES_HELP}`);
+  program.addHelpText(
+    'after',
+    `\nExample:\n  tts-critic score refs/ outputs/ --weights D_2333.pth -o scores.csv\n\n` +
+      `Devices: ${DEVICES.join(', ')}. Run \`tts-critic score --help\` for the scoring options.\n${EXIT_CODES_HELP}`,
+  );
   return program;
 }
 
@@ -151,7 +165,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   });
   try {
     if (argv.length === 0) {
-      program.outputHelp();
+      // Usage error (exit 2): the help goes to stderr, so that `tts-critic > out.csv` stays clean.
+      program.outputHelp({ error: true });
       return EXIT.USAGE;
     }
     await program.parseAsync([...argv], { from: 'user' });

@@ -7,10 +7,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Device } from '../engine/providers.js';
-import { compareWithBaseline, formatBaseline, parseMaxRegression } from '../pipeline/baseline.js';
+import { checkBaselineModel, compareWithBaseline, formatBaseline, parseMaxRegression } from '../pipeline/baseline.js';
 import { discoverPairs, discoverSynOnly, type PairSpec } from '../pipeline/discover.js';
 import { evaluateGates, parseGates } from '../pipeline/gates.js';
 import { parseManifest, readStream } from '../pipeline/manifest.js';
+import { checkResumeModel, planResume } from '../pipeline/resume.js';
 import { createScorer } from '../pipeline/scorer.js';
 import { inShard, parseShard } from '../pipeline/shard.js';
 import {
@@ -78,10 +79,6 @@ async function collectPairs(refDir: string | undefined, synDir: string | undefin
     throw new UsageError('missing folders: use `tts-critic score REF_DIR SYN_DIR` (or --pairs FILE, or --syn-only DIR); see --help');
   }
   return discoverPairs(refDir, synDir);
-}
-
-function pairIdentity(spec: PairSpec): string {
-  return spec.syn ?? spec.ref ?? spec.key;
 }
 
 /** The pid in a writer's temp-file name (`.<name>.<pid>-<hex>.tmp`), if that process is gone. */
@@ -154,16 +151,27 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
   };
   const format = outputFormat(flags);
   const shard = flags.shard ? parseShard(flags.shard) : null;
+  if (flags.maxRegression !== undefined && !flags.baseline) {
+    throw new UsageError('--max-regression needs --baseline FILE, the earlier report to compare with');
+  }
   await checkOutputWritable(flags.output);
 
   let pairs = await collectPairs(refDir, synDir, flags, io);
-  if (shard) pairs = pairs.filter((p) => inShard(p.key, shard));
-  const { rows: resumed, leftovers } = await loadResume(flags.resume);
-  if (resumed.length > 0) {
-    const done = new Set(resumed.map(rowKey));
-    const before = pairs.length;
-    pairs = pairs.filter((p) => !done.has(pairIdentity(p)));
-    notice(`resuming: ${before - pairs.length} pairs already scored in ${flags.resume}, ${pairs.length} to go`);
+  if (shard) {
+    const total = pairs.length;
+    pairs = pairs.filter((p) => inShard(p.key, shard));
+    notice(`shard ${shard.index}/${shard.count}: ${pairs.length} of ${total} pairs`);
+  }
+  const { rows: previous, leftovers } = await loadResume(flags.resume);
+  // Only ok records of this run's pairs are carried over (one per pair); the rest is scored.
+  const plan = planResume(previous, pairs);
+  const resumed = [...plan.rows];
+  if (resumed.length > 0 || plan.foreign > 0) {
+    pairs = [...plan.pairs];
+    notice(
+      `resuming: ${resumed.length} pairs already scored in ${flags.resume}, ${pairs.length} to go` +
+        (plan.foreign > 0 ? `; ignored ${plan.foreign} records of pairs that are not part of this run` : ''),
+    );
   }
 
   const download = flags.model ? createDownloadProgress(flags.model, { quiet, stream: io.stderr }) : null;
@@ -187,9 +195,12 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     const layers = flags.layers ? Object.fromEntries(model.subs.map((s, i) => [s, scorer.layerCounts[i]!])) : undefined;
     // Parse gates and baseline settings before the (long) scoring, so mistakes exit 2 at once.
     const columns = columnsFor(model.subs, layers);
-    const gates = parseGates(flags.failIf ?? [], columns);
-    const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, columns) : null;
+    const referenceFree = { referenceFree: flags.synOnly !== undefined };
+    const gates = parseGates(flags.failIf ?? [], columns, referenceFree);
+    const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, columns, '--max-regression', referenceFree) : null;
     const baseline = flags.baseline ? await readReport(flags.baseline) : null;
+    if (baseline) checkBaselineModel(baseline, model);
+    if (flags.resume) checkResumeModel(resumed, model, flags.resume);
     const writer = createReportWriter({
       format,
       ...(flags.output ? { output: flags.output } : { stream: io.stdout }),
@@ -205,6 +216,10 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
       progress.stop();
       say(io, `${signal} received: finishing the batch in flight, then writing what was scored (send again to quit at once)`);
     });
+    const onStdoutError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') interruption.brokenPipe();
+    };
+    if (!flags.output) io.stdout.on('error', onStdoutError);
     try {
       for await (const result of scorer.scorePairs(pairs, {
         signal: interruption.signal,
@@ -217,10 +232,15 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     } finally {
       progress.stop();
       interruption.dispose();
+      io.stdout.removeListener('error', onStdoutError);
     }
 
     const interrupted = interruption.exitCode();
     const summary = { ...summarize(rows), interrupted: interrupted !== null };
+    if (interrupted === EXIT.BROKEN_PIPE) {
+      await writer.abort(summary);
+      return interrupted;
+    }
     if (interrupted !== null) {
       await writer.abort(summary);
       if (flags.output) await Promise.all(leftovers.map((f) => fs.rm(f, { force: true })));
@@ -241,7 +261,8 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     }
     if (baseline && maxRegression) {
       const comparison = compareWithBaseline(rows, baseline, { maxRegression, model });
-      io.stderr.write(formatBaseline(comparison));
+      // --quiet keeps stderr empty when all is well; a regression is always reported.
+      if (!quiet || !comparison.passed) io.stderr.write(formatBaseline(comparison));
       if (!comparison.passed) gateFailed = true;
     }
     if (gateFailed) return EXIT.GATE_FAILED;

@@ -7,6 +7,8 @@ import { EXIT } from './exit-codes.js';
 
 export interface Interruption {
   readonly signal: AbortSignal;
+  /** Stops the run because the reader of stdout went away (no more output can be delivered). */
+  brokenPipe(): void;
   /** The signal received, if any. */
   received(): NodeJS.Signals | null;
   exitCode(): number | null;
@@ -16,6 +18,7 @@ export interface Interruption {
 export function watchInterruptions(onFirst: (signal: NodeJS.Signals) => void): Interruption {
   const controller = new AbortController();
   let received: NodeJS.Signals | null = null;
+  let pipeClosed = false;
   const handler = (signal: NodeJS.Signals) => {
     if (received) {
       process.exit(signal === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM);
@@ -29,7 +32,11 @@ export function watchInterruptions(onFirst: (signal: NodeJS.Signals) => void): I
   return {
     signal: controller.signal,
     received: () => received,
-    exitCode: () => (received === null ? null : received === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM),
+    brokenPipe() {
+      pipeClosed = true;
+      controller.abort();
+    },
+    exitCode: () => (received !== null ? (received === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM) : pipeClosed ? EXIT.BROKEN_PIPE : null),
     dispose() {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);

@@ -70,6 +70,8 @@ function seconds(reader: AudioReader): number {
 }
 
 function formatSeconds(s: number): string {
+  // Below 10 ms whole milliseconds would print "0 ms" for the handful of samples that matter.
+  if (s < 0.01) return `${(s * 1000).toFixed(2)} ms`;
   return s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`;
 }
 
@@ -199,6 +201,10 @@ export async function* scorePairs(
       const length = Math.min(synLength, refLength);
       const melLength = ref ? Math.min(syn.lengthAt(MEL_SAMPLE_RATE), ref.lengthAt(MEL_SAMPLE_RATE)) : 0;
       checkLength(refLength < synLength ? spec.ref! : spec.syn!, length, melLength, ctx, pairMode);
+      // Trimming leaves the longer file's tail unread; NaN/Inf there is still a broken file.
+      for (const [reader, file] of [[syn, spec.syn!], [ref, spec.ref!]] as const) {
+        if (reader) await about(file, () => checkTail(reader, length / ctx.sampleRate));
+      }
       const windows = planWindows(length, ctx.segment);
       state.windowsTotal = windows.length;
       for (const w of windows) {
@@ -224,6 +230,17 @@ export async function* scorePairs(
   if (!options.signal?.aborted) {
     await relieve(true);
     yield* ready.splice(0);
+  }
+}
+
+const TAIL_CHUNK_FRAMES = 1 << 20;
+
+/** Decodes what lies beyond `seconds` at the file's own rate: the reader rejects NaN/Inf samples. */
+async function checkTail(reader: AudioReader, seconds: number): Promise<void> {
+  const rate = reader.info.sampleRate;
+  const end = reader.lengthAt(rate);
+  for (let start = Math.floor(seconds * rate); start < end; start += TAIL_CHUNK_FRAMES) {
+    await reader.read(rate, start, Math.min(TAIL_CHUNK_FRAMES, end - start));
   }
 }
 
