@@ -14,6 +14,7 @@ export { createScorer, DEFAULT_SEGMENT_SECONDS, type Scorer, type ScorerOptions 
 export type { ScoreLoopOptions } from './pipeline/score-pairs.js';
 export { discoverPairs, discoverSynOnly, listAudioFiles, type PairSpec } from './pipeline/discover.js';
 export { parseManifest } from './pipeline/manifest.js';
+export { collectPairs, type PairSources } from './pipeline/inputs.js';
 export { planWindows, type Window } from './pipeline/windows.js';
 export type { ModelInfo, PairResult, PairStatus, PairTotals, SubScores } from './scores.js';
 export { UsageError, CheckpointError, InputFileError } from './errors.js';

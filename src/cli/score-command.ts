@@ -8,10 +8,9 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Device } from '../engine/providers.js';
 import { checkBaselineModel, compareWithBaseline, formatBaseline, parseMaxRegression } from '../pipeline/baseline.js';
-import { discoverPairs, discoverSynOnly, type PairSpec } from '../pipeline/discover.js';
 import { evaluateGates, parseGates } from '../pipeline/gates.js';
-import { parseManifest, readStream } from '../pipeline/manifest.js';
-import { checkResumeModel, planResume } from '../pipeline/resume.js';
+import { collectPairs } from '../pipeline/inputs.js';
+import { checkResumeModel, planResume, readResumeSource } from '../pipeline/resume.js';
 import { createScorer } from '../pipeline/scorer.js';
 import { inShard, parseShard } from '../pipeline/shard.js';
 import {
@@ -19,10 +18,8 @@ import {
   createReportWriter,
   formatFromPath,
   formatSummary,
-  leftoverTempFiles,
   readReport,
   resultToRow,
-  rowKey,
   summarize,
   type ReportFormat,
   type Row,
@@ -55,71 +52,6 @@ export interface ScoreFlags {
   readonly resume?: string;
   readonly cacheDir?: string;
   readonly offline?: boolean;
-}
-
-/** The pairs to score, from folders, a manifest or a single syn-only folder. */
-async function collectPairs(refDir: string | undefined, synDir: string | undefined, flags: ScoreFlags, io: CliIO): Promise<PairSpec[]> {
-  const synOnly = flags.synOnly !== undefined;
-  if (flags.pairs !== undefined) {
-    if (refDir || synDir) throw new UsageError('give either REF_DIR SYN_DIR or --pairs FILE, not both');
-    const source = flags.pairs === '-' ? 'stdin' : flags.pairs;
-    let content: string;
-    try {
-      content = flags.pairs === '-' ? await readStream(io.stdin) : await fs.readFile(flags.pairs, 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read --pairs ${source} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    return parseManifest(content, source, { synOnly });
-  }
-  if (synOnly) {
-    if (refDir || synDir) throw new UsageError('--syn-only DIR takes the folder itself; drop REF_DIR SYN_DIR');
-    return discoverSynOnly(flags.synOnly!);
-  }
-  if (!refDir || !synDir) {
-    throw new UsageError('missing folders: use `tts-critic score REF_DIR SYN_DIR` (or --pairs FILE, or --syn-only DIR); see --help');
-  }
-  return discoverPairs(refDir, synDir);
-}
-
-/** The pid in a writer's temp-file name (`.<name>.<pid>-<hex>.tmp`), if that process is gone. */
-function abandoned(tempPath: string): boolean {
-  const pid = Number(/\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(tempPath)?.[1]);
-  if (!Number.isInteger(pid) || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false; // still running: another writer's file, not ours to take
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-interface Resumed {
-  /** Finished (ok) records to keep; their pairs are skipped. */
-  readonly rows: Row[];
-  /** Temp files of killed JSONL runs whose records were taken over, removed once written. */
-  readonly leftovers: string[];
-}
-
-/**
- * Reads `--resume FILE`. Besides FILE itself, a JSONL run killed outright (SIGKILL, OOM killer)
- * leaves only its temp file next to FILE, holding whole lines: those records are taken over too.
- */
-async function loadResume(file: string | undefined): Promise<Resumed> {
-  if (!file) return { rows: [], leftovers: [] };
-  const byKey = new Map<string, Row>();
-  const take = (rows: readonly Row[]) => {
-    for (const row of rows) if (row['status'] === 'ok') byKey.set(rowKey(row), row);
-  };
-  const leftovers = formatFromPath(file) === 'jsonl' ? leftoverTempFiles(file).filter(abandoned) : [];
-  for (const temp of leftovers) take((await readReport(temp, 'jsonl')).rows);
-  try {
-    await fs.access(file);
-    take((await readReport(file)).rows);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    // FILE does not exist yet: the first run of a resumable job.
-  }
-  return { rows: [...byKey.values()], leftovers };
 }
 
 async function checkOutputWritable(output: string | undefined): Promise<void> {
@@ -156,13 +88,13 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
   }
   await checkOutputWritable(flags.output);
 
-  let pairs = await collectPairs(refDir, synDir, flags, io);
+  let pairs = await collectPairs({ refDir, synDir, pairs: flags.pairs, synOnly: flags.synOnly, stdin: io.stdin });
   if (shard) {
     const total = pairs.length;
     pairs = pairs.filter((p) => inShard(p.key, shard));
     notice(`shard ${shard.index}/${shard.count}: ${pairs.length} of ${total} pairs`);
   }
-  const { rows: previous, leftovers } = await loadResume(flags.resume);
+  const { rows: previous, leftovers } = await readResumeSource(flags.resume);
   // Only ok records of this run's pairs are carried over (one per pair); the rest is scored.
   const plan = planResume(previous, pairs);
   const resumed = [...plan.rows];

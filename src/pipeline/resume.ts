@@ -5,9 +5,12 @@
  * scored with the same model and belongs to a pair of this run, so the output holds exactly
  * one record per pair, all from one model.
  */
+import { promises as fs } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { rowKey, textCell, weightsTag, type Row } from '../report/columns.js';
+import { formatFromPath, readReport } from '../report/read.js';
+import { leftoverTempFiles } from '../report/sink.js';
 import type { PairSpec } from './discover.js';
 
 /** The key a pair's record will have (rowKey of its row): the syn path, else the ref path. */
@@ -58,4 +61,46 @@ export function planResume(previous: readonly Row[], pairs: readonly PairSpec[])
     else done.set(key, row);
   }
   return { rows: [...done.values()], pairs: pairs.filter((p) => !done.has(pairIdentity(p))), foreign };
+}
+
+/** True when a writer temp file (`.<name>.<pid>-<hex>.tmp`) belongs to a process that is gone. */
+function abandoned(tempPath: string): boolean {
+  const pid = Number(/\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(tempPath)?.[1]);
+  if (!Number.isInteger(pid) || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false; // still running: another writer's file, not ours to take
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export interface ResumeSource {
+  /** Finished (ok) records found, one per key. */
+  readonly rows: Row[];
+  /** Temp files of killed JSONL runs whose records were read; remove them once carried over. */
+  readonly leftovers: string[];
+}
+
+/**
+ * Reads `--resume FILE`. Besides FILE itself, a JSONL run killed outright (SIGKILL, OOM killer)
+ * leaves only its writer's temp file next to FILE, holding whole lines: those records count too.
+ * A FILE that does not exist yet is the first run of a resumable job: nothing to resume.
+ */
+export async function readResumeSource(file: string | undefined): Promise<ResumeSource> {
+  if (!file) return { rows: [], leftovers: [] };
+  const byKey = new Map<string, Row>();
+  const take = (rows: readonly Row[]) => {
+    for (const row of rows) if (row['status'] === 'ok') byKey.set(rowKey(row), row);
+  };
+  const leftovers = formatFromPath(file) === 'jsonl' ? leftoverTempFiles(file).filter(abandoned) : [];
+  for (const temp of leftovers) take((await readReport(temp, 'jsonl')).rows);
+  let exists = true;
+  try {
+    await fs.access(file);
+  } catch {
+    exists = false;
+  }
+  if (exists) take((await readReport(file)).rows);
+  return { rows: [...byKey.values()], leftovers };
 }
