@@ -108,18 +108,18 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
 
   const download = flags.model ? createDownloadProgress(flags.model, { quiet, stream: io.stderr }) : null;
   const scorer = await createScorer({
-    ...(flags.family ? { family: flags.family } : {}),
-    ...(flags.weights ? { weights: flags.weights } : {}),
-    ...(flags.model ? { model: flags.model } : {}),
-    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    ...(flags.segment !== undefined ? { segment: flags.segment } : {}),
-    ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),
-    ...(flags.threads ? { threads: flags.threads } : {}),
-    ...(flags.device ? { device: flags.device } : {}),
-    ...(flags.synOnly !== undefined ? { synOnly: true } : {}),
-    ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
-    ...(flags.offline ? { offline: true } : {}),
-    ...(download ? { onDownloadProgress: download.update } : {}),
+    family: flags.family,
+    weights: flags.weights,
+    model: flags.model,
+    seed: flags.seed,
+    segment: flags.segment,
+    batchSize: flags.batchSize,
+    threads: flags.threads,
+    device: flags.device,
+    synOnly: flags.synOnly !== undefined,
+    cacheDir: flags.cacheDir,
+    offline: flags.offline,
+    onDownloadProgress: download?.update,
     onNotice: notice,
   }).finally(() => download?.stop());
   try {
