@@ -1,9 +1,9 @@
 /**
  * The model zoo: published discriminator checkpoints that `--model NAME` can fetch.
  *
- * Pure data (no I/O): the downloader in src/checkpoint/zoo-download.ts turns an entry into a
- * cached, sha256-verified file. Hashes and sizes are from docs reference section 1
- * (discriminators.md); the download URL is `${base}/${repo}/resolve/main/${file}`.
+ * Pure data (no I/O): the downloader in src/zoo/ turns an entry into a cached, sha256-verified
+ * file. Hashes and sizes are from docs reference section 1 (discriminators.md); the download
+ * URL is `${base}/${repo}/resolve/main/${file}`.
  */
 import type { FamilyName } from './types.js';
 

@@ -4,7 +4,7 @@
  * around this.
  */
 import { loadCheckpoint } from '../checkpoint/index.js';
-import { resolveModelFile } from '../checkpoint/zoo-download.js';
+import { resolveModelFile } from '../zoo/index.js';
 import { DiscriminatorEngine } from '../engine/engine.js';
 import type { Device } from '../engine/providers.js';
 import { CheckpointError, UsageError } from '../errors.js';

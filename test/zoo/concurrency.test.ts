@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { modelCachePath, resolveModelFile, type ResolveModelOptions } from '../../src/checkpoint/zoo-download.js';
+import { modelCachePath, resolveModelFile, type ResolveModelOptions } from '../../src/zoo/index.js';
 import { DATA, FILE_PATH, FakeServer, fakeEntry, listFiles, tempDir } from './helpers.js';
 
 let server: FakeServer;

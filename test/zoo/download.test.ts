@@ -5,7 +5,7 @@ import {
   modelCachePath,
   resolveModelFile,
   type ResolveModelOptions,
-} from '../../src/checkpoint/zoo-download.js';
+} from '../../src/zoo/index.js';
 import { UsageError } from '../../src/errors.js';
 import { DATA, FILE_PATH, FakeServer, fakeEntry, fileHandler, listFiles, tempDir } from './helpers.js';
 

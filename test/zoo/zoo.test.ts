@@ -9,7 +9,7 @@ import {
   modelCachePath,
   modelUrl,
   resolveModelFile,
-} from '../../src/checkpoint/zoo-download.js';
+} from '../../src/zoo/index.js';
 import { UsageError } from '../../src/errors.js';
 import { findFamily } from '../../src/model/index.js';
 import { ZOO, findModel, modelNames } from '../../src/model/zoo.js';
