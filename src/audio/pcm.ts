@@ -45,6 +45,19 @@ const NODE_WAV_LAYOUT: Partial<Record<Codec, { bits: number; float: boolean }>> 
 const NEGATE = 1;
 const MINUS_ONE = 2;
 
+/** Negates the positive samples of `s` in place; returns their marks (NEGATE), one per sample. */
+function negatePositive(s: Int16Array | Int32Array): Uint8Array {
+  const fix = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const d = s[i]!;
+    if (d > 0) {
+      s[i] = -d;
+      fix[i] = NEGATE;
+    }
+  }
+  return fix;
+}
+
 /**
  * Copies `raw` into a canonical WAV, negating positive integer samples (see module comment),
  * and returns the ArrayBuffer with the per-sample fix-up marks.
@@ -88,18 +101,9 @@ function canonicalWav(raw: Uint8Array, codec: Codec, channels: number): { wav: B
       }
       break;
     }
-    case 'pcm16': {
-      fix = new Uint8Array(n);
-      const s = new Int16Array(ab, DATA_AT, n);
-      for (let i = 0; i < n; i++) {
-        const d = s[i]!;
-        if (d > 0) {
-          s[i] = -d;
-          fix[i] = NEGATE;
-        }
-      }
+    case 'pcm16':
+      fix = negatePositive(new Int16Array(ab, DATA_AT, n));
       break;
-    }
     case 'pcm24': {
       fix = new Uint8Array(n);
       for (let i = 0, p = 0; i < n; i++, p += 3) {
@@ -116,18 +120,9 @@ function canonicalWav(raw: Uint8Array, codec: Codec, channels: number): { wav: B
       }
       break;
     }
-    case 'pcm32': {
-      fix = new Uint8Array(n);
-      const s = new Int32Array(ab, DATA_AT, n);
-      for (let i = 0; i < n; i++) {
-        const d = s[i]!;
-        if (d > 0) {
-          s[i] = -d;
-          fix[i] = NEGATE;
-        }
-      }
+    case 'pcm32':
+      fix = negatePositive(new Int32Array(ab, DATA_AT, n));
       break;
-    }
     default:
       break; // float data passes through node-wav unchanged
   }

@@ -1,18 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputFileError } from '../../src/errors.js';
 import { openAudio, openAudioBuffer, resample } from '../../src/audio/index.js';
 import { ALAW_TABLE, MULAW_TABLE, alawToLinear, mulawToLinear } from '../../src/audio/g711.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 import { expectedMono, g711Reference, materialize, mulberry32, wavCorpus, writeWav, type WavSampleFormat } from '../helpers/wav-corpus.js';
 
 let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tts-critic-wav-'));
+beforeAll(() => {
+  dir = tempDir('wav');
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => removeDir(dir));
 
 /** Exact equality of float arrays (=== per element, so +0 and -0 count as equal). */
 function firstDifference(a: Float32Array, b: Float32Array): string | undefined {

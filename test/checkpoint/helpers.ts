@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getFamily, untrainedWeights } from '../../src/model/index.js';
-import type { ConvLayer, FamilySpec, Float32Tensor } from '../../src/model/types.js';
-import type { StateTensor } from '../../src/checkpoint/writers.js';
+import type { Float32Tensor } from '../../src/model/types.js';
+
+export { tinyWeights } from '../helpers/tiny-model.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const goldenDir = path.resolve(repoRoot, '..', 'shared', 'golden');
@@ -36,30 +36,6 @@ export function goldenBytes(c: GoldenCase): Uint8Array {
 
 export function goldenExpected(c: GoldenCase): any {
   return JSON.parse(readFileSync(path.join(goldenDir, c.name, 'expected.json'), 'utf8'));
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
-function shrink(conv: ConvLayer, divisor: number): ConvLayer {
-  const inCh = conv.in === 1 ? 1 : Math.max(1, conv.in / divisor);
-  const out = conv.out === 1 ? 1 : Math.max(1, conv.out / divisor);
-  return { ...conv, in: inCh, out, groups: gcd(gcd(inCh, out), conv.groups) };
-}
-
-/** The family with every width divided by `divisor` (groups kept whole), like the golden files. */
-export function tinyFamily(name: string, divisor = 16): FamilySpec {
-  const family = getFamily(name);
-  return {
-    ...family,
-    subs: family.subs.map((sub) => ({ ...sub, convs: sub.convs.map((c) => shrink(c, divisor)), post: shrink(sub.post, divisor) })),
-  };
-}
-
-/** Effective weights of a tiny version of `name`, keyed as the real family expects. */
-export function tinyWeights(name: string, divisor = 16): Map<string, StateTensor> {
-  return untrainedWeights(tinyFamily(name, divisor), 7) as Map<string, StateTensor>;
 }
 
 /** Largest |a - b| / (|b| + floor) over two tensors of equal shape. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CheckpointError } from '../../src/errors.js';
@@ -18,6 +18,7 @@ import {
   type SaveValue,
 } from '../../src/checkpoint/writers.js';
 import { zipStored } from '../../src/checkpoint/write-zip.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 import { GOLDEN_CASES, goldenBytes, tinyWeights } from './helpers.js';
 
 const marker = path.join(tmpdir(), 'tts-critic-hostile-marker');
@@ -25,9 +26,9 @@ const gpt = weightNormKeys(tinyWeights('gpt-sovits'));
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'tts-critic-ckpt-'));
+  dir = tempDir('ckpt');
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeDir(dir));
 beforeEach(() => rmSync(marker, { force: true }));
 
 async function failure(source: string | Uint8Array): Promise<Error> {

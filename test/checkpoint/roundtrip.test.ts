@@ -180,14 +180,14 @@ describe('container details', () => {
   });
 
   test('legacy header pickles larger than the first read (1 MB) are read in full', async () => {
-    const sd = tinyWeights('sovits5', 32);
+    const sd = tinyWeights('sovits5', { divisor: 32 });
     const file = torchLegacy(new Map<string, SaveValue>([['hp_str', 'x'.repeat(3_000_000)], ['model_d', stateDict(sd)]]));
     expectWeights(await loadCheckpoint(file), sd, 0);
   });
 
   test('legacy storage view metadata (view_key, offset, size) selects a slice of the root storage', async () => {
     // Storage "0" holds 3 padding values then a bias; the tensor views it at offset 3.
-    const sd = tinyWeights('sovits5', 32);
+    const sd = tinyWeights('sovits5', { divisor: 32 });
     const key = 'MRD.discriminators.0.convs.0.bias';
     const bias = sd.get(key)!;
     const shared = storage(new Float32Array(bias.data.length + 3).fill(9));

@@ -43,9 +43,9 @@ beforeAll(async () => {
   root = tempDir('baseline');
   v1 = path.join(root, 'v1');
   v2 = path.join(root, 'v2');
-  await writeTinyCheckpoint(path.join(root, 'D.pth'));
+  await writeTinyCheckpoint(path.join(root, 'D.pth'), { seed: 1 });
   await writeTinyCheckpoint(path.join(root, 'D-other.pth'), { seed: 2 });
-  await writeTinyCheckpoint(path.join(root, 'H.pth'), { family: 'hifigan' });
+  await writeTinyCheckpoint(path.join(root, 'H.pth'), { family: 'hifigan', seed: 1 });
   await writeCorpus(v1);
   // Version 2: u03 three times the noise, u07 twice, u05 half; u00 gone, u12 new.
   await writeCorpus(v2, { count: 13, levels: (i) => 0.01 * (i + 1) * (i === 3 ? 3 : i === 7 ? 2 : i === 5 ? 0.5 : 1) });

@@ -16,10 +16,9 @@ import {
   meanOf,
   parseJsonlText,
   percentileOf,
+  pipelineFolder,
   removeDir,
-  tempDir,
-  writeCorpus,
-  writeTinyCheckpoint,
+  scoreJsonl,
   type Corpus,
   type Rec,
 } from '../helpers/pipeline-fixtures.js';
@@ -30,13 +29,11 @@ let corpus: Corpus;
 let records: Rec[];
 
 beforeAll(async () => {
-  root = tempDir('gates');
-  corpus = await writeCorpus(root);
-  await writeTinyCheckpoint(path.join(root, 'D.pth'));
-  const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--format', 'jsonl', '-q']);
+  corpus = await pipelineFolder('gates');
+  root = corpus.root;
+  const run = await scoreJsonl(root);
   expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  records = parseJsonlText(run.stdout);
+  records = run.records;
   expect(records).toHaveLength(12);
   // The corpus is built so that fm grows with the noise level, i.e. with the pair index.
   const fm = column(records, 'fm');

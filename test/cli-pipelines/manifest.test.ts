@@ -13,10 +13,9 @@ import {
   messages,
   parseCsvText,
   parseJsonlText,
+  pipelineFolder,
   removeDir,
-  tempDir,
-  writeCorpus,
-  writeTinyCheckpoint,
+  scoreJsonl,
   type Corpus,
   type Rec,
 } from '../helpers/pipeline-fixtures.js';
@@ -27,12 +26,9 @@ let corpus: Corpus;
 let folderRecords: Rec[];
 
 beforeAll(async () => {
-  root = tempDir('manifest');
-  corpus = await writeCorpus(root, { count: 6 });
-  await writeTinyCheckpoint(path.join(root, 'D.pth'));
-  const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '--format', 'jsonl']);
-  expect(run.code).toBe(0);
-  folderRecords = parseJsonlText(run.stdout);
+  corpus = await pipelineFolder('manifest', { count: 6 });
+  root = corpus.root;
+  folderRecords = (await scoreJsonl(root)).records;
   expect(folderRecords).toHaveLength(6);
 });
 afterAll(() => removeDir(root));

@@ -15,10 +15,8 @@ import {
   messages,
   parseCsvText,
   parseJsonlText,
+  pipelineFolder,
   removeDir,
-  tempDir,
-  writeCorpus,
-  writeTinyCheckpoint,
   type JsonDoc,
   type Rec,
 } from '../helpers/pipeline-fixtures.js';
@@ -28,10 +26,7 @@ let full: Rec[];
 let fullLines: string[];
 
 beforeAll(async () => {
-  root = tempDir('resume');
-  await writeCorpus(root);
-  await writeTinyCheckpoint(path.join(root, 'D.pth'));
-  await writeTinyCheckpoint(path.join(root, 'D-other.pth'), { seed: 2 });
+  root = (await pipelineFolder('resume', { otherWeights: true })).root;
   const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '-o', 'full.jsonl']);
   expect(run.code).toBe(0);
   const text = readFileSync(path.join(root, 'full.jsonl'), 'utf8');

@@ -19,10 +19,9 @@ import {
   meanOf,
   parseCsvText,
   parseJsonlText,
+  pipelineFolder,
   removeDir,
-  tempDir,
-  writeCorpus,
-  writeTinyCheckpoint,
+  scoreJsonl,
   type Corpus,
   type JsonDoc,
   type Rec,
@@ -34,13 +33,9 @@ let full: Rec[];
 let fullCsv: string;
 
 beforeAll(async () => {
-  root = tempDir('shards');
-  corpus = await writeCorpus(root);
-  await writeTinyCheckpoint(path.join(root, 'D.pth'));
-  await writeTinyCheckpoint(path.join(root, 'D-other.pth'), { seed: 2 });
-  const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '--format', 'jsonl']);
-  expect(run.code).toBe(0);
-  full = parseJsonlText(run.stdout);
+  corpus = await pipelineFolder('shards', { otherWeights: true });
+  root = corpus.root;
+  full = (await scoreJsonl(root)).records;
   expect(full).toHaveLength(12);
   fullCsv = (await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q'])).stdout;
 });

@@ -9,12 +9,10 @@ import {
   cli,
   column,
   meanOf,
-  parseJsonlText,
   percentileOf,
+  pipelineFolder,
   removeDir,
-  tempDir,
-  writeCorpus,
-  writeTinyCheckpoint,
+  scoreJsonl,
   type Corpus,
   type JsonDoc,
   type Rec,
@@ -28,12 +26,9 @@ let corpus: Corpus;
 let records: Rec[];
 
 beforeAll(async () => {
-  root = tempDir('summary');
-  corpus = await writeCorpus(root, { count: 8 });
-  await writeTinyCheckpoint(path.join(root, 'D.pth'));
-  const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '--format', 'jsonl']);
-  expect(run.code).toBe(0);
-  records = parseJsonlText(run.stdout);
+  corpus = await pipelineFolder('summary', { count: 8 });
+  root = corpus.root;
+  records = (await scoreJsonl(root)).records;
   // A manifest with two failures: a missing synthesized file and a reference without partner.
   const [a, b] = corpus.pairs;
   await writeFile(path.join(root, 'failures.csv'), `ref,syn\n${a!.ref},${a!.syn}\n${b!.ref},syn/nope.wav\n${b!.ref},\n`);

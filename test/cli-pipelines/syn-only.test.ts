@@ -17,10 +17,8 @@ import {
   meanOf,
   parseCsvText,
   parseJsonlText,
+  pipelineFolder,
   removeDir,
-  tempDir,
-  writeCorpus,
-  writeTinyCheckpoint,
   type Corpus,
   type JsonDoc,
   type Rec,
@@ -35,9 +33,8 @@ let records: Rec[];
 let paired: Rec[];
 
 beforeAll(async () => {
-  root = tempDir('syn-only');
-  corpus = await writeCorpus(root, { count: 6 });
-  await writeTinyCheckpoint(path.join(root, 'D.pth'));
+  corpus = await pipelineFolder('syn-only', { count: 6 });
+  root = corpus.root;
   const run = await cli(root, ['score', '--syn-only', 'syn', '-w', 'D.pth', '--format', 'jsonl', '-q']);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);

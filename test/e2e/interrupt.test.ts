@@ -25,7 +25,7 @@ beforeAll(async () => {
     await writeTone(path.join(dir, 'ref', name), { seconds: 2, sampleRate: 32000, seed: i + 1 });
     await writeTone(path.join(dir, 'syn', name), { seconds: 2, sampleRate: 32000, seed: i + 101 });
   }
-  await writeTinyCheckpoint(path.join(dir, 'quarter.pth'), 'gpt-sovits', 4);
+  await writeTinyCheckpoint(path.join(dir, 'quarter.pth'), { divisor: 4 });
 }, 60_000);
 
 afterAll(() => removeDir(dir));

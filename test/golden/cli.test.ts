@@ -2,19 +2,19 @@
  * Golden parity through the real CLI (built dist/, child process): every family and checkpoint
  * format, whole files and segmented, read back from the JSON report.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 import { CHECKPOINT_CASES, expectGoldenResult, expectRelativeClose, goldenCase, TOLERANCE, type GoldenCase } from '../helpers/golden.js';
 
 type JsonRecord = Record<string, unknown> & { fm_layers: Record<string, number[]> };
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'tts-critic-golden-cli-'));
+  dir = tempDir('golden-cli');
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeDir(dir));
 
 /** Scores one golden pair through a --pairs manifest and returns the JSON record. */
 async function scoreGolden(golden: GoldenCase, args: string[]): Promise<{ record: JsonRecord; model: Record<string, unknown> }> {

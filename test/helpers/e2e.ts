@@ -4,59 +4,17 @@
  * polling (never fixed sleeps).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { stateDict, torchZip, writeCheckpointFile } from '../../src/checkpoint/writers.js';
-import { getFamily, untrainedWeights } from '../../src/model/index.js';
-import type { ConvLayer, FamilySpec } from '../../src/model/types.js';
 import { CLI } from './cli.js';
 import { REPO_ROOT } from './golden.js';
 import { testSignal, writeWav } from './wav-corpus.js';
 
 export { CLI, REPO_ROOT };
-
-/** A fresh temp folder; remove it with `rmSync(dir, { recursive: true, force: true })`. */
-export function tempDir(label: string): string {
-  return mkdtempSync(path.join(tmpdir(), `tts-critic-e2e-${label}-`));
-}
-
-export function removeDir(dir: string | undefined): void {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}
-
-// ---- a tiny checkpoint -----------------------------------------------------------------------
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
-function shrink(conv: ConvLayer, divisor: number): ConvLayer {
-  const inCh = conv.in === 1 ? 1 : Math.max(1, conv.in / divisor);
-  const out = conv.out === 1 ? 1 : Math.max(1, conv.out / divisor);
-  return { ...conv, in: inCh, out, groups: gcd(gcd(inCh, out), conv.groups) };
-}
-
-/** `name` with every channel width divided by `divisor` and groups reduced so in/groups stays whole. */
-export function tinyFamily(name: string, divisor = 16): FamilySpec {
-  const family = getFamily(name);
-  return {
-    ...family,
-    subs: family.subs.map((sub) => ({ ...sub, convs: sub.convs.map((c) => shrink(c, divisor)), post: shrink(sub.post, divisor) })),
-  };
-}
-
-/**
- * Writes a small discriminator checkpoint in GPT-SoVITS's pretrained layout
- * (`torch.save({"weight": state_dict})`), widths divided by `divisor`. Fast to load and run:
- * the default `gpt-sovits` one scores ~40 half-second pairs in about a second.
- */
-export async function writeTinyCheckpoint(file: string, family = 'gpt-sovits', divisor = 16): Promise<void> {
-  const weights = untrainedWeights(tinyFamily(family, divisor), 7);
-  await writeCheckpointFile(file, torchZip(new Map([['weight', stateDict(weights)]])));
-}
+export { removeDir, tempDir } from './temp.js';
+export { tinyFamily, writeTinyCheckpoint } from './tiny-model.js';
 
 // ---- audio ------------------------------------------------------------------------------------
 

@@ -55,13 +55,19 @@ export function goldenCase(name: string): GoldenCase {
   };
 }
 
-/** The README's suggested tolerances: float32 engines differ in summation order. */
-export const TOLERANCE = { total: 1e-4, layer: 1e-3 } as const;
+/**
+ * The README's suggested tolerances: float32 engines differ in summation order. A layer entry
+ * is a mean of |f_ref - f_syn| and can be tiny when both feature maps are nearly equal (HiFi-GAN
+ * s2's last layer: 3e-6 from activations near 0.05, where one float32 ulp is 4e-9), so it also
+ * passes within `layerAbsolute` of the golden value: float32 rounding noise, not a difference.
+ */
+export const TOLERANCE = { total: 1e-4, layer: 1e-3, layerAbsolute: 1e-8 } as const;
 
-export function expectRelativeClose(actual: number | null | undefined, expected: number, tolerance: number, what = ''): void {
+export function expectRelativeClose(actual: number | null | undefined, expected: number, tolerance: number, what = '', absolute = 0): void {
   if (actual === null || actual === undefined || !Number.isFinite(actual)) {
     throw new Error(`${what}: expected ${expected}, got ${actual}`);
   }
+  if (Math.abs(actual - expected) <= absolute) return;
   const scale = Math.max(Math.abs(expected), 1e-12);
   const relative = Math.abs(actual - expected) / scale;
   if (relative > tolerance) {
@@ -93,7 +99,7 @@ export function expectGoldenResult(result: ResultLike, golden: GoldenCase): void
     expectRelativeClose(got.real, sub.real, TOLERANCE.total, `${what} real`);
     expectRelativeClose(got.fake, sub.fake, TOLERANCE.total, `${what} fake`);
     if (got.fmLayers.length !== sub.fm_layers.length) throw new Error(`${what}: ${got.fmLayers.length} layers`);
-    sub.fm_layers.forEach((v, l) => expectRelativeClose(got.fmLayers[l], v, TOLERANCE.layer, `${what} fm_layers[${l}]`));
+    sub.fm_layers.forEach((v, l) => expectRelativeClose(got.fmLayers[l], v, TOLERANCE.layer, `${what} fm_layers[${l}]`, TOLERANCE.layerAbsolute));
   });
 }
 

@@ -4,53 +4,17 @@
  * the pairs in a known order), and parsers for the three report formats that do not use the
  * project's own reader.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { stateDict, torchZip, writeCheckpointFile } from '../../src/checkpoint/writers.js';
-import { getFamily, untrainedWeights } from '../../src/model/index.js';
-import type { ConvLayer, FamilySpec } from '../../src/model/types.js';
 import { runCli, type CliOptions, type CliRun } from './cli.js';
+import { removeDir, tempDir } from './temp.js';
+import { writeTinyCheckpoint } from './tiny-model.js';
 import { mulberry32, writeWav } from './wav-corpus.js';
 
 export { runCli, type CliRun };
-
-export function tempDir(label: string): string {
-  return mkdtempSync(path.join(tmpdir(), `tts-critic-pipelines-${label}-`));
-}
-
-export function removeDir(dir: string | undefined): void {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}
-
-// ---- tiny checkpoints --------------------------------------------------------------------------
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
-function shrink(conv: ConvLayer, divisor: number): ConvLayer {
-  const inCh = conv.in === 1 ? 1 : Math.max(1, conv.in / divisor);
-  const out = conv.out === 1 ? 1 : Math.max(1, conv.out / divisor);
-  return { ...conv, in: inCh, out, groups: gcd(gcd(inCh, out), conv.groups) };
-}
-
-function tinyFamily(name: string, divisor: number): FamilySpec {
-  const family = getFamily(name);
-  return { ...family, subs: family.subs.map((sub) => ({ ...sub, convs: sub.convs.map((c) => shrink(c, divisor)), post: shrink(sub.post, divisor) })) };
-}
-
-/**
- * A `{"weight": state_dict}` checkpoint (GPT-SoVITS's pretrained layout) with every width divided
- * by `divisor`; `seed` picks the weights, so two seeds give two checkpoints with different hashes.
- */
-export async function writeTinyCheckpoint(file: string, options: { family?: string; seed?: number; divisor?: number } = {}): Promise<string> {
-  const weights = untrainedWeights(tinyFamily(options.family ?? 'gpt-sovits', options.divisor ?? 16), options.seed ?? 1);
-  await writeCheckpointFile(file, torchZip(new Map([['weight', stateDict(weights)]])));
-  return file;
-}
+export { removeDir, tempDir } from './temp.js';
+export { writeTinyCheckpoint } from './tiny-model.js';
 
 // ---- audio -------------------------------------------------------------------------------------
 
@@ -103,16 +67,20 @@ export interface Corpus {
   readonly pairs: readonly CorpusPair[];
 }
 
+export interface CorpusOptions {
+  count?: number;
+  seconds?: number;
+  levels?: (i: number) => number;
+  synFolder?: string;
+}
+
 /**
  * `count` pairs under `root/ref` and `root/syn` in two speaker folders (u00-u05 in spk1, the
  * rest in spk2; pair i is the same audio whatever `count`), `seconds` long, where
  * pair i's synthesized file is its reference plus noise of amplitude `levels(i)` (default
  * 0.01·(i+1), so distortion and thus `fm`/`mel_l1` grow with i).
  */
-export async function writeCorpus(
-  root: string,
-  options: { count?: number; seconds?: number; levels?: (i: number) => number; synFolder?: string } = {},
-): Promise<Corpus> {
+export async function writeCorpus(root: string, options: CorpusOptions = {}): Promise<Corpus> {
   const count = options.count ?? 12;
   const frames = Math.round((options.seconds ?? 0.3) * RATE);
   const levels = options.levels ?? ((i: number) => 0.01 * (i + 1));
@@ -127,6 +95,24 @@ export async function writeCorpus(
     pairs.push(pair);
   }
   return { root, pairs };
+}
+
+/**
+ * The folder most pipeline tests run in: a fresh temp folder `root` with a corpus (`writeCorpus`
+ * with `options`) and the tiny gpt-sovits checkpoint `D.pth` (seed 1); with `otherWeights`, also
+ * `D-other.pth`, the same family with other weights (seed 2). Remove it with `removeDir(root)`.
+ */
+export async function pipelineFolder(label: string, options: CorpusOptions & { otherWeights?: boolean } = {}): Promise<Corpus> {
+  const root = tempDir(label);
+  try {
+    const corpus = await writeCorpus(root, options);
+    await writeTinyCheckpoint(path.join(root, 'D.pth'), { seed: 1 });
+    if (options.otherWeights) await writeTinyCheckpoint(path.join(root, 'D-other.pth'), { seed: 2 });
+    return corpus;
+  } catch (error) {
+    removeDir(root);
+    throw error;
+  }
 }
 
 // ---- reports -----------------------------------------------------------------------------------
@@ -227,6 +213,13 @@ export function expectSameRecords(actual: readonly Rec[], expected: readonly Rec
 /** `runCli` with the corpus root as the working folder. */
 export function cli(root: string, args: readonly string[], options: Omit<CliOptions, 'cwd'> = {}): Promise<CliRun> {
   return runCli(args, { ...options, cwd: root });
+}
+
+/** `score ref syn -w D.pth -q --format jsonl` in `root`, which must exit 0, with its records. */
+export async function scoreJsonl(root: string): Promise<CliRun & { records: Rec[] }> {
+  const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '--format', 'jsonl']);
+  expect(run.code).toBe(0);
+  return { ...run, records: parseJsonlText(run.stdout) };
 }
 
 /**

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import { discoverPairs, discoverSynOnly } from '../../src/pipeline/discover.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 let root: string;
 const touch = (rel: string) => {
@@ -12,9 +12,9 @@ const touch = (rel: string) => {
 };
 
 beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'tts-critic-discover-'));
+  root = tempDir('discover');
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => removeDir(root));
 
 test('pairs by relative path without extension, recursively; unpaired files on both sides are kept', async () => {
   for (const f of ['ref/a.wav', 'ref/spk/b.wav', 'ref/only-ref.wav', 'syn/a.WAV', 'syn/spk/b.wav', 'syn/only-syn.wav', 'syn/notes.txt', 'syn/.hidden.wav']) touch(f);

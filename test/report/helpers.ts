@@ -1,8 +1,7 @@
 /** Builders shared by the report and pipeline tests (not a test file itself). */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelInfo, PairResult, SubScores } from '../../src/scores.js';
+import { removeDir, tempDir as newTempDir } from '../helpers/temp.js';
 
 export const SUBS = ['s', 'p2', 'r1024'] as const;
 export const LAYERS: Readonly<Record<string, number>> = { s: 3, p2: 2, r1024: 2 };
@@ -84,7 +83,8 @@ export const TRICKY_PATHS = [
   'out/tab\there.wav',
 ] as const;
 
+/** A fresh temp folder, with paths inside it and its own removal. */
 export function tempDir(): { dir: string; path: (name: string) => string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'tts-critic-report-'));
-  return { dir, path: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const dir = newTempDir('report');
+  return { dir, path: (name) => join(dir, name), cleanup: () => removeDir(dir) };
 }

@@ -4,20 +4,15 @@ import * as fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { modelCachePath, resolveModelFile, type ResolveModelOptions } from '../../src/zoo/index.js';
-import { DATA, FILE_PATH, FakeServer, fakeEntry, listFiles, tempDir } from './helpers.js';
+import { DATA, FILE_PATH, fakeEntry, listFiles, startServerAndCache, stopServerAndCache, type FakeServer } from './helpers.js';
 
 let server: FakeServer;
 let cacheDir: string;
 
 beforeEach(async () => {
-  server = await new FakeServer().start();
-  cacheDir = await tempDir();
+  ({ server, cacheDir } = await startServerAndCache());
 });
-
-afterEach(async () => {
-  await server.close();
-  await fs.rm(cacheDir, { recursive: true, force: true });
-});
+afterEach(() => stopServerAndCache(server, cacheDir));
 
 const entry = fakeEntry();
 const target = () => modelCachePath(entry, { cacheDir });

@@ -7,20 +7,16 @@ import {
   type ResolveModelOptions,
 } from '../../src/zoo/index.js';
 import { UsageError } from '../../src/errors.js';
-import { DATA, FILE_PATH, FakeServer, fakeEntry, fileHandler, listFiles, tempDir } from './helpers.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
+import { DATA, FILE_PATH, FakeServer, fakeEntry, fileHandler, listFiles, startServerAndCache, stopServerAndCache } from './helpers.js';
 
 let server: FakeServer;
 let cacheDir: string;
 
 beforeEach(async () => {
-  server = await new FakeServer().start();
-  cacheDir = await tempDir();
+  ({ server, cacheDir } = await startServerAndCache());
 });
-
-afterEach(async () => {
-  await server.close();
-  await fs.rm(cacheDir, { recursive: true, force: true });
-});
+afterEach(() => stopServerAndCache(server, cacheDir));
 
 /** Every test pins cache, server and an empty env: nothing can leak to the real cache or net. */
 function opts(extra: ResolveModelOptions = {}): ResolveModelOptions {
@@ -374,8 +370,8 @@ describe('environment precedence, end to end', () => {
     try {
       server.serveFile(FILE_PATH, DATA);
       mirror.serveFile(FILE_PATH, DATA);
-      const a = await tempDir();
-      const b = await tempDir();
+      const a = tempDir('zoo');
+      const b = tempDir('zoo');
       await resolveModelFile(entry, {
         cacheDir: a,
         env: { TTS_CRITIC_MODEL_URL: server.origin, HF_ENDPOINT: mirror.origin },
@@ -384,7 +380,8 @@ describe('environment precedence, end to end', () => {
       expect(mirror.hits).toHaveLength(0);
       await resolveModelFile(entry, { cacheDir: b, env: { HF_ENDPOINT: `${mirror.origin}/` } });
       expect(mirror.hits).toHaveLength(1);
-      await Promise.all([a, b].map((d) => fs.rm(d, { recursive: true, force: true })));
+      removeDir(a);
+      removeDir(b);
     } finally {
       await mirror.close();
     }

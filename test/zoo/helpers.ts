@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ZooEntry } from '../../src/model/zoo.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 /** Deterministic pseudo-random bytes (xorshift32), so every run serves the same file. */
 export function fakeCheckpoint(bytes: number, seed = 0x2545f491): Buffer {
@@ -156,8 +156,15 @@ async function sendBody(
   res.end();
 }
 
-export async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(tmpdir(), 'tts-critic-zoo-'));
+/** What each download test starts with: a started server and an empty cache folder. */
+export async function startServerAndCache(): Promise<{ server: FakeServer; cacheDir: string }> {
+  return { server: await new FakeServer().start(), cacheDir: tempDir('zoo') };
+}
+
+/** Undoes `startServerAndCache`: closes the server, removes the cache folder. */
+export async function stopServerAndCache(server: FakeServer, cacheDir: string): Promise<void> {
+  await server.close();
+  removeDir(cacheDir);
 }
 
 /** Files under `dir`, relative, sorted: what a test expects to be left behind. */

@@ -13,7 +13,7 @@ import {
 import { UsageError } from '../../src/errors.js';
 import { findFamily } from '../../src/model/index.js';
 import { ZOO, findModel, modelNames } from '../../src/model/zoo.js';
-import { tempDir } from './helpers.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 describe('zoo table', () => {
   test('lists the four official GPT-SoVITS discriminators', () => {
@@ -93,10 +93,10 @@ describe('errors before any network use', () => {
   });
 
   test('offline without a cached real model says where to put it and where to get it', async () => {
-    const cacheDir = await tempDir();
-    const error = (await resolveModelFile('gpt-sovits-v2pro', { cacheDir, env: { HF_HUB_OFFLINE: '1' } }).catch(
-      (e: unknown) => e,
-    )) as Error;
+    const cacheDir = tempDir('zoo');
+    const error = (await resolveModelFile('gpt-sovits-v2pro', { cacheDir, env: { HF_HUB_OFFLINE: '1' } })
+      .catch((e: unknown) => e)
+      .finally(() => removeDir(cacheDir))) as Error;
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).not.toContain('\n');
     expect(error.message).toContain(modelCachePath(findModel('gpt-sovits-v2pro')!, { cacheDir }));
