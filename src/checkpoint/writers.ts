@@ -89,18 +89,17 @@ export function stateDict(sd: StateDict, dtype: WriterDtype = 'float32'): SaveOr
 
 const isConvWeight = (key: string, t: StateTensor): boolean => key.endsWith('.weight') && t.shape.length >= 2;
 
+type WeightFilter = (key: string, t: StateTensor) => boolean;
+
 /**
- * Replaces conv weights `<conv>.weight` by weight-norm parameters that fold back to the same
- * weight: `v` is the weight scaled by 1, 2 or 3 per output channel (so a loader that skips
- * the normalisation gets it wrong) and `g` its per-channel norm, shaped `[out, 1, ...]`.
- * `api: 'parametrizations'` writes torch >= 2.1's `parametrizations.weight.original0/1`.
+ * Copies `sd`, replacing each selected `<conv>.weight` by the entries `replace` derives from it
+ * (keys relative to `<conv>.`), with the weight's channel count and per-channel size at hand.
  */
-export function weightNormKeys(
+function replaceConvWeights(
   sd: StateDict,
-  options: { api?: 'legacy' | 'parametrizations'; filter?: (key: string, t: StateTensor) => boolean } = {},
+  filter: WeightFilter,
+  replace: (t: StateTensor, channels: number, per: number) => Array<[string, StateTensor]>,
 ): Map<string, StateTensor> {
-  const filter = options.filter ?? isConvWeight;
-  const [gName, vName] = options.api === 'parametrizations' ? ['parametrizations.weight.original0', 'parametrizations.weight.original1'] : ['weight_g', 'weight_v'];
   const out = new Map<string, StateTensor>();
   for (const [key, t] of sd) {
     if (!filter(key, t)) {
@@ -109,7 +108,23 @@ export function weightNormKeys(
     }
     const base = key.slice(0, -'.weight'.length);
     const channels = t.shape[0]!;
-    const per = t.data.length / channels;
+    for (const [suffix, value] of replace(t, channels, t.data.length / channels)) out.set(`${base}.${suffix}`, value);
+  }
+  return out;
+}
+
+/**
+ * Replaces conv weights `<conv>.weight` by weight-norm parameters that fold back to the same
+ * weight: `v` is the weight scaled by 1, 2 or 3 per output channel (so a loader that skips
+ * the normalisation gets it wrong) and `g` its per-channel norm, shaped `[out, 1, ...]`.
+ * `api: 'parametrizations'` writes torch >= 2.1's `parametrizations.weight.original0/1`.
+ */
+export function weightNormKeys(
+  sd: StateDict,
+  options: { api?: 'legacy' | 'parametrizations'; filter?: WeightFilter } = {},
+): Map<string, StateTensor> {
+  const [gName, vName] = options.api === 'parametrizations' ? ['parametrizations.weight.original0', 'parametrizations.weight.original1'] : ['weight_g', 'weight_v'];
+  return replaceConvWeights(sd, options.filter ?? isConvWeight, (t, channels, per) => {
     const g = new Float32Array(channels);
     const v = new Float32Array(t.data.length);
     for (let o = 0; o < channels; o++) {
@@ -120,26 +135,19 @@ export function weightNormKeys(
       for (let j = o * per; j < (o + 1) * per; j++) v[j] = t.data[j]! * scale;
     }
     const extra = t.dtype ? { dtype: t.dtype } : {};
-    out.set(`${base}.${gName}`, { shape: [channels, ...t.shape.slice(1).map(() => 1)], data: g, ...extra });
-    out.set(`${base}.${vName}`, { shape: t.shape, data: v, ...extra });
-  }
-  return out;
+    return [
+      [gName, { shape: [channels, ...t.shape.slice(1).map(() => 1)], data: g, ...extra }],
+      [vName, { shape: t.shape, data: v, ...extra }],
+    ];
+  });
 }
 
 /**
  * Replaces the selected conv weights by legacy spectral-norm state (`weight_orig`, `weight_u`,
  * `weight_v`) whose eval-mode weight `weight_orig / (u . W_mat v)` is the original weight.
  */
-export function spectralNormKeys(sd: StateDict, filter: (key: string, t: StateTensor) => boolean = isConvWeight): Map<string, StateTensor> {
-  const out = new Map<string, StateTensor>();
-  for (const [key, t] of sd) {
-    if (!filter(key, t)) {
-      out.set(key, t);
-      continue;
-    }
-    const base = key.slice(0, -'.weight'.length);
-    const channels = t.shape[0]!;
-    const per = t.data.length / channels;
+export function spectralNormKeys(sd: StateDict, filter: WeightFilter = isConvWeight): Map<string, StateTensor> {
+  return replaceConvWeights(sd, filter, (t, channels, per) => {
     const sigma = 2.5;
     const orig = t.data.map((x) => x * sigma);
     const v = new Float32Array(per).map((_, j) => Math.cos(j + 1));
@@ -148,11 +156,12 @@ export function spectralNormKeys(sd: StateDict, filter: (key: string, t: StateTe
     for (let o = 0; o < channels; o++) for (let j = 0; j < per; j++) y[o]! += orig[o * per + j]! * v[j]!;
     const yy = y.reduce((a, b) => a + b * b, 0);
     const u = Float32Array.from(y, (x) => (sigma * x) / yy);
-    out.set(`${base}.weight_orig`, { shape: t.shape, data: orig });
-    out.set(`${base}.weight_u`, { shape: [channels], data: u });
-    out.set(`${base}.weight_v`, { shape: [per], data: v });
-  }
-  return out;
+    return [
+      ['weight_orig', { shape: t.shape, data: orig }],
+      ['weight_u', { shape: [channels], data: u }],
+      ['weight_v', { shape: [per], data: v }],
+    ];
+  });
 }
 
 /** Prefixes every key, e.g. `module.` as DistributedDataParallel does. */

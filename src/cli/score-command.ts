@@ -169,20 +169,17 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
 
     const interrupted = interruption.exitCode();
     const summary = { ...summarize(rows), interrupted: interrupted !== null };
-    if (interrupted === EXIT.BROKEN_PIPE) {
-      await writer.abort(summary);
-      return interrupted;
-    }
+    if (interrupted === null) await writer.finish(summary);
+    else await writer.abort(summary);
+    // Records taken over from killed runs are now in the output, unless it was a stdout that
+    // closed early: only then are their temp files still the one copy.
+    if (interrupted === null || flags.output) await Promise.all(leftovers.map((f) => fs.rm(f, { force: true })));
+    if (interrupted === EXIT.BROKEN_PIPE) return interrupted;
     if (interrupted !== null) {
-      await writer.abort(summary);
-      if (flags.output) await Promise.all(leftovers.map((f) => fs.rm(f, { force: true })));
       say(io, `interrupted: ${rows.length - resumed.length} of ${pairs.length} pairs scored and written; rerun with --resume to continue`);
-      if (!quiet) io.stderr.write(formatSummary(summary));
-      return interrupted;
     }
-    await writer.finish(summary);
-    await Promise.all(leftovers.map((f) => fs.rm(f, { force: true })));
     if (!quiet) io.stderr.write(formatSummary(summary));
+    if (interrupted !== null) return interrupted;
 
     let gateFailed = false;
     for (const result of evaluateGates(gates, rows)) {

@@ -71,7 +71,7 @@ function rankOf(sub: SubDiscriminatorSpec): number {
 
 export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): BuiltGraph {
   const g = new OnnxGraph(`tts-critic ${model.family.name} (${mode})`);
-  const batch = 'batch';
+  const batch = 'batch'; // the dynamic batch dimension's name in every input and output
   const syn = g.input('syn', ElemType.FLOAT, [batch, 'time']);
   const ref = mode === 'pair' ? g.input('ref', ElemType.FLOAT, [batch, 'time']) : undefined;
   const audio = ref ? g.node('Concat', [ref, syn], { axis: attr.int(0) }) : syn;
