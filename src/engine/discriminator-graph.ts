@@ -6,11 +6,20 @@
  *   syn-only mode: syn [B,T]             ->  fake [B,S], gen [B,S]
  *
  * where L is the total number of feature maps (convs + conv_post of every sub) and S the
- * number of sub-discriminators. Ref and syn windows run as one batch of 2B items.
+ * number of sub-discriminators. Reference and synthesized windows go through one call.
+ *
+ * How the pair travels, and why (see bench/README.md for the measurements):
+ * * Period and scale discriminators use the time-on-width layout (ops.ts): every kernel is one
+ *   row high, so f_ref and f_syn are the two rows of one image. |f_ref − f_syn| is then a
+ *   depthwise (2, 1) convolution with weights (1, −1), which onnxruntime runs in its NCHWc
+ *   layout with the relu fused: mean|d| = mean(relu(d)) + mean(relu(−d)), each a global
+ *   average pool. No feature map is converted back from NCHWc, split or copied.
+ * * Spectrogram discriminators use 2-D kernels, so reference and synthesized run as separate
+ *   batch items and the feature maps are split and subtracted.
  */
 import type { ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
 import { attr, ElemType, OnnxGraph } from './onnx-graph.js';
-import { avgPool, conv, periodView, spectrogram } from './ops.js';
+import { avgPool, conv, type Layout, periodView, spectrogram, waveformRows } from './ops.js';
 
 export type GraphMode = 'pair' | 'syn-only';
 
@@ -23,50 +32,106 @@ export interface BuiltGraph {
   readonly layerCounts: readonly number[];
 }
 
-/** Runs one sub-discriminator on `x` [N,1,T]; returns its feature maps (last = conv_post output). */
-function subNetwork(g: OnnxGraph, weights: WeightMap, x: string, sub: SubDiscriminatorSpec): string[] {
-  let h = x;
+/** The graph's inputs in the shapes the two layouts start from. */
+interface Signals {
+  /** [B, S, T]: per window, S = 2 rows (ref, syn) in pair mode, 1 (syn) in syn-only mode. */
+  readonly rows: string;
+  /** [S·B, T]: the reference windows, then the synthesized ones. */
+  readonly batch: string;
+  /** B, as a 1-element int64 tensor. */
+  readonly windows: string;
+  readonly pair: boolean;
+}
+
+interface FeatureMap {
+  readonly value: string;
+  readonly channels: number;
+}
+
+/** Runs one sub-discriminator; returns its feature maps (last = conv_post output) and their layout. */
+function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): { maps: FeatureMap[]; layout: Layout } {
+  let h: string;
+  let layout: Layout = 'time-on-width';
   const input = sub.input;
   switch (input.kind) {
     case 'waveform':
+      h = waveformRows(g, signals.rows);
       for (let i = 0; i < input.pool; i++) h = avgPool(g, h);
       break;
     case 'period':
-      h = periodView(g, h, input.period);
+      h = periodView(g, signals.rows, input.period);
       break;
     case 'resolution':
-      h = spectrogram(g, h, input.nFft, input.hop, input.win, sub.prefix);
+      h = spectrogram(g, signals.batch, input.nFft, input.hop, input.win, sub.prefix);
+      layout = 'image';
       break;
   }
-  const fmaps: string[] = [];
+  const maps: FeatureMap[] = [];
   sub.convs.forEach((layer, i) => {
-    h = conv(g, weights, h, `${sub.prefix}.convs.${i}`, layer);
+    h = conv(g, weights, h, `${sub.prefix}.convs.${i}`, layer, layout);
     h = g.node('LeakyRelu', [h], { alpha: attr.float(sub.slope) });
-    fmaps.push(h);
+    maps.push({ value: h, channels: layer.out });
   });
-  fmaps.push(conv(g, weights, h, `${sub.prefix}.conv_post`, sub.post));
-  return fmaps;
+  maps.push({ value: conv(g, weights, h, `${sub.prefix}.conv_post`, sub.post, layout), channels: sub.post.out });
+  return { maps, layout };
 }
 
-/** Mean over every axis but the batch axis: [B, ...] -> [B]. */
-function meanPerItem(g: OnnxGraph, x: string, rank: number): string {
-  const axes = Array.from({ length: rank - 1 }, (_, i) => i + 1);
-  return g.node('ReduceMean', [x], { axes: attr.ints(axes), keepdims: attr.int(0) });
+/**
+ * Mean per window: [R, ...] -> [B], where the R leading items hold B windows of R/B
+ * consecutive items each (a period view has one item per phase column) and equal sizes.
+ */
+function meanPerWindow(g: OnnxGraph, x: string, windows: string): string {
+  const flat = g.node('Reshape', [x, g.node('Concat', [windows, g.int64([-1])], { axis: attr.int(0) })]);
+  return g.node('ReduceMean', [flat], { axes: attr.ints([1]), keepdims: attr.int(0) });
 }
 
 function squared(g: OnnxGraph, x: string): string {
   return g.node('Mul', [x, x]);
 }
 
-/** Stacks per-item vectors [B] into [B, n]. */
+// onnxruntime keeps a depthwise convolution in the NCHWc layout when the channel count is a
+// multiple of its block (16 with AVX-512, 8 with AVX2); narrower maps take the plain path.
+const NCHWC_BLOCK = 16;
+
+/** relu(row0 − row1) or relu(row1 − row0) of [R, C, 2, W] -> [R, C, 1, W], as one depthwise conv. */
+function reluOfRowDifference(g: OnnxGraph, f: string, channels: number, sign: 1 | -1): string {
+  const name = `row_difference_${sign > 0 ? 'plus' : 'minus'}_${channels}`;
+  const kernel = g.sharedFloatTensor(name, [channels, 1, 2, 1], () => {
+    const w = new Float32Array(2 * channels);
+    for (let c = 0; c < channels; c++) [w[2 * c], w[2 * c + 1]] = [sign, -sign];
+    return w;
+  });
+  return g.node('Relu', [g.node('Conv', [f, kernel], { kernel_shape: attr.ints([2, 1]), group: attr.int(channels) })]);
+}
+
+/** Splits [R, C, 2, W] into its ref row and syn row. */
+function rowsOf(g: OnnxGraph, f: string): [string, string] {
+  const [r, s] = g.nodeN('Split', [f], 2, { axis: attr.int(2) });
+  return [r!, s!];
+}
+
+/** Splits [2B, ...] into its ref half and syn half. */
+function halvesOf(g: OnnxGraph, f: string): [string, string] {
+  const [r, s] = g.nodeN('Split', [f], 2, { axis: attr.int(0) });
+  return [r!, s!];
+}
+
+/** mean |f_ref − f_syn| per window. */
+function featureDistance(g: OnnxGraph, f: FeatureMap, layout: Layout, windows: string): string {
+  if (layout === 'time-on-width' && f.channels % NCHWC_BLOCK === 0) {
+    const up = g.node('GlobalAveragePool', [reluOfRowDifference(g, f.value, f.channels, 1)]);
+    const down = g.node('GlobalAveragePool', [reluOfRowDifference(g, f.value, f.channels, -1)]);
+    return meanPerWindow(g, g.node('Add', [up, down]), windows);
+  }
+  const [fr, fs] = layout === 'time-on-width' ? rowsOf(g, f.value) : halvesOf(g, f.value);
+  return meanPerWindow(g, g.node('Abs', [g.node('Sub', [fr, fs])]), windows);
+}
+
+/** Stacks per-window vectors [B] into [B, n]. */
 function stackColumns(g: OnnxGraph, columns: readonly string[]): string {
   const one = g.int64([1]);
   const unsqueezed = columns.map((c) => g.node('Unsqueeze', [c, one]));
   return unsqueezed.length === 1 ? unsqueezed[0]! : g.node('Concat', unsqueezed, { axis: attr.int(1) });
-}
-
-function rankOf(sub: SubDiscriminatorSpec): number {
-  return sub.input.kind === 'waveform' ? 3 : 4;
 }
 
 export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): BuiltGraph {
@@ -74,41 +139,39 @@ export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): 
   const batch = 'batch'; // the dynamic batch dimension's name in every input and output
   const syn = g.input('syn', ElemType.FLOAT, [batch, 'time']);
   const ref = mode === 'pair' ? g.input('ref', ElemType.FLOAT, [batch, 'time']) : undefined;
-  const audio = ref ? g.node('Concat', [ref, syn], { axis: attr.int(0) }) : syn;
-  const x = g.node('Unsqueeze', [audio, g.int64([1])]);
+  const axis1 = g.int64([1]);
+  const signals: Signals = {
+    rows: ref ? g.node('Concat', [g.node('Unsqueeze', [ref, axis1]), g.node('Unsqueeze', [syn, axis1])], { axis: attr.int(1) }) : g.node('Unsqueeze', [syn, axis1]),
+    batch: ref ? g.node('Concat', [ref, syn], { axis: attr.int(0) }) : syn,
+    windows: g.node('Shape', [syn], { start: attr.int(0), end: attr.int(1) }),
+    pair: ref !== undefined,
+  };
   const one = g.float32([1]);
 
-  const layerMeans: string[] = [];
+  const distances: string[] = [];
   const real: string[] = [];
   const fake: string[] = [];
   const gen: string[] = [];
   const layerCounts: number[] = [];
 
   for (const sub of model.subs) {
-    const fmaps = subNetwork(g, model.weights, x, sub);
-    layerCounts.push(fmaps.length);
-    const rank = rankOf(sub);
-    // The score is flatten(conv_post output); its mean over [1, ...] equals the flattened mean.
-    const score = fmaps[fmaps.length - 1]!;
-    if (ref) {
-      for (const f of fmaps) {
-        const [fr, fs] = g.nodeN('Split', [f], 2, { axis: attr.int(0) });
-        layerMeans.push(meanPerItem(g, g.node('Abs', [g.node('Sub', [fr!, fs!])]), rank));
-      }
-      const [dr, ds] = g.nodeN('Split', [score], 2, { axis: attr.int(0) });
-      real.push(meanPerItem(g, squared(g, g.node('Sub', [one, dr!])), rank));
-      fake.push(meanPerItem(g, squared(g, ds!), rank));
-      gen.push(meanPerItem(g, squared(g, g.node('Sub', [one, ds!])), rank));
-    } else {
-      fake.push(meanPerItem(g, squared(g, score), rank));
-      gen.push(meanPerItem(g, squared(g, g.node('Sub', [one, score])), rank));
+    const { maps, layout } = subNetwork(g, model.weights, signals, sub);
+    layerCounts.push(maps.length);
+    // The score is flatten(conv_post output); its mean is the mean over the window's items.
+    const score = maps[maps.length - 1]!.value;
+    const [dr, ds] = signals.pair ? (layout === 'time-on-width' ? rowsOf(g, score) : halvesOf(g, score)) : [undefined, score];
+    if (dr) {
+      for (const f of maps) distances.push(featureDistance(g, f, layout, signals.windows));
+      real.push(meanPerWindow(g, squared(g, g.node('Sub', [one, dr])), signals.windows));
     }
+    fake.push(meanPerWindow(g, squared(g, ds), signals.windows));
+    gen.push(meanPerWindow(g, squared(g, g.node('Sub', [one, ds])), signals.windows));
   }
 
   const subCount = model.subs.length;
   const layerTotal = layerCounts.reduce((a, b) => a + b, 0);
-  if (ref) {
-    g.exportAs(stackColumns(g, layerMeans), 'fm_layers', ElemType.FLOAT, [batch, layerTotal]);
+  if (signals.pair) {
+    g.exportAs(stackColumns(g, distances), 'fm_layers', ElemType.FLOAT, [batch, layerTotal]);
     g.exportAs(stackColumns(g, real), 'real', ElemType.FLOAT, [batch, subCount]);
   }
   g.exportAs(stackColumns(g, fake), 'fake', ElemType.FLOAT, [batch, subCount]);

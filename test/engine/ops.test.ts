@@ -1,15 +1,15 @@
 import * as ort from 'onnxruntime-node';
 import { ElemType, OnnxGraph } from '../../src/engine/onnx-graph.js';
-import { avgPool, periodView, spectrogram } from '../../src/engine/ops.js';
+import { avgPool, periodView, spectrogram, waveformRows } from '../../src/engine/ops.js';
 import { ProtoWriter } from '../../src/engine/protobuf.js';
 
-/** Builds a one-input graph with `body`, runs it on x [1,1,T] and returns the output. */
-async function runOp(x: Float32Array, body: (g: OnnxGraph, input: string) => string, rank = 4): Promise<ort.Tensor> {
+/** Builds a one-input graph with `body`, runs it on x (default shape [1,1,T]) and returns the output. */
+async function runOp(x: Float32Array, body: (g: OnnxGraph, input: string) => string, dims: readonly number[] = [1, 1, x.length]): Promise<ort.Tensor> {
   const g = new OnnxGraph('op-test');
-  const input = g.input('x', ElemType.FLOAT, [1, 1, 'time']);
-  g.exportAs(body(g, input), 'y', ElemType.FLOAT, ['d0', 'd1', 'd2', 'd3'].slice(0, rank));
+  const input = g.input('x', ElemType.FLOAT, dims.map((_, i) => `i${i}`));
+  g.exportAs(body(g, input), 'y', ElemType.FLOAT, ['d0', 'd1', 'd2', 'd3']);
   const session = await ort.InferenceSession.create(g.serialize(17));
-  const out = await session.run({ x: new ort.Tensor('float32', x, [1, 1, x.length]) });
+  const out = await session.run({ x: new ort.Tensor('float32', x, dims) });
   await session.release();
   return out.y!;
 }
@@ -42,21 +42,32 @@ describe('protobuf writer', () => {
 });
 
 describe('ONNX building blocks reproduce the PyTorch operations', () => {
-  test.each([2, 3, 5, 7, 11])('period %i view reflect-pads the tail and folds time', async (period) => {
-    const x = randomSignal(37, period);
-    const y = await runOp(x, (g, input) => periodView(g, input, period));
-    const pad = 37 % period === 0 ? 0 : period - (37 % period);
-    const expected = reflectPad(x, 0, pad);
-    expect(y.dims).toEqual([1, 1, (37 + pad) / period, period]);
-    expect(Array.from(y.data as Float32Array)).toEqual(expected.map((v) => Math.fround(v)));
+  test.each([2, 3, 5, 7, 11])('period %i view reflect-pads the tail and puts each phase column on its own row', async (period) => {
+    // Two windows (B) of two signals (S): image b·p + j, row s holds column j of signal (b, s).
+    const [windows, signals, length] = [2, 2, 37];
+    const x = randomSignal(windows * signals * length, period);
+    const y = await runOp(x, (g, input) => periodView(g, input, period), [windows, signals, length]);
+    const pad = length % period === 0 ? 0 : period - (length % period);
+    const height = (length + pad) / period;
+    expect(y.dims).toEqual([windows * period, 1, signals, height]);
+    const data = y.data as Float32Array;
+    for (let b = 0; b < windows; b++) {
+      for (let s = 0; s < signals; s++) {
+        const start = (b * signals + s) * length;
+        const padded = reflectPad(x.subarray(start, start + length), 0, pad);
+        for (let j = 0; j < period; j++) {
+          for (let h = 0; h < height; h++) expect(data[((b * period + j) * signals + s) * height + h]).toBe(Math.fround(padded[h * period + j]!));
+        }
+      }
+    }
   });
 
   test('AvgPool1d(4, 2, padding=2) counts the zero padding like PyTorch', async () => {
     const x = randomSignal(11, 3);
-    const y = await runOp(x, (g, input) => avgPool(g, input), 3);
+    const y = await runOp(x, (g, input) => avgPool(g, waveformRows(g, input)));
     const padded = [0, 0, ...Array.from(x), 0, 0];
     const expected = Array.from({ length: Math.floor(11 / 2) + 1 }, (_, i) => (padded[2 * i]! + padded[2 * i + 1]! + padded[2 * i + 2]! + padded[2 * i + 3]!) / 4);
-    expect(y.dims).toEqual([1, 1, expected.length]);
+    expect(y.dims).toEqual([1, 1, 1, expected.length]);
     (y.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
   });
 
@@ -66,7 +77,7 @@ describe('ONNX building blocks reproduce the PyTorch operations', () => {
     [128, 12, 50],
   ])('STFT magnitude (n_fft %i, hop %i, win %i) matches a direct DFT with a centred rectangular window', async (nFft, hop, win) => {
     const x = randomSignal(300, nFft + win);
-    const y = await runOp(x, (g, input) => spectrogram(g, input, nFft, hop, win, 'test'));
+    const y = await runOp(x, (g, input) => spectrogram(g, input, nFft, hop, win, 'test'), [1, x.length]);
     const pad = Math.floor((nFft - hop) / 2);
     const padded = reflectPad(x, pad, pad);
     const frames = Math.floor((padded.length - nFft) / hop) + 1;
