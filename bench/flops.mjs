@@ -1,6 +1,9 @@
-// Multiply-accumulate counts of a discriminator family at a given input length, from its layer
-// table (the same data the engine builds graphs from). Used to turn timings into GFLOP/s so
-// they can be compared with the reference measurements in ../shared/reference.
+// Convolution FLOP counts of a discriminator family at a given input length, from its layer
+// table (the same data the engine builds graphs from). Used to turn timings into GFLOP/s.
+//
+// "Model FLOPs" are the discriminators' own convolutions, the work any implementation must
+// do. The STFT that tts-critic runs as a convolution (PyTorch uses an FFT) is implementation
+// overhead and is counted apart, never in the achieved rate.
 
 function convOut(length, kernel, stride, padding) {
   return Math.floor((length + 2 * padding - kernel) / stride) + 1;
@@ -13,10 +16,10 @@ function convMacs(layer, spatial) {
   return [layer.out * out.reduce((a, b) => a * b, 1) * perOutput, out];
 }
 
-/** MACs to run one sub-discriminator on one signal of `samples` samples. */
+/** { model, stft } MACs to run one sub-discriminator on one signal of `samples` samples. */
 export function subMacs(sub, samples) {
   let spatial;
-  let macs = 0;
+  let stft = 0;
   const input = sub.input;
   if (input.kind === 'waveform') {
     let n = samples;
@@ -28,18 +31,24 @@ export function subMacs(sub, samples) {
     const pad = Math.floor((input.nFft - input.hop) / 2);
     const frames = Math.floor((samples + 2 * pad - input.nFft) / input.hop) + 1;
     const bins = input.nFft / 2 + 1;
-    macs += frames * 2 * bins * input.win; // the DFT as a strided conv
+    stft = frames * 2 * bins * input.win; // the DFT as a strided conv over the window's taps
     spatial = [bins, frames];
   }
+  let model = 0;
   for (const layer of [...sub.convs, sub.post]) {
     const [m, out] = convMacs(layer, spatial);
-    macs += m;
+    model += m;
     spatial = out;
   }
-  return macs;
+  return { model, stft };
 }
 
-/** FLOPs (2 per MAC) to score one ref/syn pair of `samples` samples with every sub. */
+/** Model FLOPs (2 per MAC) to score one ref/syn pair window of `samples` samples with every sub. */
 export function pairFlops(subs, samples) {
-  return 2 * 2 * subs.reduce((total, sub) => total + subMacs(sub, samples), 0);
+  return 2 * 2 * subs.reduce((total, sub) => total + subMacs(sub, samples).model, 0);
+}
+
+/** The STFT-as-convolution FLOPs of the same window (not model work; reported apart). */
+export function pairStftFlops(subs, samples) {
+  return 2 * 2 * subs.reduce((total, sub) => total + subMacs(sub, samples).stft, 0);
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-for (const bench of ['throughput.mjs', 'checkpoint-load.mjs', 'resample.mjs']) {
+for (const bench of ['corpus.mjs', 'throughput.mjs', 'checkpoint-load.mjs', 'resample.mjs']) {
   console.log(`\n== ${bench}`);
   const run = spawnSync(process.execPath, [path.join(here, bench)], { stdio: 'inherit' });
   if (run.status !== 0) process.exitCode = 1;

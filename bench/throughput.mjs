@@ -1,15 +1,11 @@
-// Scoring throughput per family on this machine. Run after `npm run build`:
-//   node bench/throughput.mjs [family ...]      (env: SECONDS=60 SEGMENT=2 THREADS=)
+// Engine throughput per family, through the library API. Run after `npm run build`:
+//   node bench/throughput.mjs [family ...]      (env: SECONDS=30 SEGMENT=2 THREADS=2)
 //
-// For each family (full-size untrained weights, the built-in default's path) it scores a pair of
-// SECONDS of synthetic speech-like audio, cut into the default windows, through the public
-// library API, and prints:
-//   * audio-s/s: seconds of audio (per side) scored per wall-clock second, i.e. x realtime;
-//   * GFLOP/s achieved, counted from the layer tables (bench/flops.mjs);
-//   * the ratio of that rate to the reference measurements on this project's 2-core CPU
-//     (../shared/reference/formats-and-runtime.md): PyTorch 1.13 at 170 GFLOP/s, and the
-//     425 GFLOP/s FMA peak.
-// Session start-up and the first window (allocation) are excluded from the rate.
+// For each family (full-size untrained weights, the built-in default's path) it scores one
+// pair of SECONDS of speech-like audio cut into the default windows and prints audio-seconds
+// per second (x realtime), GFLOP/s in model convolution FLOPs (bench/flops.mjs) and the
+// fraction of this machine's measured FMA peak (bench/peak.mjs). Session start-up and a
+// warm-up pair are excluded. bench/corpus.mjs is the end-to-end CLI benchmark with PyTorch.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,12 +13,11 @@ import { writeFileSync } from 'node:fs';
 import wav from 'node-wav';
 import { createScorer, FAMILIES } from '../dist/index.js';
 import { pairFlops } from './flops.mjs';
+import { measureFmaPeak } from './peak.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 30);
 const SEGMENT = process.env.SEGMENT === undefined ? undefined : Number(process.env.SEGMENT);
-const THREADS = process.env.THREADS ? Number(process.env.THREADS) : undefined;
-const PYTORCH_GFLOPS = 170;
-const PEAK_GFLOPS = 425;
+const THREADS = Number(process.env.THREADS ?? 2);
 
 function speechLike(seconds, rate, seed) {
   const n = Math.round(seconds * rate);
@@ -39,41 +34,37 @@ function speechLike(seconds, rate, seed) {
 
 async function measure(family, dir) {
   const rate = family.sampleRate;
-  const ref = path.join(dir, `${family.name}-ref.wav`);
-  const syn = path.join(dir, `${family.name}-syn.wav`);
-  const warm = path.join(dir, `${family.name}-warm.wav`);
-  writeFileSync(ref, wav.encode([speechLike(SECONDS, rate, 1)], { sampleRate: rate, bitDepth: 16 }));
-  writeFileSync(syn, wav.encode([speechLike(SECONDS, rate, 2)], { sampleRate: rate, bitDepth: 16 }));
-  writeFileSync(warm, wav.encode([speechLike(2.5, rate, 3)], { sampleRate: rate, bitDepth: 16 }));
-
+  const files = {};
+  for (const [name, seconds, seed] of [['ref', SECONDS, 1], ['syn', SECONDS, 2], ['warm', 2.5, 3]]) {
+    files[name] = path.join(dir, `${family.name}-${name}.wav`);
+    writeFileSync(files[name], wav.encode([speechLike(seconds, rate, seed)], { sampleRate: rate, bitDepth: 16 }));
+  }
   const t0 = performance.now();
-  const scorer = await createScorer({ family: family.name, ...(SEGMENT !== undefined ? { segment: SEGMENT } : {}), ...(THREADS ? { threads: THREADS } : {}) });
+  const scorer = await createScorer({ family: family.name, threads: THREADS, ...(SEGMENT !== undefined ? { segment: SEGMENT } : {}) });
   const startup = (performance.now() - t0) / 1000;
-  await scorer.scoreFiles(warm, warm);
+  await scorer.scoreFiles(files.warm, files.warm);
   const t1 = performance.now();
-  const result = await scorer.scoreFiles(ref, syn);
+  const result = await scorer.scoreFiles(files.ref, files.syn);
   const elapsed = (performance.now() - t1) / 1000;
   await scorer.dispose();
   if (result.status !== 'ok') throw new Error(`${family.name}: ${result.error}`);
-
   const segment = scorer.model.segmentSamples || Math.round(SECONDS * rate);
-  const flops = pairFlops(family.subs, segment) * result.windows;
-  const gflops = flops / elapsed / 1e9;
-  return { family: family.name, startup, windows: result.windows, elapsed, rate: SECONDS / elapsed, gflops };
+  const gflops = (pairFlops(family.subs, segment) * result.windows) / elapsed / 1e9;
+  return { family: family.name, startup, windows: result.windows, rate: SECONDS / elapsed, gflops };
 }
 
 const wanted = process.argv.slice(2);
 const families = FAMILIES.filter((f) => wanted.length === 0 || wanted.includes(f.name));
+const peak = measureFmaPeak(THREADS);
 const dir = await mkdtemp(path.join(tmpdir(), 'tts-critic-bench-'));
 try {
-  console.log(`tts-critic scoring throughput: ${SECONDS} s pairs, full-size untrained weights, CPU${THREADS ? `, ${THREADS} threads` : ''}`);
-  console.log('family             start-up  windows   audio-s/s (x realtime)   GFLOP/s   vs PyTorch 1.13   vs FMA peak');
+  console.log(`tts-critic engine throughput: ${SECONDS} s pairs, full-size untrained weights, CPU, ${THREADS} threads`);
+  console.log(peak ? `FMA peak (measured, ${peak.isa}): ${peak.gflops.toFixed(0)} GFLOP/s` : 'FMA peak: not measured (no C compiler)');
+  console.log('family             start-up  windows   audio-s/s (x realtime)   GFLOP/s   of FMA peak');
   for (const family of families) {
     const r = await measure(family, dir);
-    console.log(
-      `${r.family.padEnd(18)} ${r.startup.toFixed(1).padStart(6)} s ${String(r.windows).padStart(8)} ` +
-        `${r.rate.toFixed(2).padStart(11)}              ${r.gflops.toFixed(0).padStart(7)}   ${(r.gflops / PYTORCH_GFLOPS).toFixed(2).padStart(10)}x   ${(r.gflops / PEAK_GFLOPS).toFixed(2).padStart(10)}x`,
-    );
+    const share = peak ? (r.gflops / peak.gflops).toFixed(2) : '-';
+    console.log(`${r.family.padEnd(18)} ${r.startup.toFixed(1).padStart(6)} s ${String(r.windows).padStart(8)} ${r.rate.toFixed(2).padStart(11)}              ${r.gflops.toFixed(0).padStart(7)}   ${share.padStart(10)}`);
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,11 @@
  * Groups windows of equal length into engine calls. A queue per window length fills up to the
  * batch size; queued audio is bounded by `batchSamples`, beyond which every queue runs, so
  * memory does not grow with the number of distinct lengths (short files of all sizes).
+ *
+ * One engine call runs at a time, in the background: `add` returns once a call has started,
+ * so the caller decodes, resamples and computes the mel distance of the next windows while
+ * onnxruntime works on its own threads (measured: that JS work, about 10 ms per 2 s window,
+ * then costs a third of that). At most one batch waits beside the one running.
  */
 import type { DiscriminatorEngine, WindowScores } from '../engine/engine.js';
 
@@ -33,6 +38,8 @@ export interface BatchCallbacks<T> {
 export class WindowBatcher<T> {
   private readonly queues = new Map<number, BatchItem<T>[]>();
   private queuedSamples = 0;
+  /** The engine call in progress; it never rejects (failures go to `failed`). */
+  private running: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly engine: BatchEngine,
@@ -55,16 +62,28 @@ export class WindowBatcher<T> {
     if (this.queuedSamples >= this.limits.batchSamples) await this.flush();
   }
 
-  /** Runs every queue. */
+  /** Runs every queue and waits for the last call to finish. */
   async flush(): Promise<void> {
     for (const length of [...this.queues.keys()]) await this.run(length);
+    await this.settle();
   }
 
+  /** Waits for the engine call in progress (queued windows stay queued). */
+  settle(): Promise<void> {
+    return this.running;
+  }
+
+  /** Starts a call for the queue of `length` once the previous call has finished. */
   private async run(length: number): Promise<void> {
     const items = this.queues.get(length) ?? [];
     this.queues.delete(length);
     if (items.length === 0) return;
     this.queuedSamples -= items.length * length;
+    await this.running;
+    this.running = this.execute(items, length);
+  }
+
+  private async execute(items: readonly BatchItem<T>[], length: number): Promise<void> {
     let scores: WindowScores[];
     try {
       const ref = this.engine.mode === 'pair' ? items.map((i) => i.ref!) : null;

@@ -145,9 +145,9 @@ export async function* scorePairs(
     await batcher.relieve();
     yield* ready.splice(0);
   }
-  // Interrupted: the queued windows are abandoned (their pairs are not reported as scored).
-  if (!options.signal?.aborted) {
-    await batcher.flush();
-    yield* ready.splice(0);
-  }
+  // Interrupted: the call in progress finishes and its pairs are reported; windows still
+  // queued are abandoned (their pairs are not reported as scored).
+  if (options.signal?.aborted) await batcher.settle();
+  else await batcher.flush();
+  yield* ready.splice(0);
 }

@@ -1,0 +1,231 @@
+// The end-to-end scoring benchmark (issue 7). Run after `npm run build`:
+//   node bench/corpus.mjs                 (env: FAMILIES=gpt-sovits,sovits5 PAIRS=16 THREADS=2
+//                                               MEMORY_FILES=10,200 PYTHON= TORCH=0 skips it)
+//
+// 1. Generates (never downloads) a corpus of speech-like pairs at 32 kHz: PAIRS pairs of
+//    3-5 s, the synthesized side a perturbed rendition of the reference.
+// 2. Measures this machine's FMA peak with bench/fma-peak.c (needs a C compiler).
+// 3. For each family, scores the corpus with the real CLI (untrained full-size weights, the
+//    default windows, THREADS engine threads) and prints audio-seconds per wall second (CLI
+//    start-up included), achieved GFLOP/s in model convolution FLOPs (bench/flops.mjs), and
+//    the fraction of the FMA peak.
+// 4. When `python3` can import torch (Debian: apt-get install python3-torch), runs the same
+//    architecture, weights and windows in PyTorch (bench/pytorch_reference.py, its scoring
+//    loop only, THREADS threads), prints the ratio, and checks both gave the same fm.
+// 5. Scores MEMORY_FILES pairs (1 s each) with the default family and prints the CLI's peak
+//    RSS for each count: streaming keeps it flat as the corpus grows.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import wav from 'node-wav';
+import { DEFAULT_FAMILY, DEFAULT_SEGMENT_SECONDS, findFamily } from '../dist/index.js';
+import { resolveModel, untrainedWeights } from '../dist/model/index.js';
+import { planWindows } from '../dist/pipeline/windows.js';
+import { pairFlops, pairStftFlops } from './flops.mjs';
+import { measureFmaPeak } from './peak.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, '..', 'bin', 'tts-critic.js');
+const FAMILIES = (process.env.FAMILIES ?? 'gpt-sovits,sovits5').split(',').filter(Boolean);
+const PAIRS = Number(process.env.PAIRS ?? 16);
+const THREADS = Number(process.env.THREADS ?? 2);
+const MEMORY_FILES = (process.env.MEMORY_FILES ?? '10,200').split(',').filter(Boolean).map(Number);
+const RATE = 32000;
+
+// --- corpus -----------------------------------------------------------------------------
+
+function lcg(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/**
+ * A voiced, syllabic signal: a harmonic source with a drifting pitch, shaped by two moving
+ * formant-like resonators, gated into syllables, plus breath noise. `variant` perturbs pitch,
+ * formants and noise the way a vocoder's output differs from the recording.
+ */
+function speechLike(seconds, seed, variant = 0) {
+  const n = Math.round(seconds * RATE);
+  const random = lcg(seed);
+  const noise = lcg(seed * 7 + 1 + variant);
+  const x = new Float32Array(n);
+  const f0Base = 90 + 120 * random();
+  const syllable = 3 + 2 * random();
+  let phase = 0;
+  const resonators = [
+    { f: 500 + 300 * random(), y1: 0, y2: 0 },
+    { f: 1400 + 800 * random(), y1: 0, y2: 0 },
+  ];
+  for (let i = 0; i < n; i++) {
+    const t = i / RATE;
+    const f0 = f0Base * (1 + 0.15 * Math.sin(2 * Math.PI * 0.7 * t) + 0.02 * variant * Math.sin(2 * Math.PI * 5 * t));
+    phase += (2 * Math.PI * f0) / RATE;
+    let source = 0;
+    for (let h = 1; h <= 12; h++) source += Math.sin(h * phase) / h;
+    let y = 0;
+    for (const r of resonators) {
+      const f = r.f * (1 + 0.1 * Math.sin(2 * Math.PI * 1.3 * t) + 0.03 * variant);
+      const radius = 0.97;
+      const a1 = 2 * radius * Math.cos((2 * Math.PI * f) / RATE);
+      const out = 0.05 * source + a1 * r.y1 - radius * radius * r.y2;
+      r.y2 = r.y1;
+      r.y1 = out;
+      y += out;
+    }
+    const gate = Math.max(0, Math.sin(Math.PI * syllable * t)) ** 2;
+    x[i] = 0.25 * Math.tanh(y * gate) + (0.004 + 0.004 * variant) * (noise() - 0.5);
+  }
+  return x;
+}
+
+function writeCorpus(dir, count, seconds) {
+  for (const side of ['ref', 'syn']) mkdirSync(path.join(dir, side), { recursive: true });
+  const lengths = [];
+  for (let i = 0; i < count; i++) {
+    const duration = seconds(i);
+    const name = `utt${String(i).padStart(4, '0')}.wav`;
+    const ref = speechLike(duration, i + 1, 0);
+    const syn = speechLike(duration, i + 1, 1);
+    writeFileSync(path.join(dir, 'ref', name), wav.encode([ref], { sampleRate: RATE, bitDepth: 16 }));
+    writeFileSync(path.join(dir, 'syn', name), wav.encode([syn], { sampleRate: RATE, bitDepth: 16 }));
+    lengths.push({ name, samples: ref.length });
+  }
+  return lengths;
+}
+
+// --- measurements -----------------------------------------------------------------------
+
+/** Runs the CLI; resolves with wall seconds, peak RSS (MB) and the JSONL records. */
+function runCli(args, work) {
+  const rssFile = path.join(work, `rss-${process.hrtime.bigint()}`);
+  const output = path.join(work, `out-${process.hrtime.bigint()}.jsonl`);
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--require', path.join(here, 'peak-rss.cjs'), cli, 'score', ...args, '-o', output, '--quiet'], {
+      env: { ...process.env, TTS_CRITIC_BENCH_RSS: rssFile },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const wall = (performance.now() - start) / 1000;
+      if (code !== 0) return reject(new Error(`tts-critic exited with ${code}`));
+      const records = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      resolve({ wall, rssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, records });
+    });
+  });
+}
+
+/** The first Python that imports torch: $PYTHON, python3 on PATH, then the system one (Debian's python3-torch). */
+function findTorch() {
+  if (process.env.TORCH === '0') return null;
+  for (const python of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (probe.status === 0) return { python, version: probe.stdout.trim() };
+  }
+  return null;
+}
+
+/** Writes the resolved weights and layer table for bench/pytorch_reference.py. */
+function torchSpec(work, model, corpusDir, lengths, segment) {
+  const index = {};
+  const chunks = [];
+  let offset = 0;
+  for (const [key, tensor] of model.weights) {
+    index[key] = { offset, size: tensor.data.length, shape: tensor.shape };
+    chunks.push(Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+    offset += tensor.data.length;
+  }
+  const weights = path.join(work, `${model.family.name}.f32`);
+  writeFileSync(weights, Buffer.concat(chunks));
+  const spec = path.join(work, `${model.family.name}.json`);
+  writeFileSync(spec, JSON.stringify({
+    threads: THREADS,
+    weights,
+    index,
+    subs: model.subs,
+    segment,
+    pairs: lengths.map((l) => [path.join(corpusDir, 'ref', l.name), path.join(corpusDir, 'syn', l.name)]),
+  }));
+  return spec;
+}
+
+function runTorch(python, spec) {
+  const run = spawnSync(python, [path.join(here, 'pytorch_reference.py'), spec], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (run.status !== 0) throw new Error(`PyTorch reference failed: ${run.stderr.slice(-500)}`);
+  return JSON.parse(run.stdout);
+}
+
+function fmt(value, digits = 2, width = 8) {
+  return (value === null || value === undefined ? '-' : value.toFixed(digits)).padStart(width);
+}
+
+// --- main -------------------------------------------------------------------------------
+
+const work = mkdtempSync(path.join(tmpdir(), 'tts-critic-corpus-'));
+try {
+  const corpus = path.join(work, 'corpus');
+  const lengths = writeCorpus(corpus, PAIRS, (i) => 3 + (2 * i) / Math.max(1, PAIRS - 1));
+  const audioSeconds = lengths.reduce((sum, l) => sum + l.samples / RATE, 0);
+  const peak = measureFmaPeak(THREADS);
+  const torch = findTorch();
+
+  console.log(`tts-critic corpus benchmark: ${PAIRS} speech-like pairs of 3-5 s at 32 kHz (${audioSeconds.toFixed(1)} audio-s per side),`);
+  console.log(`default ${DEFAULT_SEGMENT_SECONDS} s windows, ${THREADS} threads, untrained full-size weights, CPU`);
+  console.log(peak ? `FMA peak (measured, ${peak.isa}, ${THREADS} threads): ${peak.gflops.toFixed(0)} GFLOP/s` : 'FMA peak: not measured (no C compiler)');
+  console.log(torch ? `PyTorch reference: torch ${torch.version} (${torch.python}), same weights and windows, ${THREADS} threads, scoring loop only` : 'PyTorch reference: skipped (no python3 imports torch; Debian: apt-get install python3-torch)');
+  console.log('');
+  console.log('family             windows   wall s  audio-s/s   GFLOP/s  of peak | torch s  audio-s/s   GFLOP/s |  speed-up  fm max rel diff');
+
+  for (const name of FAMILIES) {
+    const family = findFamily(name);
+    const model = resolveModel(family, untrainedWeights(family, 0));
+    const segment = Math.round(DEFAULT_SEGMENT_SECONDS * family.sampleRate);
+    let flops = 0;
+    let stftFlops = 0;
+    let windows = 0;
+    for (const l of lengths) {
+      for (const w of planWindows(l.samples, segment)) {
+        flops += pairFlops(model.subs, w.length);
+        stftFlops += pairStftFlops(model.subs, w.length);
+        windows += 1;
+      }
+    }
+    const ours = await runCli([path.join(corpus, 'ref'), path.join(corpus, 'syn'), '--family', name, '--threads', String(THREADS)], work);
+    const gflops = flops / ours.wall / 1e9;
+    let reference = null;
+    let parity = null;
+    if (torch) {
+      reference = runTorch(torch.python, torchSpec(work, model, corpus, lengths, segment));
+      const byName = new Map(ours.records.map((r) => [path.basename(r.syn), r.fm]));
+      parity = Math.max(...lengths.map((l, i) => Math.abs(byName.get(l.name) - reference.fm[i]) / Math.abs(reference.fm[i])));
+    }
+    const torchGflops = reference ? flops / reference.seconds / 1e9 : null;
+    console.log(
+      `${name.padEnd(18)} ${String(windows).padStart(7)} ${fmt(ours.wall)} ${fmt(audioSeconds / ours.wall, 2, 10)} ${fmt(gflops, 0, 9)} ${fmt(peak ? gflops / peak.gflops : null, 2, 8)} |` +
+        ` ${fmt(reference?.seconds ?? null, 2, 7)} ${fmt(reference ? audioSeconds / reference.seconds : null, 2, 10)} ${fmt(torchGflops, 0, 9)} |` +
+        ` ${fmt(reference ? reference.seconds / ours.wall : null, 2, 8)}x  ${parity === null ? '-' : parity.toExponential(1)}`,
+    );
+    if (stftFlops > 0) console.log(`${''.padEnd(18)} (plus ${(stftFlops / 1e9).toFixed(0)} GFLOP of STFT-as-convolution, not counted as model work)`);
+  }
+
+  if (MEMORY_FILES.length > 0) {
+    console.log('');
+    console.log(`peak RSS of the CLI by corpus size (${DEFAULT_FAMILY}, 1 s pairs, ${THREADS} threads):`);
+    let first = null;
+    for (const count of MEMORY_FILES) {
+      const dir = path.join(work, `memory-${count}`);
+      writeCorpus(dir, count, () => 1);
+      const run = await runCli([path.join(dir, 'ref'), path.join(dir, 'syn'), '--threads', String(THREADS)], work);
+      if (run.records.length !== count) throw new Error(`expected ${count} records, got ${run.records.length}`);
+      first ??= run.rssMb;
+      console.log(`  ${String(count).padStart(4)} pairs: ${run.rssMb.toFixed(0).padStart(5)} MB  (${((run.rssMb / first - 1) * 100).toFixed(1)}% vs the first)  ${run.wall.toFixed(1)} s`);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
