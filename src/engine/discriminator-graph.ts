@@ -20,6 +20,7 @@
 import type { ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
 import { attr, ElemType, OnnxGraph } from './onnx-graph.js';
 import { avgPool, conv, type Layout, periodView, spectrogram, waveformRows } from './ops.js';
+import { meanPerWindow } from './reductions.js';
 
 export type GraphMode = 'pair' | 'syn-only';
 
@@ -74,15 +75,6 @@ function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: Sub
   });
   maps.push({ value: conv(g, weights, h, `${sub.prefix}.conv_post`, sub.post, layout), channels: sub.post.out });
   return { maps, layout };
-}
-
-/**
- * Mean per window: [R, ...] -> [B], where the R leading items hold B windows of R/B
- * consecutive items each (a period view has one item per phase column) and equal sizes.
- */
-function meanPerWindow(g: OnnxGraph, x: string, windows: string): string {
-  const flat = g.node('Reshape', [x, g.node('Concat', [windows, g.int64([-1])], { axis: attr.int(0) })]);
-  return g.node('ReduceMean', [flat], { axes: attr.ints([1]), keepdims: attr.int(0) });
 }
 
 function squared(g: OnnxGraph, x: string): string {
