@@ -19,10 +19,10 @@
  *   batch items and the feature maps are split and subtracted (about 18% of a sovits5
  *   window). Stacking them as channel groups instead ran the grouped convs 20% slower.
  */
-import type { ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
+import type { ConvLayer, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
 import { attr, ElemType, OnnxGraph } from './onnx-graph.js';
 import { avgPool, conv, type Layout, periodView, spectrogram, waveformRows } from './ops.js';
-import { meanPerWindow } from './reductions.js';
+import { meanOfPooled, meanPerWindow, paddedRowMeans, paddedToTrue } from './reductions.js';
 
 export type GraphMode = 'pair' | 'syn-only';
 
@@ -43,39 +43,54 @@ interface Signals {
   readonly batch: string;
   /** B, as a 1-element int64 tensor. */
   readonly windows: string;
+  /** T, as a 1-element int64 tensor. */
+  readonly length: string;
   readonly pair: boolean;
 }
 
 interface FeatureMap {
   readonly value: string;
   readonly channels: number;
+  /** W of a time-on-width map, as a 1-element int64 tensor (computed from T, not read off the map). */
+  readonly width?: string;
 }
 
 /** Runs one sub-discriminator; returns its feature maps (last = conv_post output) and their layout. */
 function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): { maps: FeatureMap[]; layout: Layout } {
   let h: string;
   let layout: Layout = 'time-on-width';
+  let width: string | undefined;
   const input = sub.input;
   switch (input.kind) {
     case 'waveform':
       h = waveformRows(g, signals.rows);
-      for (let i = 0; i < input.pool; i++) h = avgPool(g, h);
+      width = signals.length;
+      for (let i = 0; i < input.pool; i++) {
+        h = avgPool(g, h);
+        width = g.node('Add', [g.node('Div', [width, g.int64([2])]), g.int64([1])]);
+      }
       break;
     case 'period':
       h = periodView(g, signals.rows, input.period);
+      width = g.node('Div', [g.node('Add', [signals.length, g.int64([input.period - 1])]), g.int64([input.period])]);
       break;
     case 'resolution':
       h = spectrogram(g, signals.batch, input.nFft, input.hop, input.win, sub.prefix);
       layout = 'image';
       break;
   }
+  // The time axis of a conv: floor((W + 2·padding − kernel) / stride) + 1.
+  const next = (w: string | undefined, layer: ConvLayer) =>
+    w && g.node('Add', [g.node('Div', [g.node('Add', [w, g.int64([2 * layer.padding[0]! - layer.kernel[0]!])]), g.int64([layer.stride[0]!])]), g.int64([1])]);
   const maps: FeatureMap[] = [];
   sub.convs.forEach((layer, i) => {
     h = conv(g, weights, h, `${sub.prefix}.convs.${i}`, layer, layout);
     h = g.node('LeakyRelu', [h], { alpha: attr.float(sub.slope) });
-    maps.push({ value: h, channels: layer.out });
+    width = next(width, layer);
+    maps.push({ value: h, channels: layer.out, ...(width ? { width } : {}) });
   });
-  maps.push({ value: conv(g, weights, h, `${sub.prefix}.conv_post`, sub.post, layout), channels: sub.post.out });
+  width = next(width, sub.post);
+  maps.push({ value: conv(g, weights, h, `${sub.prefix}.conv_post`, sub.post, layout), channels: sub.post.out, ...(width ? { width } : {}) });
   return { maps, layout };
 }
 
@@ -112,10 +127,10 @@ function halvesOf(g: OnnxGraph, f: string): [string, string] {
 
 /** mean |f_ref − f_syn| per window. */
 function featureDistance(g: OnnxGraph, f: FeatureMap, layout: Layout, windows: string): string {
-  if (layout === 'time-on-width' && f.channels % NCHWC_BLOCK === 0) {
-    const up = g.node('GlobalAveragePool', [reluOfRowDifference(g, f.value, f.channels, 1)]);
-    const down = g.node('GlobalAveragePool', [reluOfRowDifference(g, f.value, f.channels, -1)]);
-    return meanPerWindow(g, g.node('Add', [up, down]), windows);
+  if (layout === 'time-on-width' && f.width && f.channels % NCHWC_BLOCK === 0) {
+    const up = paddedRowMeans(g, reluOfRowDifference(g, f.value, f.channels, 1));
+    const down = paddedRowMeans(g, reluOfRowDifference(g, f.value, f.channels, -1));
+    return g.node('Mul', [meanOfPooled(g, g.node('Add', [up, down]), windows), paddedToTrue(g, f.width)]);
   }
   const [fr, fs] = layout === 'time-on-width' ? rowsOf(g, f.value) : halvesOf(g, f.value);
   return meanPerWindow(g, g.node('Abs', [g.node('Sub', [fr, fs])]), windows);
@@ -138,6 +153,7 @@ export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): 
     rows: ref ? g.node('Concat', [g.node('Unsqueeze', [ref, axis1]), g.node('Unsqueeze', [syn, axis1])], { axis: attr.int(1) }) : g.node('Unsqueeze', [syn, axis1]),
     batch: ref ? g.node('Concat', [ref, syn], { axis: attr.int(0) }) : syn,
     windows: g.node('Shape', [syn], { start: attr.int(0), end: attr.int(1) }),
+    length: g.node('Shape', [syn], { start: attr.int(1), end: attr.int(2) }),
     pair: ref !== undefined,
   };
   const one = g.float32([1]);

@@ -1,5 +1,5 @@
 /** Reductions of feature maps to per-window numbers, kept accurate in float32. */
-import { attr, type OnnxGraph } from './onnx-graph.js';
+import { attr, ElemType, type OnnxGraph } from './onnx-graph.js';
 
 /**
  * Mean per window: [R, C, H, W] -> [B], where the R leading items hold B windows of R/B
@@ -13,7 +13,44 @@ import { attr, type OnnxGraph } from './onnx-graph.js';
 export function meanPerWindow(g: OnnxGraph, x: string, windows: string): string {
   const rows = g.node('ReduceMean', [x], { axes: attr.ints([3]), keepdims: attr.int(1) });
   const columns = g.node('ReduceMean', [rows], { axes: attr.ints([2]), keepdims: attr.int(1) });
-  const flat = g.node('Reshape', [columns, g.node('Concat', [windows, g.int64([-1])], { axis: attr.int(0) })]);
+  return meanOfPooled(g, columns, windows);
+}
+
+/** Mean per window of already pooled values [R, C, 1, 1] (a few thousand per window at most). */
+export function meanOfPooled(g: OnnxGraph, x: string, windows: string): string {
+  const flat = g.node('Reshape', [x, g.node('Concat', [windows, g.int64([-1])], { axis: attr.int(0) })]);
   return g.node('ReduceMean', [flat], { axes: attr.ints([1]), keepdims: attr.int(0) });
 }
 
+
+// Values per chunk in paddedRowMeans, at each of its two levels.
+const ROW_CHUNK = 64;
+const ROW_SPAN = ROW_CHUNK * ROW_CHUNK;
+
+/** ONNX AveragePool over chunks of ROW_CHUNK along W that counts its right padding. */
+function chunkAverages(g: OnnxGraph, x: string): string {
+  return g.node('AveragePool', [x], {
+    kernel_shape: attr.ints([1, ROW_CHUNK]),
+    strides: attr.ints([1, ROW_CHUNK]),
+    pads: attr.ints([0, 0, 0, ROW_CHUNK - 1]),
+    count_include_pad: attr.int(1),
+  });
+}
+
+/**
+ * Per-row sums of [R, C, 1, W] divided by ROW_SPAN · ceil(W / ROW_SPAN): [R, C, 1, 1], all in
+ * NCHWc. A global average pool alone sums a whole row in one float32 accumulator, which
+ * drifted by 3e-4 on a 1.28 M-sample row (40 s at 32 kHz). Here two levels of chunk averages
+ * (each dividing by ROW_CHUNK, padding included) leave a few hundred values for the global
+ * pool; paddedToTrue() turns the result into the row mean.
+ */
+export function paddedRowMeans(g: OnnxGraph, x: string): string {
+  return g.node('GlobalAveragePool', [chunkAverages(g, chunkAverages(g, x))]);
+}
+
+/** ROW_SPAN · ceil(W / ROW_SPAN) / W, the factor from paddedRowMeans to true means. */
+export function paddedToTrue(g: OnnxGraph, width: string): string {
+  const spans = g.node('Div', [g.node('Add', [width, g.int64([ROW_SPAN - 1])]), g.int64([ROW_SPAN])]);
+  const padded = g.node('Cast', [g.node('Mul', [spans, g.int64([ROW_SPAN])])], { to: attr.int(ElemType.FLOAT) });
+  return g.node('Div', [padded, g.node('Cast', [width], { to: attr.int(ElemType.FLOAT) })]);
+}

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { attr, ElemType, OnnxGraph } from '../../src/engine/onnx-graph.js';
-import { meanPerWindow } from '../../src/engine/reductions.js';
+import { meanPerWindow, paddedRowMeans, paddedToTrue } from '../../src/engine/reductions.js';
 
 /** Runs mean-per-window graphs on x [R, C, H, W] holding `windows` windows; returns [B] means. */
 async function means(x: Float32Array, dims: readonly number[], windows: number, build: (g: OnnxGraph, x: string, w: string) => string): Promise<Float32Array> {
@@ -43,4 +43,37 @@ test('the mean per window stays accurate over a spectrogram-sized window (16 M v
   const drift = Math.max(...Array.from(single, (m, b) => Math.abs(m - exact[b]!) / exact[b]!));
   const ourError = Math.max(...Array.from(ours, (m, b) => Math.abs(m - exact[b]!) / exact[b]!));
   expect(ourError).toBeLessThan(drift);
+});
+
+test('row means in chunks stay accurate over a 40 s row where one global pool drifts', async () => {
+  // [1, 16, 1, W]: 16 channels (an NCHWc block) of a row as long as 40 s at 32 kHz, plus one
+  // sample so the last chunk is partial.
+  const width = 32000 * 40 + 1;
+  const dims = [1, 16, 1, width];
+  const x = new Float32Array(16 * width);
+  let s = 99;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = 0.01 + 0.02 * (s / 4294967296);
+  }
+  const exact = Array.from({ length: 16 }, (_, c) => {
+    let sum = 0;
+    for (let i = c * width; i < (c + 1) * width; i++) sum += x[i]!;
+    return sum / width;
+  });
+  const run = async (build: (g: OnnxGraph, input: string, w: string) => string) => {
+    const g = new OnnxGraph('row-means-test');
+    const input = g.input('x', ElemType.FLOAT, [1, 16, 1, 'w']);
+    const w = g.node('Shape', [input], { start: attr.int(3), end: attr.int(4) });
+    g.exportAs(build(g, input, w), 'y', ElemType.FLOAT, [1, 16, 1, 1]);
+    const session = await ort.InferenceSession.create(g.serialize(17));
+    const out = await session.run({ x: new ort.Tensor('float32', x, dims) });
+    await session.release();
+    return out.y!.data as Float32Array;
+  };
+  const worst = (m: Float32Array) => Math.max(...Array.from(m, (v, c) => Math.abs(v - exact[c]!) / exact[c]!));
+  const ours = await run((g, input, w) => g.node('Mul', [paddedRowMeans(g, input), paddedToTrue(g, w)]));
+  const global = await run((g, input) => g.node('GlobalAveragePool', [input]));
+  expect(worst(ours)).toBeLessThan(1e-6);
+  expect(worst(ours)).toBeLessThan(worst(global));
 });
