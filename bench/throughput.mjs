@@ -14,23 +14,11 @@ import wav from 'node-wav';
 import { createScorer, FAMILIES } from '../dist/index.js';
 import { pairFlops } from './flops.mjs';
 import { measureFmaPeak } from './peak.mjs';
+import { speechLike } from './speech.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 30);
 const SEGMENT = process.env.SEGMENT === undefined ? undefined : Number(process.env.SEGMENT);
 const THREADS = Number(process.env.THREADS ?? 2);
-
-function speechLike(seconds, rate, seed) {
-  const n = Math.round(seconds * rate);
-  const x = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    const t = i / rate;
-    const f0 = 120 * (1 + 0.2 * Math.sin(2 * Math.PI * 0.5 * t));
-    x[i] = 0.3 * Math.sin(2 * Math.PI * f0 * t) * (0.5 + 0.5 * Math.sin(2 * Math.PI * 3 * t)) + 0.02 * (s / 2147483648 - 0.5);
-  }
-  return x;
-}
 
 async function measure(family, dir) {
   const rate = family.sampleRate;

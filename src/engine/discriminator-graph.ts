@@ -55,6 +55,12 @@ interface FeatureMap {
   readonly width?: string;
 }
 
+/** A conv's output length along time: floor((W + 2·padding − kernel) / stride) + 1. */
+function convWidth(g: OnnxGraph, width: string, layer: ConvLayer): string {
+  const span = g.node('Add', [width, g.int64([2 * layer.padding[0]! - layer.kernel[0]!])]);
+  return g.node('Add', [g.node('Div', [span, g.int64([layer.stride[0]!])]), g.int64([1])]);
+}
+
 /** Runs one sub-discriminator; returns its feature maps (last = conv_post output) and their layout. */
 function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): { maps: FeatureMap[]; layout: Layout } {
   let h: string;
@@ -79,9 +85,7 @@ function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: Sub
       layout = 'image';
       break;
   }
-  // The time axis of a conv: floor((W + 2·padding − kernel) / stride) + 1.
-  const next = (w: string | undefined, layer: ConvLayer) =>
-    w && g.node('Add', [g.node('Div', [g.node('Add', [w, g.int64([2 * layer.padding[0]! - layer.kernel[0]!])]), g.int64([layer.stride[0]!])]), g.int64([1])]);
+  const next = (w: string | undefined, layer: ConvLayer) => w && convWidth(g, w, layer);
   const maps: FeatureMap[] = [];
   sub.convs.forEach((layer, i) => {
     h = conv(g, weights, h, `${sub.prefix}.convs.${i}`, layer, layout);
@@ -104,24 +108,14 @@ const NCHWC_BLOCK = 16;
 
 /** relu(row0 − row1) or relu(row1 − row0) of [R, C, 2, W] -> [R, C, 1, W], as one depthwise conv. */
 function reluOfRowDifference(g: OnnxGraph, f: string, channels: number, sign: 1 | -1): string {
-  const name = `row_difference_${sign > 0 ? 'plus' : 'minus'}_${channels}`;
-  const kernel = g.sharedFloatTensor(name, [channels, 1, 2, 1], () => {
-    const w = new Float32Array(2 * channels);
-    for (let c = 0; c < channels; c++) [w[2 * c], w[2 * c + 1]] = [sign, -sign];
-    return w;
-  });
+  // A cached constant: every map with this channel count and sign shares it.
+  const kernel = g.float32(Array.from({ length: 2 * channels }, (_, i) => (i % 2 === 0 ? sign : -sign)), [channels, 1, 2, 1]);
   return g.node('Relu', [g.node('Conv', [f, kernel], { kernel_shape: attr.ints([2, 1]), group: attr.int(channels) })]);
 }
 
-/** Splits [R, C, 2, W] into its ref row and syn row. */
-function rowsOf(g: OnnxGraph, f: string): [string, string] {
-  const [r, s] = g.nodeN('Split', [f], 2, { axis: attr.int(2) });
-  return [r!, s!];
-}
-
-/** Splits [2B, ...] into its ref half and syn half. */
-function halvesOf(g: OnnxGraph, f: string): [string, string] {
-  const [r, s] = g.nodeN('Split', [f], 2, { axis: attr.int(0) });
+/** Splits a pair-mode map into its ref and syn parts: rows (time-on-width) or batch halves (image). */
+function sidesOf(g: OnnxGraph, f: string, layout: Layout): [string, string] {
+  const [r, s] = g.nodeN('Split', [f], 2, { axis: attr.int(layout === 'time-on-width' ? 2 : 0) });
   return [r!, s!];
 }
 
@@ -132,7 +126,7 @@ function featureDistance(g: OnnxGraph, f: FeatureMap, layout: Layout, windows: s
     const down = paddedRowMeans(g, reluOfRowDifference(g, f.value, f.channels, -1));
     return g.node('Mul', [meanOfPooled(g, g.node('Add', [up, down]), windows), paddedToTrue(g, f.width)]);
   }
-  const [fr, fs] = layout === 'time-on-width' ? rowsOf(g, f.value) : halvesOf(g, f.value);
+  const [fr, fs] = sidesOf(g, f.value, layout);
   return meanPerWindow(g, g.node('Abs', [g.node('Sub', [fr, fs])]), windows);
 }
 
@@ -169,7 +163,7 @@ export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): 
     layerCounts.push(maps.length);
     // The score is flatten(conv_post output); its mean is the mean over the window's items.
     const score = maps[maps.length - 1]!.value;
-    const [dr, ds] = signals.pair ? (layout === 'time-on-width' ? rowsOf(g, score) : halvesOf(g, score)) : [undefined, score];
+    const [dr, ds] = signals.pair ? sidesOf(g, score, layout) : [undefined, score];
     if (dr) {
       for (const f of maps) distances.push(featureDistance(g, f, layout, signals.windows));
       real.push(meanPerWindow(g, squared(g, g.node('Sub', [one, dr])), signals.windows));

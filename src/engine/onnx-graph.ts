@@ -59,7 +59,6 @@ export class OnnxGraph {
   private readonly inputs: ValueRecord[] = [];
   private readonly outputs: ValueRecord[] = [];
   private readonly constantCache = new Map<string, string>();
-  private readonly sharedNames = new Set<string>();
   private counter = 0;
 
   constructor(private readonly name: string) {}
@@ -82,16 +81,6 @@ export class OnnxGraph {
   floatTensor(name: string, dims: readonly number[], data: Float32Array): string {
     this.initializers.push({ name, type: ElemType.FLOAT, dims, raw: rawBytes(data) });
     return name;
-  }
-
-  /**
-   * A float32 initializer used by several nodes (weights shared by the reference and the
-   * synthesized branch): added on first use, referenced by name afterwards.
-   */
-  sharedFloatTensor(name: string, dims: readonly number[], data: Float32Array | (() => Float32Array)): string {
-    if (this.sharedNames.has(name)) return name;
-    this.sharedNames.add(name);
-    return this.floatTensor(name, dims, typeof data === 'function' ? data() : data);
   }
 
   /** A small int64 constant, shared between nodes that use the same values. */

@@ -28,27 +28,19 @@ export function conv(g: OnnxGraph, weights: WeightMap, x: string, key: string, l
   let padding: readonly number[] = layer.padding;
   let shape: readonly number[] = w.shape;
   if (layout === 'time-on-width') {
-    if (kernel.length === 1) {
-      // [O, I/g, K] and [O, I/g, 1, K] hold the same bytes.
-      kernel = [1, kernel[0]!];
-      stride = [1, stride[0]!];
-      padding = [0, padding[0]!];
-      shape = [shape[0]!, shape[1]!, 1, shape[2]!];
-    } else {
-      // A period discriminator's (k, 1) kernel becomes (1, k). Its phase columns are separate
-      // images here, so a kernel that mixed columns could not be expressed: the layer tables
-      // have none, and this guards that.
-      if (kernel[1] !== 1 || stride[1] !== 1 || padding[1] !== 0) throw new Error(`internal: ${key} mixes phase columns`);
-      kernel = [1, kernel[0]!];
-      stride = [1, stride[0]!];
-      padding = [0, padding[0]!];
-      // [O, I, k, 1] and [O, I, 1, k] hold the same bytes.
-      shape = [shape[0]!, shape[1]!, 1, shape[2]!];
-    }
+    // A period discriminator's (k, 1) kernel becomes (1, k). Its phase columns are separate
+    // images here, so a kernel that mixed columns could not be expressed: the layer tables
+    // have none, and this guards that.
+    if (kernel.length === 2 && (kernel[1] !== 1 || stride[1] !== 1 || padding[1] !== 0)) throw new Error(`internal: ${key} mixes phase columns`);
+    // 1-D [O, I/g, K] or period [O, I, k, 1] weights and [O, I/g, 1, K] hold the same bytes.
+    kernel = [1, kernel[0]!];
+    stride = [1, stride[0]!];
+    padding = [0, padding[0]!];
+    shape = [shape[0]!, shape[1]!, 1, shape[2]!];
   }
   return g.node(
     'Conv',
-    [x, g.sharedFloatTensor(`${key}.weight`, shape, w.data), g.sharedFloatTensor(`${key}.bias`, b.shape, b.data)],
+    [x, g.floatTensor(`${key}.weight`, shape, w.data), g.floatTensor(`${key}.bias`, b.shape, b.data)],
     {
       kernel_shape: attr.ints(kernel),
       strides: attr.ints(stride),
@@ -120,7 +112,7 @@ export function spectrogram(g: OnnxGraph, audio: string, nFft: number, hop: numb
       kernel[(bins + k) * win + m] = -Math.sin(phase);
     }
   }
-  const dft = g.node('Conv', [framed, g.sharedFloatTensor(`${key}.dft_kernel`, [2 * bins, 1, win], kernel)], {
+  const dft = g.node('Conv', [framed, g.floatTensor(`${key}.dft_kernel`, [2 * bins, 1, win], kernel)], {
     kernel_shape: attr.ints([win]),
     strides: attr.ints([hop]),
   });
