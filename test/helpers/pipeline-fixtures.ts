@@ -11,6 +11,7 @@ import { runCli, type CliOptions, type CliRun } from './cli.js';
 import { removeDir, tempDir } from './temp.js';
 import { writeTinyCheckpoint } from './tiny-model.js';
 import { mulberry32, writeWav } from './wav-corpus.js';
+import type { MetricStats } from '../../src/report/stats.js';
 
 export { runCli, type CliRun };
 export { removeDir, tempDir } from './temp.js';
@@ -136,14 +137,8 @@ export interface JsonDoc {
   readonly summary: Summary;
 }
 
-export interface Stats {
-  readonly count: number;
-  readonly mean: number | null;
-  readonly median: number | null;
-  readonly p95: number | null;
-  readonly min: number | null;
-  readonly max: number | null;
-}
+/** A metric's statistics in the JSON summary: the report's own type. */
+export type Stats = MetricStats;
 
 export interface Summary {
   readonly files: number;
