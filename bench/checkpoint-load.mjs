@@ -13,7 +13,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadCheckpoint } from '../dist/checkpoint/index.js';
-import { adamWState, pyFloat, stateDict, torchZipPieces, weightNormKeys, writeCheckpointFile } from '../dist/checkpoint/writers.js';
+import { adamWState, pyFloat, stateDict, torchZipPieces, weightNormKeys, writeCheckpointFile } from '../build/support/test/support/checkpoint-writers/writers.js';
 import { getFamily, untrainedWeights } from '../dist/model/index.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);

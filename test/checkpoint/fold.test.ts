@@ -1,7 +1,7 @@
 import { CheckpointError } from '../../src/errors.js';
 import { checkFinite, findWeightSource, foldSpectralNorm, foldWeightNorm } from '../../src/checkpoint/fold.js';
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
-import { orderedDict, spectralNormKeys, stateDict, tensor, torchZip, weightNormKeys, type SaveValue } from '../../src/checkpoint/writers.js';
+import { orderedDict, spectralNormKeys, stateDict, tensor, torchZip, weightNormKeys, type SaveValue } from '../support/checkpoint-writers/writers.js';
 import { maxRelativeError, sameFloats, tinyWeights } from './helpers.js';
 
 const t = (shape: number[], values: number[]) => ({ shape, data: Float32Array.from(values) });

@@ -6,7 +6,7 @@
 import { CheckpointError } from '../../src/errors.js';
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
 import { crc32 } from '../../src/checkpoint/zip.js';
-import { torchLegacy, torchZip, stateDict, weightNormKeys } from '../../src/checkpoint/writers.js';
+import { torchLegacy, torchZip, stateDict, weightNormKeys } from '../support/checkpoint-writers/writers.js';
 import { GOLDEN_CASES, goldenBytes, tinyWeights } from './helpers.js';
 
 const CASES = Number(process.env['FUZZ_CASES'] ?? 1200);

@@ -16,8 +16,8 @@ import {
   weightNormKeys,
   orderedDict,
   type SaveValue,
-} from '../../src/checkpoint/writers.js';
-import { zipStored } from '../../src/checkpoint/write-zip.js';
+} from '../support/checkpoint-writers/writers.js';
+import { zipStored } from '../support/checkpoint-writers/write-zip.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 import { GOLDEN_CASES, goldenBytes, tinyWeights } from './helpers.js';
 

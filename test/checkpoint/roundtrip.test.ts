@@ -1,6 +1,6 @@
 import { CheckpointError, UsageError } from '../../src/errors.js';
 import { decodeToFloat32 } from '../../src/checkpoint/dtypes.js';
-import { toBfloat16Bits, toHalfBits } from '../../src/checkpoint/encode.js';
+import { toBfloat16Bits, toHalfBits } from '../support/checkpoint-writers/encode.js';
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
 import {
   adamWState,
@@ -17,7 +17,7 @@ import {
   type SaveValue,
   type StateDict,
   type WriterDtype,
-} from '../../src/checkpoint/writers.js';
+} from '../support/checkpoint-writers/writers.js';
 import { maxRelativeError, sameFloats, tinyWeights } from './helpers.js';
 
 /** Weights as a file of `dtype` holds them: rounded to that precision. */

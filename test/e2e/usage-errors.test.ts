@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pythonCall, torchZip, writeCheckpointFile } from '../../src/checkpoint/writers.js';
+import { pythonCall, torchZip, writeCheckpointFile } from '../support/checkpoint-writers/writers.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { removeDir, stackLines, tempDir, tempFilesIn, writeTinyCheckpoint, writeTone, REPO_ROOT } from '../helpers/e2e.js';
 

@@ -3,7 +3,7 @@
  * its deterministic untrained weights, and a checkpoint file of them. Fast to load and run: the
  * default `gpt-sovits` one scores ~40 half-second pairs in about a second.
  */
-import { safetensors, stateDict, torchZip, writeCheckpointFile, type StateTensor } from '../../src/checkpoint/writers.js';
+import { safetensors, stateDict, torchZip, writeCheckpointFile, type StateTensor } from '../support/checkpoint-writers/writers.js';
 import { getFamily, untrainedWeights } from '../../src/model/index.js';
 import type { ConvLayer, FamilySpec } from '../../src/model/types.js';
 

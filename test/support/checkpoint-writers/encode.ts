@@ -1,5 +1,5 @@
 /** float32 values to the byte layouts checkpoints store (used by the fixture writers). */
-import type { DType } from './dtypes.js';
+import type { DType } from '../../../src/checkpoint/dtypes.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

@@ -3,7 +3,7 @@
  * on a 64-byte boundary, padded through an "FB" extra field in the local header. With
  * `zip64`, sizes and offsets go in ZIP64 fields even when small, to exercise readers.
  */
-import { crc32 } from './zip.js';
+import { crc32 } from '../../../src/checkpoint/zip.js';
 
 export interface ZipRecord {
   readonly name: string;
