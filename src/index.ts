@@ -28,13 +28,23 @@ export {
   readReport,
   summarize,
   formatSummary,
-  mergeReports,
   resultToRow,
   type ReportFormat,
   type ReportWriter,
   type Row,
   type Summary,
 } from './report/index.js';
+export {
+  mergeReports,
+  parseGates,
+  evaluateGates,
+  compareWithBaseline,
+  parseMaxRegression,
+  type Gate,
+  type GateResult,
+  type BaselineComparison,
+  type MergeResult,
+} from './quality/index.js';
 export { VERSION } from './version.js';
 
 export interface ScoreReport {

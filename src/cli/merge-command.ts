@@ -1,7 +1,7 @@
 /** `tts-critic merge`: combine shard outputs (any mix of CSV/JSON/JSONL) into one report. */
 import { UsageError } from '../errors.js';
-import { evaluateGates, parseGates } from '../pipeline/gates.js';
-import { createReportWriter, formatFromPath, formatSummary, mergeReports, readReport, summarize, type ReportFormat } from '../report/index.js';
+import { evaluateGates, mergeReports, parseGates } from '../quality/index.js';
+import { createReportWriter, formatFromPath, formatSummary, readReport, summarize, type ReportFormat } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { say, type CliIO } from './io.js';

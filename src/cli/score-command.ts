@@ -7,12 +7,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Device } from '../engine/providers.js';
-import { checkBaselineModel, compareWithBaseline, formatBaseline, parseMaxRegression } from '../pipeline/baseline.js';
-import { evaluateGates, parseGates } from '../pipeline/gates.js';
 import { collectPairs } from '../pipeline/inputs.js';
 import { checkResumeModel, planResume, readResumeSource } from '../pipeline/resume.js';
 import { createScorer } from '../pipeline/scorer.js';
 import { inShard, parseShard } from '../pipeline/shard.js';
+import { checkBaselineModel, compareWithBaseline, evaluateGates, formatBaseline, parseGates, parseMaxRegression } from '../quality/index.js';
 import {
   columnsFor,
   createReportWriter,

@@ -8,7 +8,8 @@
 import { promises as fs } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
-import { rowKey, textCell, weightsTag, type Row } from '../report/columns.js';
+import { describeMismatch, findModelMismatch } from '../quality/same-model.js';
+import { rowKey, type Row } from '../report/columns.js';
 import { formatFromPath, readReport } from '../report/read.js';
 import { leftoverTempFiles } from '../report/sink.js';
 import type { PairSpec } from './discover.js';
@@ -20,23 +21,16 @@ export function pairIdentity(spec: PairSpec): string {
 
 /**
  * Refuses records scored with another family or weights than `model`: scores from different
- * discriminators must not end up in one report. Rows without the model columns (hand-made
- * files) cannot be checked and are let through. (CSV/JSONL rows do not record the window
+ * discriminators must not end up in one report. (CSV/JSONL rows do not record the window
  * length, so a different `--segment` cannot be detected from them.)
  */
 export function checkResumeModel(rows: readonly Row[], model: ModelInfo, source: string): void {
-  const current = `${model.family} with ${weightsTag(model)}`;
-  for (const row of rows) {
-    const family = textCell(row, 'family');
-    const weights = textCell(row, 'weights');
-    if (family === '' && weights === '') continue;
-    const previous = `${family} with ${weights}`;
-    if (previous !== current) {
-      throw new UsageError(
-        `cannot resume from ${source}: it was scored with ${previous}, this run with ${current}; ` +
-          'use the same model, or write to a fresh output without --resume',
-      );
-    }
+  const mismatch = findModelMismatch([
+    { source, model: null, rows },
+    { source: 'this run', model, rows: [] },
+  ]);
+  if (mismatch) {
+    throw new UsageError(`cannot resume from ${source}: ${describeMismatch(mismatch)}; use the same model, or write to a fresh output without --resume`);
   }
 }
 

@@ -1,4 +1,4 @@
-/** The report layer: output columns, writers, readers, summary and merge. No scoring here. */
+/** The report layer: output columns, writers, readers and summary. No scoring here. */
 export * from './columns.js';
 export { resultToRow, finiteOrNull } from './rows.js';
 export { mean, percentile, percentileSorted, describe, formatNumber, type MetricStats } from './stats.js';
@@ -25,4 +25,3 @@ export {
   type WorstFile,
   type FailedFile,
 } from './summary.js';
-export { mergeReports, type MergeResult, type MergeDuplicate } from './merge.js';

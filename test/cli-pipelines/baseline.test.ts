@@ -154,8 +154,8 @@ test('a regression fails the run (exit 1) even when every gate passes', async ()
 
 describe('baselines from another model are refused before scoring (exit 2)', () => {
   test.each([
-    ['other weights of the same family', 'D-other.pth', /it was scored with gpt-sovits with sha256:[0-9a-f]{64}, this run with gpt-sovits with sha256:[0-9a-f]{64}/],
-    ['another family', 'H.pth', /it was scored with gpt-sovits with sha256:[0-9a-f]{64}, this run with hifigan with sha256:[0-9a-f]{64}/],
+    ['other weights of the same family', 'D-other.pth', /base\.\w+ was scored with gpt-sovits with sha256:[0-9a-f]{64}, this run with gpt-sovits with sha256:[0-9a-f]{64}/],
+    ['another family', 'H.pth', /base\.\w+ was scored with gpt-sovits with sha256:[0-9a-f]{64}, this run with hifigan with sha256:[0-9a-f]{64}/],
   ])('%s', async (_, weights, detail) => {
     for (const ext of ['jsonl', 'csv', 'json']) {
       const run = await cli(v2, ['score', 'ref', 'syn', '-w', `../${weights}`, '-o', 'never.csv', '--baseline', `../base.${ext}`]);
@@ -172,7 +172,7 @@ describe('baselines from another model are refused before scoring (exit 2)', () 
   test('a baseline scored with another --segment (JSON records it)', async () => {
     const run = await cli(v2, ['score', 'ref', 'syn', '-w', '../D.pth', '--segment', '0.1', '--baseline', '../base.json']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/cannot compare with baseline \.\.\/base\.json: it was scored with windows of 64000 samples, this run with 3200; use the same --segment/);
+    expect(run.stderr).toMatch(/cannot compare with baseline \.\.\/base\.json: \.\.\/base\.json was scored with windows of 64000 samples, this run with windows of 3200 samples; use the same --segment/);
   });
 });
 

@@ -167,7 +167,7 @@ test('a partial run scored with another model is refused before scoring (exit 2)
   expect(messages(run.stderr)).toEqual([
     'tts-critic: resuming: 5 pairs already scored in mine.jsonl, 7 to go',
     expect.stringMatching(
-      /^tts-critic: error: cannot resume from mine\.jsonl: it was scored with gpt-sovits with sha256:[0-9a-f]{64}, this run with gpt-sovits with sha256:[0-9a-f]{64}; use the same model, or write to a fresh output without --resume$/,
+      /^tts-critic: error: cannot resume from mine\.jsonl: mine\.jsonl was scored with gpt-sovits with sha256:[0-9a-f]{64}, this run with gpt-sovits with sha256:[0-9a-f]{64}; use the same model, or write to a fresh output without --resume$/,
     ),
   ]);
   expect(run.stdout).toBe('');

@@ -213,7 +213,7 @@ describe('merge', () => {
       const run = await cli(root, ['merge', ...inputs, '-o', 'never.jsonl']);
       expect(run.code).toBe(2);
       expect(messages(run.stderr)).toEqual([
-        expect.stringMatching(/^tts-critic: error: cannot merge reports scored with different models: \S+ has gpt-sovits with sha256:[0-9a-f]{64}, \S+ has gpt-sovits with sha256:[0-9a-f]{64}$/),
+        expect.stringMatching(/^tts-critic: error: cannot merge reports scored with different models: \S+ was scored with gpt-sovits with sha256:[0-9a-f]{64}, \S+ with gpt-sovits with sha256:[0-9a-f]{64}$/),
       ]);
       expect(existsSync(path.join(root, 'never.jsonl'))).toBe(false);
     }

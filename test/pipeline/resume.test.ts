@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../src/errors.js';
-import { checkBaselineModel, parseMaxRegression } from '../../src/pipeline/baseline.js';
+import { checkBaselineModel, parseMaxRegression } from '../../src/quality/baseline.js';
 import type { PairSpec } from '../../src/pipeline/discover.js';
-import { parseGate } from '../../src/pipeline/gates.js';
+import { parseGate } from '../../src/quality/gates.js';
 import { checkResumeModel, pairIdentity, planResume } from '../../src/pipeline/resume.js';
 import { columnsFor, needsReference, type Row } from '../../src/report/columns.js';
 import type { ModelInfo } from '../../src/scores.js';
@@ -65,7 +65,7 @@ describe('checkResumeModel', () => {
   it('refuses records of other weights or another family', () => {
     expect(() => checkResumeModel([row('syn/a.wav', 'ok', { weights: 'untrained:seed=0' })], MODEL, 'run.jsonl')).toThrow(
       new UsageError(
-        `cannot resume from run.jsonl: it was scored with gpt-sovits with untrained:seed=0, this run with gpt-sovits with ${WEIGHTS}; ` +
+        `cannot resume from run.jsonl: run.jsonl was scored with gpt-sovits with untrained:seed=0, this run with gpt-sovits with ${WEIGHTS}; ` +
           'use the same model, or write to a fresh output without --resume',
       ),
     );

@@ -6,7 +6,7 @@ import {
   metricDirection,
   parseMaxRegression,
   type MaxRegression,
-} from '../../src/pipeline/baseline.js';
+} from '../../src/quality/baseline.js';
 import { columnsFor, type Row } from '../../src/report/columns.js';
 import type { ReportData } from '../../src/report/read.js';
 import { parseReport } from '../../src/report/read.js';

@@ -5,8 +5,9 @@
  */
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
-import { compareKeys, isTextColumn, rowKey, textCell, weightsTag, type CellValue, type Row } from './columns.js';
-import type { ReportData } from './read.js';
+import { compareKeys, isTextColumn, rowKey, type CellValue, type Row } from '../report/columns.js';
+import type { ReportData } from '../report/read.js';
+import { describeMismatch, findModelMismatch } from './same-model.js';
 
 export interface MergeDuplicate {
   readonly key: string;
@@ -26,40 +27,12 @@ export interface MergeResult {
   readonly partialInputs: readonly string[];
 }
 
-function identity(family: string, weights: string): string {
-  return `${family} with ${weights}`;
-}
-
-/** Checks that every input row and model description names the same family and weights. */
+/** Refuses inputs scored with different families, weights or window lengths. */
 function checkSameModel(inputs: readonly ReportData[]): void {
-  let first: { id: string; source: string } | null = null;
-  const check = (id: string, source: string): void => {
-    if (first === null) first = { id, source };
-    else if (first.id !== id) {
-      throw new UsageError(
-        `cannot merge reports scored with different models: ${first.source} has ${first.id}, ${source} has ${id}`,
-      );
-    }
-  };
-  let segment: { samples: number; source: string } | null = null;
-  for (const input of inputs) {
-    if (input.model) {
-      check(identity(input.model.family, weightsTag(input.model)), input.source);
-      if (segment === null) segment = { samples: input.model.segmentSamples, source: input.source };
-      else if (segment.samples !== input.model.segmentSamples) {
-        throw new UsageError(
-          `cannot merge reports scored with different window lengths: ${segment.source} has segment_samples ` +
-            `${segment.samples}, ${input.source} has ${input.model.segmentSamples}`,
-        );
-      }
-    }
-    for (const row of input.rows) {
-      const family = textCell(row, 'family');
-      const weights = textCell(row, 'weights');
-      // Rows without the model columns (hand-made files) cannot be checked and are let through.
-      if (family !== '' || weights !== '') check(identity(family, weights), input.source);
-    }
-  }
+  const mismatch = findModelMismatch(inputs);
+  if (!mismatch) return;
+  const what = mismatch.kind === 'model' ? 'different models' : 'different window lengths';
+  throw new UsageError(`cannot merge reports scored with ${what}: ${describeMismatch(mismatch)}`);
 }
 
 export function mergeReports(inputs: readonly ReportData[]): MergeResult {

@@ -24,11 +24,12 @@
  */
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
-import { compareKeys, numberCell, rowKey, textCell, weightsTag, type Row } from '../report/columns.js';
+import { compareKeys, numberCell, rowKey, textCell, type Row } from '../report/columns.js';
 import type { ReportData } from '../report/read.js';
 import { formatNumber, mean } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
-import { checkNumericColumn, checkReferenceFreeColumn, type ColumnCheckOptions } from './gates.js';
+import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
+import { describeMismatch, findModelMismatch } from './same-model.js';
 
 export type Direction = 'lower-is-better' | 'higher-is-better';
 
@@ -83,8 +84,7 @@ export function parseMaxRegression(
     }
     const column = part.slice(0, eq).trim();
     if (column === '') fail(`expected a metric name before "="`);
-    checkNumericColumn(column, columns, fail);
-    checkReferenceFreeColumn(column, options, fail);
+    checkMetricColumn(column, columns, options, fail);
     if (column in metrics) fail(`"${column}" is given twice`);
     metrics[column] = percent(part.slice(eq + 1), `for "${column}"`);
   }
@@ -150,31 +150,15 @@ export interface CompareOptions {
   readonly model?: ModelInfo | null;
 }
 
-function modelOfRows(rows: readonly Row[]): string | null {
-  for (const row of rows) {
-    const family = textCell(row, 'family');
-    const weights = textCell(row, 'weights');
-    if (family !== '' || weights !== '') return `${family} with ${weights}`;
-  }
-  return null;
-}
-
 /** Scores from different discriminators are not comparable: refuse rather than report noise. */
 function checkSameModel(rows: readonly Row[], baseline: ReportData, model: ModelInfo | null | undefined): void {
-  const current = model ? `${model.family} with ${weightsTag(model)}` : modelOfRows(rows);
-  const previous = baseline.model ? `${baseline.model.family} with ${weightsTag(baseline.model)}` : modelOfRows(baseline.rows);
-  if (current !== null && previous !== null && current !== previous) {
-    throw new UsageError(
-      `cannot compare with baseline ${baseline.source}: it was scored with ${previous}, this run with ${current}; ` +
-        'score the baseline again with the same model',
-    );
-  }
-  if (model && baseline.model && model.segmentSamples !== baseline.model.segmentSamples) {
-    throw new UsageError(
-      `cannot compare with baseline ${baseline.source}: it was scored with windows of ${baseline.model.segmentSamples} samples, ` +
-        `this run with ${model.segmentSamples}; use the same --segment`,
-    );
-  }
+  const mismatch = findModelMismatch([
+    { source: baseline.source, model: baseline.model, rows: baseline.rows },
+    { source: 'this run', model: model ?? null, rows },
+  ]);
+  if (!mismatch) return;
+  const advice = mismatch.kind === 'model' ? 'score the baseline again with the same model' : 'use the same --segment';
+  throw new UsageError(`cannot compare with baseline ${baseline.source}: ${describeMismatch(mismatch)}; ${advice}`);
 }
 
 /**

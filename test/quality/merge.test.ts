@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../../src/errors.js';
-import { mergeReports } from '../../src/report/merge.js';
+import { mergeReports } from '../../src/quality/merge.js';
 import { parseReport, readReport } from '../../src/report/read.js';
 import { resultToRow } from '../../src/report/rows.js';
 import { createReportWriter, type ReportFormat } from '../../src/report/writer.js';
 import type { ModelInfo, PairResult } from '../../src/scores.js';
-import { failedResult, makeModel, okResult, tempDir } from './helpers.js';
+import { failedResult, makeModel, okResult, tempDir } from '../report/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {

@@ -27,7 +27,8 @@
  * (`fm`, `mel_l1`, `fm_p2`, ...) is refused when parsing (usage error, exit 2), before scoring.
  */
 import { UsageError } from '../errors.js';
-import { BASE_COLUMNS, compareKeys, isTextColumn, needsReference, numberCell, rowKey, subsFromColumns, type Row } from '../report/columns.js';
+import { compareKeys, numberCell, rowKey, type Row } from '../report/columns.js';
+import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
 import { formatNumber, mean, percentileSorted, sortAscending } from '../report/stats.js';
 
 export const COMPARISONS = ['>', '>=', '<', '<=', '==', '!='] as const;
@@ -84,66 +85,6 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-/** What `parseGate` needs to know about the run's columns. */
-export function numericColumns(columns: readonly string[]): string[] {
-  return columns.filter((column) => !isTextColumn(column));
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-/**
- * Checks that `column` is a numeric column of the run; the error suggests the nearest name.
- * Exported for other flags that name metric columns (summary metrics, --max-regression).
- */
-export function checkNumericColumn(column: string, columns: readonly string[], fail: (what: string) => never): void {
-  if (columns.includes(column)) {
-    if (isTextColumn(column)) fail(`column "${column}" holds text, not numbers`);
-    return;
-  }
-  const candidates = numericColumns(columns);
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(column.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const hint = best !== null && bestDistance <= 2 ? ` (did you mean "${best}"?)` : '';
-  const main = BASE_COLUMNS.filter((c) => !isTextColumn(c) && columns.includes(c));
-  const subs = subsFromColumns(columns);
-  const perSub = subs.length > 0 ? `, or fm_<sub>, gen_<sub>, real_<sub>, fake_<sub> with <sub> one of ${subs.join(', ')}` : '';
-  fail(`unknown column "${column}"${hint}: expected one of ${main.join(', ')}${perSub}`);
-}
-
-export interface ColumnCheckOptions {
-  /**
-   * A reference-free (`--syn-only`) run: columns computed from the reference are always empty,
-   * so naming one is a usage error (a gate on it could never be checked).
-   */
-  readonly referenceFree?: boolean;
-}
-
-/** In a reference-free run, refuses a column that needs the reference (see `needsReference`). */
-export function checkReferenceFreeColumn(column: string, options: ColumnCheckOptions, fail: (what: string) => never): void {
-  if (options.referenceFree && needsReference(column)) {
-    fail(`"${column}" needs a reference recording and is always empty in a --syn-only run; use gen, fake, gen_<sub> or fake_<sub>`);
-  }
-}
-
 /**
  * Parses one `--fail-if` expression against the run's column list. Throws a UsageError that
  * says what was expected where, e.g.
@@ -181,8 +122,7 @@ export function parseGate(expression: string, columns: readonly string[], flag =
     const token = peek();
     if (token?.kind !== 'word' || !IDENT.test(token.text)) fail(`expected a column name ${after}, got ${shown(token)}`);
     at++;
-    checkNumericColumn(token!.text, columns, fail);
-    checkReferenceFreeColumn(token!.text, options, fail);
+    checkMetricColumn(token!.text, columns, options, fail);
     return token!.text;
   };
   const expectClose = (after: string): void => {
@@ -227,8 +167,7 @@ export function parseGate(expression: string, columns: readonly string[], flag =
     }
   } else {
     at++;
-    checkNumericColumn(first!.text, columns, fail);
-    checkReferenceFreeColumn(first!.text, options, fail);
+    checkMetricColumn(first!.text, columns, options, fail);
     target = { kind: 'each', column: first!.text };
     described = first!.text;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../src/errors.js';
-import { evaluateGate, evaluateGates, parseGate, parseGates, type Gate } from '../../src/pipeline/gates.js';
+import { evaluateGate, evaluateGates, parseGate, parseGates, type Gate } from '../../src/quality/gates.js';
 import { columnsFor, type Row } from '../../src/report/columns.js';
 
 const SUBS = ['s', 'p2', 'p3', 'r1024'];

@@ -1,0 +1,68 @@
+/**
+ * The one "same model" check. Scores from different discriminators (family or weights) or
+ * different window lengths are not comparable, so a baseline comparison, a resumed run and a
+ * merge all refuse to mix them. Each caller words the refusal for its own flag.
+ *
+ * What a set of scores was computed with comes from a JSON report's model block when there is
+ * one (family, weights and window length), else from the `family` and `weights` columns of its
+ * rows (CSV and JSONL do not record the window length). Rows without those columns (hand-made
+ * files) cannot be checked and are let through.
+ */
+import { textCell, weightsTag, type Row } from '../report/columns.js';
+import type { ModelInfo } from '../scores.js';
+
+/** Scores from one place: this run, a baseline file, a resume file, a shard. */
+export interface ScoredSet {
+  /** How messages name it: a path, or e.g. `this run`. */
+  readonly source: string;
+  readonly model: ModelInfo | null;
+  readonly rows: readonly Row[];
+}
+
+export interface ModelMismatch {
+  /** `model`: another family or other weights; `segment`: another window length. */
+  readonly kind: 'model' | 'segment';
+  /** The first set's description (`gpt-sovits with sha256:…`, or `windows of 64000 samples`). */
+  readonly first: { readonly source: string; readonly what: string };
+  /** The first set that disagrees with it. */
+  readonly second: { readonly source: string; readonly what: string };
+}
+
+function describeModel(family: string, weights: string): string {
+  return `${family} with ${weights}`;
+}
+
+/** Every model description in `set`: its model block, then each row's own columns. */
+function modelsOf(set: ScoredSet): string[] {
+  const found = set.model ? [describeModel(set.model.family, weightsTag(set.model))] : [];
+  for (const row of set.rows) {
+    const family = textCell(row, 'family');
+    const weights = textCell(row, 'weights');
+    if (family !== '' || weights !== '') found.push(describeModel(family, weights));
+  }
+  return found;
+}
+
+/** The first disagreement between `sets` (in order), or null when all agree as far as known. */
+export function findModelMismatch(sets: readonly ScoredSet[]): ModelMismatch | null {
+  let model: { source: string; what: string } | null = null;
+  for (const set of sets) {
+    for (const what of modelsOf(set)) {
+      if (model === null) model = { source: set.source, what };
+      else if (model.what !== what) return { kind: 'model', first: model, second: { source: set.source, what } };
+    }
+  }
+  let segment: { source: string; what: string } | null = null;
+  for (const set of sets) {
+    if (!set.model) continue;
+    const what = `windows of ${set.model.segmentSamples} samples`;
+    if (segment === null) segment = { source: set.source, what };
+    else if (segment.what !== what) return { kind: 'segment', first: segment, second: { source: set.source, what } };
+  }
+  return null;
+}
+
+/** `a.jsonl was scored with X, this run with Y`: the middle of every refusal. */
+export function describeMismatch(m: ModelMismatch): string {
+  return `${m.first.source} was scored with ${m.first.what}, ${m.second.source} with ${m.second.what}`;
+}
