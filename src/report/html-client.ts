@@ -5,7 +5,7 @@
  * file table lazily: only the rows in view (plus a margin) are in the DOM, between two spacer
  * rows that keep the scroll height right, so 5,000 files load as fast as 50. Sorting is by
  * header click (ascending, then descending; missing values always last), filtering by text
- * (file, ref, error) and status. When done it sets `data-ready` on <html> for tests.
+ * (file, ref, error) and status. When done it marks `report-ready` (Performance API) and sets `data-ready` on <html>, for tests.
  *
  * Written as plain ES2017 without a build step; the browser test (test/report/html-browser)
  * runs it in Chromium.
@@ -81,6 +81,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     return String(s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; });
   }
   function widthOf(el) { return Math.max(240, Math.floor(el.clientWidth || 320)); }
+  function ticks(u, splits) { return splits.map(fmt); }
   function zeroTo(pad) {
     return function (u, min, max) { return [0, max > 0 ? max * pad : 1]; };
   }
@@ -94,7 +95,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     var plot = new uPlot({
       width: widthOf(el), height: 170,
       scales: { x: { time: false, range: [h.edges[0], h.edges[last]] }, y: { range: zeroTo(1.1) } },
-      axes: [{ label: h.metric, labelSize: 18, size: 34 }, { label: 'files', labelSize: 18, size: 44 }],
+      axes: [{ label: h.metric, labelSize: 18, size: 34, values: ticks }, { label: 'files', labelSize: 18, size: 44 }],
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
       series: [
@@ -117,14 +118,14 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     if (D.subs.fm) {
       series.push({ label: 'mean fm', scale: 'fm', fill: BAR + 'cc', stroke: BAR, width: 1, points: { show: false },
         paths: uPlot.paths.bars({ size: [0.38, 48], align: D.subs.gen ? -1 : 0 }), value: function (u, v) { return fmt(v); } });
-      axes.push({ scale: 'fm', label: 'mean fm', labelSize: 18, size: 50 });
+      axes.push({ scale: 'fm', label: 'mean fm', labelSize: 18, size: 56, values: ticks });
       scales.fm = { range: zeroTo(1.08) };
       data.push(D.subs.fm);
     }
     if (D.subs.gen) {
       series.push({ label: 'mean gen', scale: 'gen', fill: GEN + 'cc', stroke: GEN, width: 1, points: { show: false },
         paths: uPlot.paths.bars({ size: [0.38, 48], align: D.subs.fm ? 1 : 0 }), value: function (u, v) { return fmt(v); } });
-      axes.push({ scale: 'gen', label: 'mean gen', labelSize: 18, size: 50, side: 1, grid: { show: false } });
+      axes.push({ scale: 'gen', label: 'mean gen', labelSize: 18, size: 56, side: 1, grid: { show: false }, values: ticks });
       scales.gen = { range: zeroTo(1.08) };
       data.push(D.subs.gen);
     }
@@ -188,7 +189,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   }
 
   function render() {
-    var top = scroller.scrollTop, height = scroller.clientHeight || 600;
+    // Before the first rows are in, the scroller is only as high as its header: plan for a window.
+    var top = scroller.scrollTop, height = Math.max(scroller.clientHeight, window.innerHeight || 800);
     var first = Math.max(0, Math.floor(top / ROW) - MARGIN);
     var last = Math.min(view.length, Math.ceil((top + height) / ROW) + MARGIN);
     var span = T.columns.length;
@@ -249,6 +251,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   });
 
   applyFilter();
+  if (window.performance && performance.mark) performance.mark('report-ready');
   document.documentElement.setAttribute('data-ready', 'true');
 })();
 `;
