@@ -16,7 +16,12 @@ import { spectrogramImage } from '../../src/report/spectrogram-image.js';
 import { summarize } from '../../src/report/summary.js';
 import { failedResult, okResult, tempDir } from './helpers.js';
 import { sampleResults, viewResults } from './view-fixtures.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { resultToRow } from '../../src/report/rows.js';
+import { createReportWriter } from '../../src/report/writer.js';
+import { makeModel } from './helpers.js';
+import { parseJunit } from './junit-schema.js';
 
 describe('mainMetrics', () => {
   const subs = ['s', 'p2'];
@@ -165,6 +170,49 @@ describe('formats', () => {
     try {
       await writeFile(t.path('r.html'), '<!DOCTYPE html>');
       await expect(readReport(t.path('r.html'))).rejects.toThrow(/a html report is a view, not scores; give the CSV, JSON or JSONL scores/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('whole-document formats through the writer', () => {
+  const model = makeModel();
+  const rows = sampleResults().map((r) => resultToRow(r, model));
+
+  it('writes nothing until finish, then the document with the verdicts handed over', async () => {
+    const t = tempDir();
+    try {
+      const writer = createReportWriter({ format: 'junit', output: t.path('r.xml'), model, version: '1.0.0' });
+      for (const row of rows) writer.writeRow(row);
+      expect(existsSync(t.path('r.xml'))).toBe(false);
+      const results = viewResults(sampleResults(), { gates: ['mean(fm) > 0.3'] });
+      await writer.finish(undefined, { gates: results.gates });
+      const parsed = parseJunit(readFileSync(t.path('r.xml'), 'utf8'));
+      expect([parsed.tests, parsed.failures]).toEqual([9, 3]);
+      expect(parsed.suites[1]!.cases[0]!.name).toBe('mean(fm) > 0.3');
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('an interrupted run leaves a complete document that says so; one with no row leaves nothing', async () => {
+    const t = tempDir();
+    try {
+      for (const [format, file] of [['html', 'r.html'], ['junit', 'r.xml'], ['markdown', 'r.md']] as const) {
+        const writer = createReportWriter({ format, output: t.path(file), model, version: '1.0.0' });
+        writer.writeRow(rows[0]!);
+        writer.writeRow(rows[6]!);
+        await writer.abort();
+        const text = readFileSync(t.path(file), 'utf8');
+        expect([format, /interrupted/i.test(text)]).toEqual([format, true]);
+        if (format === 'html') expect(text.trimEnd().endsWith('</html>')).toBe(true);
+        if (format === 'junit') expect(parseJunit(text).suites[0]!.properties['interrupted']).toMatch(/^true/);
+        if (format === 'markdown') expect(text).toContain('2 files: 1 ok, 1 error, 0 unpaired \\(interrupted');
+        const empty = createReportWriter({ format, output: t.path(`empty-${file}`), model, version: '1.0.0' });
+        await empty.abort();
+        expect(existsSync(t.path(`empty-${file}`))).toBe(false);
+      }
     } finally {
       t.cleanup();
     }
