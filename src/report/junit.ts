@@ -9,8 +9,8 @@
  *                                           checked against --baseline; each failed one is a
  *                                           <failure> of its own (only when there are gates)
  *
- * Ok pairs carry their main metrics in <system-out>. No per-pair time is known, so none is
- * written (the attribute is optional).
+ * Ok pairs carry their main metrics in <system-out>. Per-pair time is not measured; `time="0"`
+ * is written anyway because some readers parse the attribute as a number without a default.
  */
 import { mainMetrics, numberCell, rowKey, textCell } from './columns.js';
 import type { Formatter, ReportResults } from './formatter.js';
@@ -55,7 +55,7 @@ interface Case {
 }
 
 function caseXml(c: Case): string {
-  const head = `    <testcase${attributes({ classname: c.classname, name: c.name })}`;
+  const head = `    <testcase${attributes({ classname: c.classname, name: c.name, time: 0 })}`;
   const failure = c.failure
     ? `\n      <failure${attributes({ type: c.failure.type, message: c.failure.message })}>${xmlText(c.failure.details)}</failure>`
     : '';
@@ -70,7 +70,7 @@ function suiteXml(name: string, cases: readonly Case[], properties: [string, str
       ? `\n    <properties>${properties.map(([n, v]) => `\n      <property${attributes({ name: n, value: v })}/>`).join('')}\n    </properties>`
       : '';
   const body = cases.map((c) => `\n${caseXml(c)}`).join('');
-  return `  <testsuite${attributes({ name, tests: cases.length, failures, errors: 0, skipped: 0 })}>${props}${body}\n  </testsuite>`;
+  return `  <testsuite${attributes({ name, tests: cases.length, failures, errors: 0, skipped: 0, time: 0 })}>${props}${body}\n  </testsuite>`;
 }
 
 function fileCases(results: ReportResults): Case[] {
@@ -143,7 +143,7 @@ export function renderJunit(results: ReportResults): string {
   const failures = all.filter((c) => c.failure).length;
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites${attributes({ name: 'tts-critic', tests: all.length, failures, errors: 0 })}>\n${suites.join('\n')}\n</testsuites>\n`
+    `<testsuites${attributes({ name: 'tts-critic', tests: all.length, failures, errors: 0, time: 0 })}>\n${suites.join('\n')}\n</testsuites>\n`
   );
 }
 
