@@ -148,6 +148,18 @@ describe('HTML page', () => {
     expect(data.subs!.fm).toEqual([1, 2, 3].map((k) => Number(((2.2 / 6) * k).toPrecision(6))));
   });
 
+  it('a reference-free run: gen and fake only, worst by gen, no ref column', () => {
+    const results = viewResults([1, 2, 3].map((i) => okResult(`out/s${i}.wav`, i / 10, '', true)));
+    const data = htmlViewData(results);
+    expect(data.histograms.map((h) => h.metric)).toEqual(['gen', 'fake']);
+    expect(data.subs!.fm).toBeNull();
+    expect(data.subs!.gen).not.toBeNull();
+    expect(data.table.columns.map((c) => c.key)).toEqual(['file', 'status', 'm:gen', 'm:fake', 'n:syn_seconds', 'error']);
+    const html = renderHtml(results);
+    expect(html).toContain('Worst 3 by gen (highest first)');
+    expect(html).toContain('<figcaption>ref: none</figcaption>');
+  });
+
   it('cannot be broken out of by hostile file names or messages', () => {
     const evil = '</script><script>alert(1)</script><img src=x onerror=alert(2)>';
     const html = renderHtml(viewResults([okResult(`out/${evil}.wav`, 0.1), failedResult('out/x.wav', `out/x.wav: ${evil}`)]));
