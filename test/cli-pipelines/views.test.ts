@@ -67,6 +67,24 @@ test('merge --format markdown writes the summary to stdout; every format is acce
   }
 });
 
+test('report builds the HTML from CSV and JSON scores and from several shards at once', async () => {
+  for (const format of ['csv', 'json'] as const) {
+    expect((await runMain(['merge', 'scores.jsonl', '-o', `out/all.${format}`, '-q'], { cwd: root })).code).toBe(3);
+  }
+  const fromCsv = await runMain(['report', 'out/all.csv', '-o', 'out/from-csv.html', '-q'], { cwd: root });
+  expect(fromCsv.code).toBe(3);
+  // CSV does not record the window length: the model block says what it knows.
+  expect(read('out/from-csv.html')).toContain('read from CSV/JSONL scores, which do not record the window length or provider');
+  const fromJson = await runMain(['report', 'out/all.json', '-o', 'out/from-json.html', '-q'], { cwd: root });
+  expect(fromJson.code).toBe(3);
+  expect(read('out/from-json.html')).toContain('<tr><th>family</th><td>gpt-sovits</td></tr>');
+  // Two "shards" (the same records twice): merged, one row per file, a duplicate warning each.
+  const shards = await runMain(['report', 'out/all.csv', 'scores.jsonl', '-o', 'out/shards.html', '-q'], { cwd: root });
+  expect(shards.code).toBe(3);
+  expect(shards.stderr.match(/duplicate record for/g)).toHaveLength(6);
+  expect(read('out/shards.html')).toMatch(/<b>6<\/b> files/);
+});
+
 test('report refuses a view as input and an unknown --worst-by (exit 2)', async () => {
   await writeFile(path.join(root, 'out', 'old.html'), '<!DOCTYPE html>');
   const html = await runMain(['report', 'out/old.html'], { cwd: root });
