@@ -13,6 +13,7 @@ import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { processIO, say, type CliIO } from './io.js';
 import { mergeCommand, type MergeFlags } from './merge-command.js';
+import { reportCommand, type ReportFlags } from './report-command.js';
 import { scoreCommand, type ScoreFlags } from './score-command.js';
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -50,6 +51,17 @@ function collect(value: string, previous: string[] = []): string[] {
 function nonEmpty(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('expected a value, got an empty string.');
   return value;
+}
+
+const MAX_REGRESSION_HELP = 'allowed worsening per file vs --baseline, in percent: "5" or "fm=5,mel_l1=10" (default 5 for fm and mel_l1)';
+const WORST_HELP = 'how many worst files the summary and the HTML report show (default 5)';
+const WORST_BY_HELP = 'metric column the worst files are ranked by (default fm, or gen without a reference)';
+
+function formatOption(fallback: string): Option {
+  return new Option(
+    '--format <format>',
+    `output format: csv, json, jsonl (scores), html, junit, markdown (views) (default: from the -o extension .csv .json .jsonl .html .xml .md, else ${fallback})`,
+  ).choices(REPORT_FORMATS);
 }
 
 const EXIT_CODES_HELP = `
@@ -96,12 +108,14 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('-f, --family <name>', `discriminator family (${FAMILIES.map((f) => f.name).join(', ')}); default: detected from the checkpoint, else ${DEFAULT_FAMILY}`, nonEmpty)
     .option('--seed <n>', 'base seed of the untrained weights', integer(0, 0xffffffff))
     .option('--segment <seconds>', `window length in seconds; 0 scores whole files in one window (default ${DEFAULT_SEGMENT_SECONDS})`, seconds)
-    .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else csv)').choices(REPORT_FORMATS))
+    .addOption(formatOption('csv'))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout', nonEmpty)
     .option('--layers', 'add per-layer feature distances as CSV columns fm_<sub>_<i>')
     .option('--fail-if <expr>', 'fail (exit 1) when EXPR holds, e.g. "fm > 0.4", "mean(fm) > 0.3", "p95(mel_l1) > 2" (repeatable)', collect)
     .option('--baseline <file>', 'compare with an earlier report (csv, json or jsonl)', nonEmpty)
-    .option('--max-regression <spec>', 'allowed worsening per file vs --baseline, in percent: "5" or "fm=5,mel_l1=10" (default 5 for fm and mel_l1)')
+    .option('--max-regression <spec>', MAX_REGRESSION_HELP)
+    .option('--worst <n>', WORST_HELP, integer(0, 10000))
+    .option('--worst-by <column>', WORST_BY_HELP, nonEmpty)
     .option('--pairs <file>', 'score the pairs listed in FILE (CSV or JSONL with ref,syn columns; "-" reads stdin)', nonEmpty)
     .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)', nonEmpty)
     .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`', nonEmpty)
@@ -118,19 +132,26 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
       setExitCode(await scoreCommand(refDir, synDir, flags, io));
     });
 
-  program
-    .command('merge')
-    .description('combine reports (e.g. the shards of a --shard run; any mix of csv, json, jsonl) into one')
-    .argument('<files...>', 'report files to merge')
-    .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else csv)').choices(REPORT_FORMATS))
-    .option('-o, --output <file>', 'write the merged report to FILE (atomically) instead of stdout', nonEmpty)
-    .option('--fail-if <expr>', 'gate on the merged result, as for score (repeatable)', collect)
-    .option('-q, --quiet', 'no summary on stderr')
-    .option('--debug', 'show stack traces for unexpected errors')
-    .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (files: string[], flags: MergeFlags) => {
-      setExitCode(await mergeCommand(files, flags, io));
-    });
+  const combine = (name: string, description: string, defaultFormat: 'csv' | 'html') =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<files...>', 'score files (csv, json, jsonl; e.g. the shards of a --shard run)')
+      .addOption(formatOption(defaultFormat))
+      .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout', nonEmpty)
+      .option('--fail-if <expr>', 'gate on the combined result, as for score (repeatable)', collect)
+      .option('--baseline <file>', 'compare with an earlier report (csv, json or jsonl)', nonEmpty)
+      .option('--max-regression <spec>', MAX_REGRESSION_HELP)
+      .option('--worst <n>', WORST_HELP, integer(0, 10000))
+      .option('--worst-by <column>', WORST_BY_HELP, nonEmpty)
+      .option('-q, --quiet', 'no summary on stderr')
+      .option('--debug', 'show stack traces for unexpected errors')
+      .addHelpText('after', EXIT_CODES_HELP)
+      .action(async (files: string[], flags: ReportFlags) => {
+        setExitCode(await (name === 'merge' ? mergeCommand(files, flags as MergeFlags, io) : reportCommand(files, flags, io, defaultFormat)));
+      });
+  combine('merge', 'combine reports (e.g. the shards of a --shard run; any mix of csv, json, jsonl) into one', 'csv');
+  combine('report', 'make the HTML report (or any format) from saved scores: tts-critic report scores.jsonl -o report.html', 'html');
 
   program
     .command('families')

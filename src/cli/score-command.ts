@@ -11,25 +11,16 @@ import { collectPairs } from '../pipeline/inputs.js';
 import { checkResumeModel, planResume, readResumeSource } from '../pipeline/resume.js';
 import { createScorer } from '../pipeline/scorer.js';
 import { inShard, parseShard } from '../pipeline/shard.js';
-import { checkBaselineModel, compareWithBaseline, evaluateGates, formatBaseline, parseGates, parseMaxRegression } from '../quality/index.js';
-import {
-  columnsFor,
-  createReportWriter,
-  formatFromPath,
-  formatSummary,
-  readReport,
-  resultToRow,
-  summarize,
-  type ReportFormat,
-  type Row,
-} from '../report/index.js';
+import { checkBaselineModel, parseGates, parseMaxRegression } from '../quality/index.js';
+import { columnsFor, createReportWriter, formatSummary, readReport, resultToRow, summarize, type ReportFormat, type Row } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { say, type CliIO } from './io.js';
+import { exitCodeFor, judge, outputFormat, printJudgement, publishToGitHub, viewExtras, worstOptions, type Judgement, type WorstFlags } from './outcome.js';
 import { createDownloadProgress, createProgress } from './progress.js';
 import { watchInterruptions } from './signals.js';
 
-export interface ScoreFlags {
+export interface ScoreFlags extends WorstFlags {
   readonly family?: string;
   readonly weights?: string;
   readonly model?: string;
@@ -70,17 +61,12 @@ async function checkOutputWritable(output: string | undefined): Promise<void> {
   }
 }
 
-function outputFormat(flags: ScoreFlags): ReportFormat {
-  if (flags.format) return flags.format;
-  return (flags.output && formatFromPath(flags.output)) || 'csv';
-}
-
 export async function scoreCommand(refDir: string | undefined, synDir: string | undefined, flags: ScoreFlags, io: CliIO): Promise<number> {
   const quiet = flags.quiet ?? false;
   const notice = (message: string) => {
     if (!quiet) say(io, message);
   };
-  const format = outputFormat(flags);
+  const format = outputFormat(flags, 'csv');
   const shard = flags.shard ? parseShard(flags.shard) : null;
   if (flags.maxRegression !== undefined && !flags.baseline) {
     throw new UsageError('--max-regression needs --baseline FILE, the earlier report to compare with');
@@ -129,6 +115,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     const referenceFree = { referenceFree: flags.synOnly !== undefined };
     const gates = parseGates(flags.failIf ?? [], columns, referenceFree);
     const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, columns, '--max-regression', referenceFree) : null;
+    const summaryOptions = worstOptions(flags, columns, referenceFree.referenceFree);
     const baseline = flags.baseline ? await readReport(flags.baseline) : null;
     if (baseline) checkBaselineModel(baseline, model);
     if (flags.resume) checkResumeModel(resumed, model, flags.resume);
@@ -167,9 +154,20 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     }
 
     const interrupted = interruption.exitCode();
-    const summary = { ...summarize(rows), interrupted: interrupted !== null };
-    if (interrupted === null) await writer.finish(summary);
-    else await writer.abort(summary);
+    const summary = { ...summarize(rows, summaryOptions), interrupted: interrupted !== null };
+    let judgement: Judgement = { gates: [], baseline: null };
+    if (interrupted === null) {
+      try {
+        judgement = judge(rows, { gates, baseline, maxRegression, model });
+      } catch (error) {
+        // The scores are written whatever the comparison says (e.g. a metric missing from the baseline).
+        await writer.finish(summary);
+        throw error;
+      }
+      await writer.finish(summary, await viewExtras(format, summary, flags.output, judgement));
+    } else {
+      await writer.abort(summary);
+    }
     // Records taken over from killed runs are now in the output, unless it was a stdout that
     // closed early: only then are their temp files still the one copy.
     if (interrupted === null || flags.output) await Promise.all(leftovers.map((f) => fs.rm(f, { force: true })));
@@ -180,22 +178,9 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     if (!quiet) io.stderr.write(formatSummary(summary));
     if (interrupted !== null) return interrupted;
 
-    let gateFailed = false;
-    for (const result of evaluateGates(gates, rows)) {
-      if (!result.passed) {
-        gateFailed = true;
-        say(io, result.message);
-      }
-    }
-    if (baseline && maxRegression) {
-      const comparison = compareWithBaseline(rows, baseline, { maxRegression, model });
-      // --quiet keeps stderr empty when all is well; a regression is always reported.
-      if (!quiet || !comparison.passed) io.stderr.write(formatBaseline(comparison));
-      if (!comparison.passed) gateFailed = true;
-    }
-    if (gateFailed) return EXIT.GATE_FAILED;
-    if (summary.error + summary.unpaired > 0) return EXIT.FILES_FAILED;
-    return EXIT.OK;
+    const gateFailed = printJudgement(io, judgement, quiet);
+    await publishToGitHub(io, { version: VERSION, model, columns: writer.columns, subs: model.subs, rows, summary, ...judgement, media: new Map() });
+    return exitCodeFor(gateFailed, summary);
   } finally {
     await scorer.dispose();
   }

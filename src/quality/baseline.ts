@@ -24,19 +24,16 @@
  */
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
-import { compareKeys, numberCell, rowKey, textCell, type Row } from '../report/columns.js';
+import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } from '../report/columns.js';
 import type { ReportData } from '../report/read.js';
 import { formatNumber, mean } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
+import type { BaselineComparison, Direction, FileChange, MetricCheck, Regression, StatusChange } from '../report/verdicts.js';
 import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
 import { describeMismatch, findModelMismatch } from './same-model.js';
 
-export type Direction = 'lower-is-better' | 'higher-is-better';
-
-/** Which way is better for a column (see the module comment). */
-export function metricDirection(column: string): Direction {
-  return column === 'disc' || column === 'fake' || column.startsWith('fake_') ? 'higher-is-better' : 'lower-is-better';
-}
+export { metricDirection };
+export type { BaselineComparison, Direction, FileChange, MetricCheck, Regression, StatusChange };
 
 export const DEFAULT_MAX_REGRESSION_PERCENT = 5;
 export const DEFAULT_REGRESSION_METRICS = ['fm', 'mel_l1'] as const;
@@ -89,56 +86,6 @@ export function parseMaxRegression(
     metrics[column] = percent(part.slice(eq + 1), `for "${column}"`);
   }
   return { defaults, metrics };
-}
-
-export interface Regression {
-  /** Key of the row in this run. */
-  readonly file: string;
-  /** Key of the matched baseline row (differs when matched by ref path). */
-  readonly baselineFile: string;
-  readonly column: string;
-  readonly value: number;
-  readonly baseline: number;
-  /** Signed percent change of the value; null when the baseline is 0. */
-  readonly changePercent: number | null;
-  readonly maxPercent: number;
-  readonly direction: Direction;
-}
-
-export interface MetricCheck {
-  readonly column: string;
-  readonly maxPercent: number;
-  readonly direction: Direction;
-  /** Files with a value on both sides. */
-  readonly compared: number;
-  /** Means over those files, and the percent change between them (null: baseline mean 0). */
-  readonly mean: number | null;
-  readonly baselineMean: number | null;
-  readonly meanChangePercent: number | null;
-}
-
-export interface StatusChange {
-  readonly file: string;
-  readonly status: string;
-  readonly baselineStatus: string;
-}
-
-export interface BaselineComparison {
-  /** The baseline's source (path) for messages. */
-  readonly source: string;
-  readonly metrics: readonly MetricCheck[];
-  /** Pairs found on both sides, and how many of those only by their ref path. */
-  readonly matched: number;
-  readonly matchedByRef: number;
-  /** Worst first (baseline-0 regressions, then by how far beyond the allowance). */
-  readonly regressions: readonly Regression[];
-  /** Keys only in this run / only in the baseline, sorted. */
-  readonly newFiles: readonly string[];
-  readonly missingFiles: readonly string[];
-  /** Matched pairs whose status differs (e.g. ok before, error now). */
-  readonly statusChanged: readonly StatusChange[];
-  /** False when any file regressed beyond its allowance (exit 1). */
-  readonly passed: boolean;
 }
 
 export interface CompareOptions {
@@ -242,6 +189,7 @@ export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, 
   const { pairs, newRows, missingRows } = matchRows(rows, baseline.rows, options.match ?? 'auto');
   const regressions: Regression[] = [];
   const statusChanged: StatusChange[] = [];
+  const changes: FileChange[] = [];
   const values = new Map<string, { current: number[]; previous: number[] }>([...allowances.keys()].map((c) => [c, { current: [], previous: [] }]));
 
   for (const { row, base } of pairs) {
@@ -257,11 +205,12 @@ export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, 
       values.get(column)!.previous.push(previous);
       const direction = metricDirection(column);
       const worse = direction === 'lower-is-better' ? value - previous : previous - value;
-      if (!(worse > tolerance)) continue;
       const change = changePercent(value, previous);
-      if (change === null || Math.abs(change) > maxPercent) {
-        regressions.push({ file: rowKey(row), baselineFile: rowKey(base), column, value, baseline: previous, changePercent: change, maxPercent, direction });
-      }
+      const regressed = worse > tolerance && (change === null || Math.abs(change) > maxPercent);
+      const file = rowKey(row);
+      const baselineFile = rowKey(base);
+      changes.push({ file, baselineFile, column, value, baseline: previous, changePercent: change, regressed });
+      if (regressed) regressions.push({ file, baselineFile, column, value, baseline: previous, changePercent: change, maxPercent, direction });
     }
   }
 
@@ -292,6 +241,7 @@ export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, 
     matched: pairs.length,
     matchedByRef: pairs.filter((p) => p.byRef).length,
     regressions,
+    changes,
     newFiles: newRows.map(rowKey).sort(compareKeys),
     missingFiles: missingRows.map(rowKey).sort(compareKeys),
     statusChanged,

@@ -30,6 +30,9 @@ import { UsageError } from '../errors.js';
 import { compareKeys, numberCell, rowKey, type Row } from '../report/columns.js';
 import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
 import { formatNumber, mean, percentileSorted, sortAscending } from '../report/stats.js';
+import type { GateFile, GateVerdict } from '../report/verdicts.js';
+
+export type { GateFile };
 
 export const COMPARISONS = ['>', '>=', '<', '<=', '==', '!='] as const;
 export type Comparison = (typeof COMPARISONS)[number];
@@ -209,32 +212,9 @@ const OP_WORDS: Readonly<Record<Comparison, string>> = {
   '!=': 'not equal to',
 };
 
-export interface GateFile {
-  /** The row's key (syn path, or ref path for a row without one). */
-  readonly file: string;
-  readonly value: number;
-}
-
-export interface GateResult {
+/** An evaluated gate: the verdict every output shows, with the parsed gate it came from. */
+export interface GateResult extends GateVerdict {
   readonly gate: Gate;
-  readonly passed: boolean;
-  /**
-   * For a column gate: how many ok files match the condition. For an aggregate: its value.
-   * For count(...): the count. Null only when there was no value to aggregate.
-   */
-  readonly value: number | null;
-  /** Ok rows with a value for the column. */
-  readonly considered: number;
-  /** Ok rows without a value for the column (skipped). */
-  readonly missing: number;
-  /**
-   * Up to `worst` files, worst first: the files matching the condition (column and count gates)
-   * or, for aggregates, the files pulling the aggregate the failing way (highest first for
-   * `>`/`>=`, lowest first for `<`/`<=`, farthest from the threshold for `==`/`!=`).
-   */
-  readonly worst: readonly GateFile[];
-  /** One line for stderr, e.g. `gate "fm > 0.4" failed: 3 files above 0.4; worst: a.wav (0.91), ...`. */
-  readonly message: string;
 }
 
 export interface EvaluateOptions {

@@ -4,6 +4,7 @@
  * `--baseline` and `--resume` treat any mix of formats alike.
  */
 import type { ModelInfo } from '../scores.js';
+import type { Direction } from './verdicts.js';
 
 /** One cell: text columns hold strings, every other column a number or null (missing). */
 export type CellValue = string | number | null;
@@ -162,4 +163,40 @@ export function textCell(row: Row, column: string): string {
  */
 export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Which way is better for a column. The reference-distance scores (`fm`, `mel_l1`, their per-sub
+ * and per-layer columns) and the generator loss `gen` are lower-is-better. `fake` = mean(D(syn)²)
+ * and `disc` = real + fake are higher-is-better for the synthesized audio: a discriminator that
+ * scores the output as real (D → 1) raises them. `real` depends on the references only and is
+ * treated as lower-is-better like everything else.
+ */
+export function metricDirection(column: string): Direction {
+  return column === 'disc' || column === 'fake' || column.startsWith('fake_') ? 'higher-is-better' : 'lower-is-better';
+}
+
+/** Numeric columns that describe a file or the run rather than score it. */
+const DESCRIPTIVE_COLUMNS: ReadonlySet<string> = new Set(['sample_rate', 'ref_seconds', 'syn_seconds', 'windows']);
+
+/**
+ * Numeric columns named with a unit are measurements about a file (`offset_ms`, a native
+ * `ref_rate`, `syn_channels`), not scores: a score has no unit.
+ */
+const UNIT_SUFFIX = /_(?:seconds|ms|hz|rate|samples|frames|channels|bits|bytes)$/;
+
+/**
+ * The main metrics of a column list, in column order: every numeric column that is not a
+ * descriptive measurement, not per sub-discriminator (`fm_<sub>` ...) and not per layer
+ * (`fm_<sub>_<i>`). For a plain run that is `fm gen real fake disc mel_l1`; a metric added to
+ * the output later (e.g. `mel_dtw`) is picked up without being listed anywhere. The HTML,
+ * Markdown and JUnit views show these.
+ */
+export function mainMetrics(columns: readonly string[]): string[] {
+  const subs = subsFromColumns(columns);
+  const perSub = new Set(subs.flatMap(subColumns));
+  const isLayer = layerColumnMatcher(subs);
+  return columns.filter(
+    (column) => !isTextColumn(column) && !DESCRIPTIVE_COLUMNS.has(column) && !UNIT_SUFFIX.test(column) && !perSub.has(column) && isLayer(column) === null,
+  );
 }

@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { UsageError, messageOf } from '../errors.js';
 import { REQUIRED_COLUMNS, isTextColumn, type CellValue, type Row } from './columns.js';
+import type { Formatter } from './formatter.js';
 import { parseDecimal } from './numbers.js';
 
 /**
@@ -70,3 +71,9 @@ export function parseCsv(text: string, source: string): ParsedRows {
   });
   return { columns: [...header], rows };
 }
+
+/** CSV: the header, then one record per row as it comes. */
+export const csvFormatter: Formatter = {
+  head: (frame) => csvHeader(frame.columns),
+  record: (row, _index, frame) => csvLine(row, frame.columns),
+};

@@ -6,6 +6,7 @@
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { isTextColumn, layerColumn, layerColumnMatcher, type CellValue, type Row } from './columns.js';
+import type { Formatter } from './formatter.js';
 import type { Summary } from './summary.js';
 
 /** A record as written to JSON: scalar columns plus the nested per-layer values. */
@@ -161,6 +162,13 @@ export function documentRecord(record: JsonRecord, first: boolean): string {
 export function documentTail(summary: Summary): string {
   return `\n  ],\n  "summary": ${indent(JSON.stringify(summary, null, 2), '  ')}\n}\n`;
 }
+
+/** The JSON document: its head, each record as it comes, and the summary at the end. */
+export const jsonFormatter: Formatter = {
+  head: (frame) => documentHead(frame.version, frame.model),
+  record: (row, index, frame) => documentRecord(toJsonRecord(row, frame.columns, frame.subs), index === 0),
+  tail: (results) => documentTail(results.summary),
+};
 
 export interface ParsedDocument {
   readonly columns: string[];

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Row } from './columns.js';
+import type { Formatter } from './formatter.js';
 import { ColumnCollector, rowFromJsonRecord, toJsonRecord } from './json.js';
 
 export function jsonlLine(row: Row, columns: readonly string[], subs: readonly string[]): string {
@@ -50,3 +51,8 @@ export function parseJsonl(text: string, source: string): ParsedJsonl {
   }
   return { columns: collector.columns, rows, partialLine };
 }
+
+/** JSONL: one record per line as it comes, nothing else. */
+export const jsonlFormatter: Formatter = {
+  record: (row, _index, frame) => jsonlLine(row, frame.columns, frame.subs),
+};

@@ -3,19 +3,20 @@
  * parsed: the input of `merge`, `--baseline` and `--resume`.
  */
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { UsageError, messageOf } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { REQUIRED_COLUMNS, isTextColumn, type CellValue, type Row } from './columns.js';
 import { parseCsv } from './csv.js';
 import { parseJsonDocument } from './json.js';
 import { parseJsonl } from './jsonl.js';
-import type { ReportFormat } from './writer.js';
+import { formatFromPath, isReadableFormat, type ReadableFormat } from './formats.js';
+
+export { formatFromPath };
 
 export interface ReportData {
   /** Where it came from (a path, or a name given by the caller), for messages. */
   readonly source: string;
-  readonly format: ReportFormat;
+  readonly format: ReadableFormat;
   /** Columns in file order; per-layer columns `fm_<sub>_<i>` when the file has them. */
   readonly columns: readonly string[];
   /** One per record; every row has every column (missing numbers null, missing text ''). */
@@ -26,27 +27,12 @@ export interface ReportData {
   readonly partialLine: boolean;
 }
 
-/** The format a path's extension names, or null (`.ndjson` is JSONL). */
-export function formatFromPath(path: string): ReportFormat | null {
-  switch (extname(path).toLowerCase()) {
-    case '.csv':
-      return 'csv';
-    case '.json':
-      return 'json';
-    case '.jsonl':
-    case '.ndjson':
-      return 'jsonl';
-    default:
-      return null;
-  }
-}
-
 /**
  * The format of report text without a telling extension. CSV does not start with `{`; a JSONL
  * file's first line is a whole record; a JSON document's first line is a whole object only when
  * the document is on one line (then it has `tool` and `files`), otherwise it does not parse alone.
  */
-export function sniffFormat(text: string): ReportFormat {
+export function sniffFormat(text: string): ReadableFormat {
   const body = text.replace(/^\uFEFF/, '').trimStart();
   if (!body.startsWith('{')) return 'csv';
   try {
@@ -73,7 +59,7 @@ function normalize(source: string, columns: readonly string[], rows: readonly Ro
 }
 
 /** Parses report text of a known format. */
-export function parseReport(text: string, format: ReportFormat, source: string): ReportData {
+export function parseReport(text: string, format: ReadableFormat, source: string): ReportData {
   switch (format) {
     case 'csv': {
       const { columns, rows } = parseCsv(text, source);
@@ -92,9 +78,13 @@ export function parseReport(text: string, format: ReportFormat, source: string):
 
 /**
  * Reads a report file; the format comes from the extension (`.csv`, `.json`, `.jsonl`,
- * `.ndjson`) or, failing that, from the content. Unreadable or malformed files are UsageErrors.
+ * `.ndjson`) or, failing that, from the content. A view (`.html`, `.xml`, `.md`) is refused. Unreadable or malformed files are UsageErrors.
  */
-export async function readReport(path: string, format?: ReportFormat): Promise<ReportData> {
+export async function readReport(path: string, format?: ReadableFormat): Promise<ReportData> {
+  const named = format ?? formatFromPath(path);
+  if (named !== null && !isReadableFormat(named)) {
+    throw new UsageError(`cannot read ${path}: a ${named} report is a view, not scores; give the CSV, JSON or JSONL scores it was made from`);
+  }
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -106,5 +96,5 @@ export async function readReport(path: string, format?: ReportFormat): Promise<R
   if (text.replace(/\u0000+$/, '').includes('\u0000')) {
     throw new UsageError(`${path} is not a tts-critic report (CSV, JSON or JSONL): it holds binary data`);
   }
-  return parseReport(text, format ?? formatFromPath(path) ?? sniffFormat(text), path);
+  return parseReport(text, named ?? sniffFormat(text), path);
 }

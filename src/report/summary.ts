@@ -3,7 +3,7 @@
  * the list of failures. The same object goes into the JSON document and, through
  * `formatSummary`, to stderr as a fixed-width table.
  */
-import { compareKeys, numberCell, rowKey, textCell, type Row } from './columns.js';
+import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } from './columns.js';
 import { describe, type MetricStats } from './stats.js';
 
 export type { MetricStats } from './stats.js';
@@ -32,7 +32,10 @@ export interface Summary {
   readonly unpaired: number;
   /** Per metric (defaults first, then the ones asked for), over `ok` rows with a value. */
   readonly metrics: Readonly<Record<string, MetricStats>>;
-  /** The files with the highest `metric` (null when no ok row has a value for it). */
+  /**
+   * The worst files by `metric`: highest first, or lowest first for a higher-is-better metric
+   * (`fake`, `disc`; see `metricDirection`). `metric` is null when no ok row has a value for it.
+   */
   readonly worst: { readonly metric: string | null; readonly files: readonly WorstFile[] };
   /** Every row that is not ok, in row order. */
   readonly errors: readonly FailedFile[];
@@ -44,7 +47,7 @@ export interface SummaryOptions {
   /** Extra metric columns to report after the defaults (e.g. `fm_p2`). */
   readonly metrics?: readonly string[];
   /**
-   * Column the worst files are ranked by (highest first). Default `fm`, or `gen` when no ok row
+   * Column the worst files are ranked by (worst first, see `Summary.worst`). Default `fm`, or `gen` when no ok row
    * has an `fm` (syn-only runs), since `gen` is then the only per-file quality score.
    */
   readonly worstBy?: string;
@@ -69,10 +72,11 @@ export function summarize(rows: readonly Row[], options: SummaryOptions = {}): S
   }
   let worstBy: string | null = options.worstBy ?? 'fm';
   if (options.worstBy === undefined && valuesOf(okRows, 'fm').length === 0) worstBy = 'gen';
+  const sign = metricDirection(worstBy) === 'higher-is-better' ? -1 : 1;
   const ranked = okRows
     .map((row) => ({ row, value: numberCell(row, worstBy!) }))
     .filter((entry): entry is { row: Row; value: number } => entry.value !== null)
-    .sort((a, b) => b.value - a.value || compareKeys(rowKey(a.row), rowKey(b.row)));
+    .sort((a, b) => sign * (b.value - a.value) || compareKeys(rowKey(a.row), rowKey(b.row)));
   if (ranked.length === 0) worstBy = null;
   return {
     files: rows.length,

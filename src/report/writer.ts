@@ -1,15 +1,17 @@
 /**
- * Streaming, atomic report writers for CSV, JSON and JSONL.
+ * Streaming, atomic report writers for every output format (formats.ts lists them; each is a
+ * `Formatter` in its own module).
  *
- * Records are written as they come. With `output` the text goes to a temp file next to it that
+ * Records are written as they come (CSV, JSON, JSONL); whole-document formats (HTML, JUnit,
+ * Markdown) are written at `finish`/`abort`, from every row and the verdicts handed to it. With `output` the text goes to a temp file next to it that
  * replaces the output only when the writer is finished (or aborted, see below); without it the
  * text goes to `stream` (stdout) as records come.
  *
  * What `abort()` (SIGINT / SIGTERM) leaves at `output`:
  *  - JSONL: the records written so far (each a whole line), renamed into place.
  *  - CSV: the header and the records written so far, a complete CSV, renamed into place.
- *  - JSON: a complete document with the records written so far and a summary marked
- *    `"interrupted": true`, renamed into place.
+ *  - JSON, and the whole-document formats: a complete document with the records written so far
+ *    and a summary marked `"interrupted": true`, renamed into place.
  *  - If no record at all was written, nothing: the temp file is deleted and `output` keeps its
  *    previous content (or stays absent), so an immediate Ctrl-C never clobbers a good report.
  * Finished records are kept rather than thrown away because they are what `--resume` continues
@@ -27,15 +29,13 @@
  */
 import type { ModelInfo, PairResult } from '../scores.js';
 import { columnsFor, subsFromColumns, type LayerCounts, type Row } from './columns.js';
-import { csvHeader, csvLine } from './csv.js';
-import { documentHead, documentRecord, documentTail, toJsonRecord } from './json.js';
-import { jsonlLine } from './jsonl.js';
+import { FORMATTERS, REPORT_FORMATS, type ReportFormat } from './formats.js';
+import type { ReportExtras, ReportFrame } from './formatter.js';
 import { resultToRow } from './rows.js';
 import { AtomicFileSink, StreamSink, type Sink } from './sink.js';
 import { summarize, type Summary } from './summary.js';
 
-export const REPORT_FORMATS = ['csv', 'json', 'jsonl'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export { REPORT_FORMATS, type ReportFormat };
 
 export interface ReportWriterOptions {
   readonly format: ReportFormat;
@@ -72,10 +72,14 @@ export interface ReportWriter {
   write(result: PairResult): void;
   /** Writes a ready-made row (merge, resume). */
   writeRow(row: Row): void;
-  /** Completes the output: JSON gets `summary` (computed from the rows when omitted). */
-  finish(summary?: Summary): Promise<void>;
+  /**
+   * Completes the output. JSON and the whole-document formats get `summary` (computed from the
+   * rows when omitted); the whole-document formats also show the gates, baseline comparison and
+   * media of `extras`.
+   */
+  finish(summary?: Summary, extras?: ReportExtras): Promise<void>;
   /** Stops early (see the module comment); a no-op after `finish` or a previous `abort`. */
-  abort(summary?: Summary): Promise<void>;
+  abort(summary?: Summary, extras?: ReportExtras): Promise<void>;
 }
 
 type State = 'open' | 'finished' | 'aborted' | 'failed';
@@ -88,14 +92,17 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
   if (!options.columns && !model) throw new Error('createReportWriter needs a model or an explicit column list');
   const columns: readonly string[] = options.columns ?? columnsFor(model!.subs, options.layers);
   const subs = model ? model.subs : subsFromColumns(columns);
+  const frame: ReportFrame = { version: options.version, model, columns, subs };
+  const formatter = FORMATTERS[format];
   const sink: Sink = options.output !== undefined ? new AtomicFileSink(options.output) : new StreamSink(options.stream ?? process.stdout);
 
   let state: State = 'open';
   let count = 0;
-  // Only the JSON document needs the rows again (a summary when none is handed to finish/abort).
+  // Only formats with a tail (a summary or a whole document at the end) need the rows again.
   const kept: Row[] = [];
 
   const emit = (text: string): void => {
+    if (text === '') return;
     try {
       sink.write(text);
     } catch (error) {
@@ -105,37 +112,34 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
     }
   };
 
-  const format_ = (row: Row): string => {
-    switch (format) {
-      case 'csv':
-        return csvLine(row, columns);
-      case 'jsonl':
-        return jsonlLine(row, columns, subs);
-      case 'json':
-        return documentRecord(toJsonRecord(row, columns, subs), count === 0);
-    }
-  };
-
   const writeRow = (row: Row): void => {
     if (state !== 'open') throw new Error(`cannot write to a report writer that is ${state}`);
-    emit(format_(row));
+    if (formatter.record) emit(formatter.record(row, count, frame));
     count++;
-    if (format === 'json') kept.push(row);
+    if (formatter.tail) kept.push(row);
   };
 
   try {
-    if (format === 'csv') emit(csvHeader(columns));
-    if (format === 'json') emit(documentHead(options.version, model));
+    if (formatter.head) emit(formatter.head(frame));
     for (const row of options.initialRows ?? []) writeRow(row);
   } catch (error) {
     void sink.discard();
     throw error;
   }
 
-  const close = (summary: Summary | undefined, interrupted: boolean): Promise<void> => {
-    if (format === 'json') {
+  const close = (summary: Summary | undefined, interrupted: boolean, extras: ReportExtras = {}): Promise<void> => {
+    if (formatter.tail) {
       const base = summary ?? summarize(kept);
-      emit(documentTail(interrupted ? { ...base, interrupted: true } : base));
+      emit(
+        formatter.tail({
+          ...frame,
+          rows: kept,
+          summary: interrupted ? { ...base, interrupted: true } : base,
+          gates: extras.gates ?? [],
+          baseline: extras.baseline ?? null,
+          media: extras.media ?? new Map(),
+        }),
+      );
     }
     return sink.commit();
   };
@@ -157,10 +161,10 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
       writeRow(resultToRow(result, model));
     },
     writeRow,
-    finish(summary?: Summary): Promise<void> {
+    finish(summary?: Summary, extras?: ReportExtras): Promise<void> {
       if (state !== 'open') return Promise.reject(new Error(`cannot finish a report writer that is ${state}`));
       try {
-        const done = close(summary, false);
+        const done = close(summary, false, extras);
         state = 'finished';
         return done;
       } catch (error) {
@@ -169,7 +173,7 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
         return Promise.reject(error);
       }
     },
-    abort(summary?: Summary): Promise<void> {
+    abort(summary?: Summary, extras?: ReportExtras): Promise<void> {
       if (state === 'finished' || state === 'aborted') return Promise.resolve();
       if (state === 'failed') {
         state = 'aborted';
@@ -180,7 +184,7 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
         // A file output with nothing in it is dropped rather than put over a previous report;
         // a stream has already received the JSON head, which must be closed to stay valid.
         if (count === 0 && sink.path !== null) return sink.discard();
-        return close(summary, true);
+        return close(summary, true, extras);
       } catch (error) {
         void sink.discard();
         return Promise.reject(error);

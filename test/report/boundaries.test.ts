@@ -1,4 +1,4 @@
-/** `report` sits at the bottom: cli → pipeline → report, never the other way. */
+/** `report` sits at the bottom: cli → pipeline → quality → report, never the other way. */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,12 +13,12 @@ function importsOf(file: string): string[] {
 
 describe('src/report imports', () => {
   it('finds the imports it checks (the scan itself works)', () => {
-    expect(importsOf('writer.ts')).toContain('./csv.js');
+    expect(importsOf('formats.ts')).toContain('./csv.js');
   });
 
-  it.each(files)('%s imports nothing from pipeline, cli, engine, audio, checkpoint or model', (file) => {
+  it.each(files)('%s imports nothing from quality, pipeline, cli, engine, audio, checkpoint or model', (file) => {
     for (const specifier of importsOf(file)) {
-      expect([specifier, /^\.\.\/(pipeline|cli|engine|audio|checkpoint|model)(\/|\.js$)/.test(specifier)]).toEqual([specifier, false]);
+      expect([specifier, /^\.\.\/(quality|pipeline|cli|engine|audio|checkpoint|model)(\/|\.js$)/.test(specifier)]).toEqual([specifier, false]);
     }
   });
 });

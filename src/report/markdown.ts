@@ -1,0 +1,128 @@
+/**
+ * `--format markdown`: the run summary as GitHub-flavoured Markdown (counts, model, gates,
+ * baseline, the statistics of every main metric, the worst files, the files not scored). The
+ * same text goes to `$GITHUB_STEP_SUMMARY` in GitHub Actions, so every list is capped to keep
+ * it far below the 1 MiB a step summary may hold.
+ */
+import { metricDirection } from './columns.js';
+import type { Formatter, ReportResults } from './formatter.js';
+import { formatNumber } from './stats.js';
+import { formatCell, oneLine } from './summary.js';
+import { countsLine, mainMetricStats, modelFacts } from './views.js';
+
+export interface MarkdownOptions {
+  /** Most failures and regressions listed before "… and N more" (default 20). */
+  readonly maxListed?: number;
+}
+
+/**
+ * Text shown literally in Markdown, also inside a table cell: every ASCII punctuation character
+ * Markdown could read as syntax is backslash-escaped (CommonMark allows that for any of them),
+ * `&` and `<` become entities (no HTML or entity can be formed), control characters are shown
+ * escaped and the text stays on one line.
+ */
+export function escapeMarkdown(text: string): string {
+  return oneLine(text)
+    .replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;');
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
+  const rule = header.map((_, i) => (align?.[i] === 'r' ? '---:' : '---'));
+  return [header, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+function signedPercent(percent: number | null): string {
+  if (percent === null) return 'baseline 0';
+  return `${percent >= 0 ? '+' : ''}${formatNumber(Number(percent.toFixed(2)))}%`;
+}
+
+function more(total: number, shown: number): string {
+  return total > shown ? `\n\n… and ${total - shown} more` : '';
+}
+
+export function renderMarkdown(results: ReportResults, options: MarkdownOptions = {}): string {
+  const max = options.maxListed ?? 20;
+  const { summary, gates, baseline } = results;
+  const out: string[] = [];
+  const failedGates = gates.filter((g) => !g.passed).length + (baseline && !baseline.passed ? 1 : 0);
+  const verdict = failedGates > 0 ? '❌' : summary.error + summary.unpaired > 0 ? '⚠️' : '✅';
+  out.push(`## ${verdict} tts-critic: ${escapeMarkdown(countsLine(summary))}`);
+
+  out.push(modelFacts(results, results.rows).map(([k, v]) => `**${escapeMarkdown(k)}**: ${escapeMarkdown(v)}`).join(' · '));
+
+  if (gates.length > 0 || baseline) {
+    const rows = gates.map((g) => [g.passed ? '✅ passed' : '❌ failed', `\`${g.gate.source.replace(/`/g, "'")}\``, escapeMarkdown(g.message)]);
+    if (baseline) {
+      rows.push([
+        baseline.passed ? '✅ passed' : '❌ failed',
+        `baseline ${escapeMarkdown(baseline.source)}`,
+        escapeMarkdown(
+          `${baseline.matched} files matched, ${baseline.regressions.length} regressed beyond the allowance, ` +
+            `${baseline.newFiles.length} new, ${baseline.missingFiles.length} missing`,
+        ),
+      ]);
+    }
+    out.push(`### Gates\n\n${table(['result', 'gate', 'details'], rows)}`);
+  }
+
+  const stats = mainMetricStats(results);
+  if (stats.length > 0) {
+    out.push(
+      `### Summary\n\n${table(
+        ['metric', 'n', 'mean', 'median', 'p95', 'min', 'max'],
+        stats.map(({ metric, stats: s }) => [escapeMarkdown(metric), String(s.count), ...[s.mean, s.median, s.p95, s.min, s.max].map(formatCell)]),
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      )}`,
+    );
+  }
+
+  if (baseline) {
+    const metricRows = baseline.metrics.map((m) => [
+      escapeMarkdown(m.column),
+      formatCell(m.mean),
+      formatCell(m.baselineMean),
+      signedPercent(m.meanChangePercent),
+      `${formatNumber(m.maxPercent)}%`,
+    ]);
+    let text = `### Baseline ${escapeMarkdown(baseline.source)}\n\n${table(['metric', 'mean', 'baseline', 'change', 'allowed per file'], metricRows, ['l', 'r', 'r', 'r', 'r'])}`;
+    if (baseline.regressions.length > 0) {
+      const shown = baseline.regressions.slice(0, max);
+      text += `\n\n**Regressed beyond the allowance (${baseline.regressions.length})**\n\n${table(
+        ['file', 'metric', 'baseline', 'now', 'change'],
+        shown.map((r) => [escapeMarkdown(r.file), escapeMarkdown(r.column), formatCell(r.baseline), formatCell(r.value), signedPercent(r.changePercent)]),
+        ['l', 'l', 'r', 'r', 'r'],
+      )}${more(baseline.regressions.length, shown.length)}`;
+    }
+    out.push(text);
+  }
+
+  const { worst } = summary;
+  if (worst.metric !== null && worst.files.length > 0) {
+    const order = metricDirection(worst.metric) === 'higher-is-better' ? 'lowest' : 'highest';
+    out.push(
+      `### Worst ${worst.files.length} by ${escapeMarkdown(worst.metric)} (${order} first)\n\n${table(
+        ['#', 'file', escapeMarkdown(worst.metric)],
+        worst.files.map((f, i) => [String(i + 1), escapeMarkdown(f.syn || f.ref), formatCell(f.value)]),
+        ['r', 'l', 'r'],
+      )}`,
+    );
+  }
+
+  if (summary.errors.length > 0) {
+    const shown = summary.errors.slice(0, max);
+    out.push(
+      `### Not scored (${summary.errors.length})\n\n${table(
+        ['status', 'file', 'message'],
+        shown.map((e) => [e.status, escapeMarkdown(e.syn || e.ref), escapeMarkdown(e.error)]),
+      )}${more(summary.errors.length, shown.length)}`,
+    );
+  }
+  return `${out.join('\n\n')}\n`;
+}
+
+/** Markdown: written whole at the end. */
+export const markdownFormatter: Formatter = {
+  tail: (results) => renderMarkdown(results),
+};

@@ -1,0 +1,102 @@
+/**
+ * The shapes of the judgements made about a set of results: `--fail-if` gate results and the
+ * `--baseline` comparison. `src/quality/` computes them; they are defined here, in the report
+ * layer, because every output format shows them and layers depend one way (quality → report).
+ */
+
+/** Which way is better for a metric column (see `metricDirection` in columns.ts). */
+export type Direction = 'lower-is-better' | 'higher-is-better';
+
+export interface GateFile {
+  /** The row's key (syn path, or ref path for a row without one). */
+  readonly file: string;
+  readonly value: number;
+}
+
+/** What every output needs to know of one evaluated `--fail-if` gate. */
+export interface GateVerdict {
+  /** `source` is the expression as the user wrote it. */
+  readonly gate: { readonly source: string };
+  readonly passed: boolean;
+  /**
+   * For a column gate: how many ok files match the condition. For an aggregate: its value.
+   * For count(...): the count. Null only when there was no value to aggregate.
+   */
+  readonly value: number | null;
+  /** Ok rows with a value for the column. */
+  readonly considered: number;
+  /** Ok rows without a value for the column (skipped). */
+  readonly missing: number;
+  /**
+   * Up to `worst` files, worst first: the files matching the condition (column and count gates)
+   * or, for aggregates, the files pulling the aggregate the failing way.
+   */
+  readonly worst: readonly GateFile[];
+  /** One line, e.g. `gate "fm > 0.4" failed: 3 files above 0.4; worst: a.wav (0.91), ...`. */
+  readonly message: string;
+}
+
+export interface Regression {
+  /** Key of the row in this run. */
+  readonly file: string;
+  /** Key of the matched baseline row (differs when matched by ref path). */
+  readonly baselineFile: string;
+  readonly column: string;
+  readonly value: number;
+  readonly baseline: number;
+  /** Signed percent change of the value; null when the baseline is 0. */
+  readonly changePercent: number | null;
+  readonly maxPercent: number;
+  readonly direction: Direction;
+}
+
+/** One checked metric of one matched file, whether it regressed or not. */
+export interface FileChange {
+  readonly file: string;
+  readonly baselineFile: string;
+  readonly column: string;
+  readonly value: number;
+  readonly baseline: number;
+  /** Signed percent change; null when the baseline is 0 (and the value is not). */
+  readonly changePercent: number | null;
+  /** True when this change is one of the comparison's `regressions`. */
+  readonly regressed: boolean;
+}
+
+export interface MetricCheck {
+  readonly column: string;
+  readonly maxPercent: number;
+  readonly direction: Direction;
+  /** Files with a value on both sides. */
+  readonly compared: number;
+  /** Means over those files, and the percent change between them (null: baseline mean 0). */
+  readonly mean: number | null;
+  readonly baselineMean: number | null;
+  readonly meanChangePercent: number | null;
+}
+
+export interface StatusChange {
+  readonly file: string;
+  readonly status: string;
+  readonly baselineStatus: string;
+}
+
+export interface BaselineComparison {
+  /** The baseline's source (path) for messages. */
+  readonly source: string;
+  readonly metrics: readonly MetricCheck[];
+  /** Pairs found on both sides, and how many of those only by their ref path. */
+  readonly matched: number;
+  readonly matchedByRef: number;
+  /** Worst first (baseline-0 regressions, then by how far beyond the allowance). */
+  readonly regressions: readonly Regression[];
+  /** Every checked metric of every matched pair that is ok on both sides (regressed or not). */
+  readonly changes: readonly FileChange[];
+  /** Keys only in this run / only in the baseline, sorted. */
+  readonly newFiles: readonly string[];
+  readonly missingFiles: readonly string[];
+  /** Matched pairs whose status differs (e.g. ok before, error now). */
+  readonly statusChanged: readonly StatusChange[];
+  /** False when any file regressed beyond its allowance (exit 1). */
+  readonly passed: boolean;
+}
