@@ -1,6 +1,6 @@
 /**
- * `--format junit`: JUnit XML as Jenkins, GitLab and GitHub test reporters read it (valid
- * against Jenkins xunit's junit-10.xsd, the schema those readers follow; the test validates).
+ * `--format junit`: JUnit XML as Jenkins, GitLab and GitHub test reporters read it: the
+ * Ant/Surefire layout (the test validates it against a schema of that layout with xmllint).
  *
  *   <testsuites>
  *     <testsuite name="tts-critic files">   one <testcase> per pair; error and unpaired rows

@@ -1,7 +1,7 @@
 /**
  * `--format junit`: one testcase per pair, error and unpaired rows as failures with their
  * message, one testcase per gate and baseline metric, each failed one a failure of its own;
- * valid against Jenkins xUnit's junit-10.xsd (xmllint), also with hostile file names, and read
+ * valid against the JUnit XML schema CI reporters follow (test/fixtures/junit/junit.xsd, xmllint), also with hostile file names, and read
  * back with a real XML parser.
  */
 import { describe, expect, it } from '@jest/globals';
@@ -72,6 +72,13 @@ describe('JUnit XML', () => {
     // Everything XML can hold comes back exactly; what it cannot is shown escaped.
     expect(names.slice(0, TRICKY_PATHS.length)).toEqual([...TRICKY_PATHS]);
     expect(names.slice(TRICKY_PATHS.length)).toEqual(['out/ctrl\\x01\\x1b[31m.wav', 'out/<tag attr="x">&amp;.xml', 'out/lone\\ud800surrogate.wav']);
+  });
+
+  withXmllint('the schema refuses what reporters cannot read (so the validation above can fail)', () => {
+    expect(validateJunit('<testsuites><testsuite tests="1"><testcase name="a"/></testsuite></testsuites>').status).not.toBe(0);
+    expect(validateJunit('<testsuites><testsuite name="s" tests="1"><testcase/></testsuite></testsuites>').status).not.toBe(0);
+    expect(validateJunit('<testsuites><testsuite name="s" tests="-1"/></testsuites>').status).not.toBe(0);
+    expect(validateJunit('<testsuites><testsuite name="s" tests="1"><testcase name="a"><system-out/><failure/></testcase></testsuite></testsuites>').status).not.toBe(0);
   });
 
   it('escapes text and attributes', () => {
