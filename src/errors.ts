@@ -3,6 +3,7 @@
  * them to exit codes (see README, "Exit codes") and the pipeline turns per-file ones into
  * `status: error` rows instead of stopping the run.
  */
+import { types } from 'node:util';
 
 /** A problem with how the tool was asked to run: bad flag, unreadable checkpoint, no pairs. Exit 2. */
 export class UsageError extends Error {
@@ -19,8 +20,16 @@ export class InputFileError extends Error {
   override readonly name: string = 'InputFileError';
 }
 
+/**
+ * Whether `value` is an Error from any realm: errors made by Node itself (fs, streams) are not
+ * `instanceof Error` when this code runs in another VM context (a test runner's, a sandbox).
+ */
+export function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
 /** Best-effort message for anything thrown, without a stack trace. */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
+  if (isError(error)) return error.message;
   return String(error);
 }

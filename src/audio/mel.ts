@@ -13,6 +13,13 @@ import FFT from 'fft.js';
 import { InputFileError } from '../errors.js';
 import { melFilterbank, type MelBand } from './mel-filters.js';
 
+/**
+ * Looked up once: the per-frame loops call these ~1300 times a frame, and where this module
+ * runs inside a VM context (a test runner's realm) every lookup of the global `Math` goes
+ * through the context's interceptor, 40x slower than the math itself (measured, Node 20).
+ */
+const { abs, log, max, sqrt } = Math;
+
 export const MEL_SAMPLE_RATE = 32000;
 export const MEL_N_FFT = 2048;
 export const MEL_HOP = 640;
@@ -81,13 +88,13 @@ class MelComputer {
     for (let k = 0; k <= MEL_N_FFT / 2; k++) {
       const re = spec[2 * k]!;
       const im = spec[2 * k + 1]!;
-      this.magnitude[k] = Math.sqrt(re * re + im * im + 1e-8);
+      this.magnitude[k] = sqrt(re * re + im * im + 1e-8);
     }
     for (let m = 0; m < MEL_BINS; m++) {
       const { start, weights } = this.bands[m]!;
       let s = 0;
       for (let i = 0; i < weights.length; i++) s += weights[i]! * this.magnitude[start + i]!;
-      out[m] = Math.log(Math.max(s, 1e-5));
+      out[m] = log(max(s, 1e-5));
     }
   }
 }
@@ -120,7 +127,7 @@ function l1Sum(ref: Float32Array, syn: Float32Array, segStart: number, n: number
   for (let f = f0; f < f1; f++) {
     c.logMelFrame(ref, segStart, n, f, a);
     c.logMelFrame(syn, segStart, n, f, b);
-    for (let m = 0; m < MEL_BINS; m++) sum += Math.abs(a[m]! - b[m]!);
+    for (let m = 0; m < MEL_BINS; m++) sum += abs(a[m]! - b[m]!);
   }
   return sum;
 }

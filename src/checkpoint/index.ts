@@ -2,7 +2,7 @@
  * Checkpoint loading: PyTorch (zip and legacy) and safetensors discriminator checkpoints to a
  * resolved model, with no Python and nothing from the file ever executed.
  */
-import { CheckpointError, UsageError } from '../errors.js';
+import { CheckpointError, UsageError, messageOf } from '../errors.js';
 import { familyNames, findFamily } from '../model/index.js';
 import type { FamilySpec, ResolvedModel } from '../model/types.js';
 import type { CheckpointFormat } from './container.js';
@@ -74,7 +74,7 @@ export async function loadCheckpoint(source: string | Uint8Array, options: LoadO
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // A bug or an exhausted allocation must still reach the user as a plain message.
-    throw new CheckpointError(`internal error while reading checkpoint "${path}": ${error instanceof Error ? error.message : String(error)}`);
+    throw new CheckpointError(`internal error while reading checkpoint "${path}": ${messageOf(error)}`);
   } finally {
     await bytes.close();
   }

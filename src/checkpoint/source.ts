@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, messageOf } from '../errors.js';
 import { LIMITS } from './limits.js';
 
 export interface ByteSource {
@@ -173,6 +173,6 @@ function describeIoError(error: unknown): string {
     case 'EISDIR':
       return 'it is a directory';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return messageOf(error);
   }
 }

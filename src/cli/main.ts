@@ -3,7 +3,7 @@
  * mapping of errors to exit codes. Commands themselves live in *-command.ts.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CheckpointError, UsageError, messageOf } from '../errors.js';
+import { CheckpointError, UsageError, isError, messageOf } from '../errors.js';
 import { DEVICES, parseDevice } from '../engine/providers.js';
 import { DEFAULT_FAMILY, FAMILIES } from '../model/index.js';
 import { ZOO } from '../model/zoo.js';
@@ -199,11 +199,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     }
     if (error instanceof UsageError || error instanceof CheckpointError) {
       say(io, `error: ${messageOf(error)}`);
-      if (debug && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+      if (debug && isError(error)) io.stderr.write(`${error.stack}\n`);
       return EXIT.USAGE;
     }
     say(io, `internal error: ${messageOf(error)}${debug ? '' : ' (run with --debug for details)'}`);
-    if (debug && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+    if (debug && isError(error)) io.stderr.write(`${error.stack}\n`);
     return EXIT.USAGE;
   }
 }

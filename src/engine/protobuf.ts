@@ -11,6 +11,18 @@ const WIRE_LENGTH_DELIMITED = 2;
 const WIRE_FIXED32 = 5;
 
 function varintBytes(value: number | bigint): Uint8Array {
+  // Tags, lengths, dims and most attributes: plain numbers, no BigInt work (a graph has
+  // tens of thousands of them).
+  if (typeof value === 'number' && value >= 0 && value <= 0x7fffffff && Number.isInteger(value)) {
+    const bytes: number[] = [];
+    let n = value;
+    while (n >= 0x80) {
+      bytes.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    bytes.push(n);
+    return Uint8Array.from(bytes);
+  }
   // Negative int64 values are encoded as their 64-bit two's complement (10 bytes).
   let v = BigInt.asUintN(64, BigInt(value));
   const bytes: number[] = [];

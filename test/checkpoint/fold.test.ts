@@ -6,6 +6,12 @@ import { maxRelativeError, sameFloats, tinyWeights } from './helpers.js';
 
 const t = (shape: number[], values: number[]) => ({ shape, data: Float32Array.from(values) });
 
+/** `fn` refuses with a CheckpointError (a usage error, exit 2, never a crash) whose message matches. */
+function expectRefusal(fn: () => unknown, message: string | RegExp): void {
+  expect(fn).toThrow(CheckpointError);
+  expect(fn).toThrow(message);
+}
+
 describe('weight norm: w = g * v / ||v|| per output channel', () => {
   test('Conv1d [2,1,2]: hand-computed', () => {
     // channel 0: v = (3, 4), |v| = 5, g = 10 -> (6, 8); channel 1: v = (1, 0), g = -2 -> (-2, 0)
@@ -27,15 +33,11 @@ describe('weight norm: w = g * v / ||v|| per output channel', () => {
   });
 
   test('g of the wrong shape is named with the shape it should have', () => {
-    expect(() => foldWeightNorm(t([3, 1, 1], [1, 2, 3]), t([2, 1, 2], [3, 4, 1, 0]), { g: 'a.weight_g', v: 'a.weight_v' })).toThrow(
-      '"a.weight_g" has shape [3, 1, 1], expected [2, 1, 1]',
-    );
+    expectRefusal(() => foldWeightNorm(t([3, 1, 1], [1, 2, 3]), t([2, 1, 2], [3, 4, 1, 0]), { g: 'a.weight_g', v: 'a.weight_v' }), '"a.weight_g" has shape [3, 1, 1], expected [2, 1, 1]');
   });
 
   test('an all-zero v row makes the weight undefined: an error, not NaN weights', () => {
-    expect(() => foldWeightNorm(t([2, 1, 1], [1, 1]), t([2, 1, 2], [3, 4, 0, 0]), { g: 'g', v: 'x.weight_v' })).toThrow(
-      /"x.weight_v" has an all-zero row for output channel 1/,
-    );
+    expectRefusal(() => foldWeightNorm(t([2, 1, 1], [1, 1]), t([2, 1, 2], [3, 4, 0, 0]), { g: 'g', v: 'x.weight_v' }), /"x.weight_v" has an all-zero row for output channel 1/);
   });
 });
 
@@ -49,12 +51,12 @@ describe('spectral norm: W = W_orig / (u . W_mat v)', () => {
 
   test('u and v of the wrong length are named', () => {
     const w = t([2, 1, 2], [1, 2, 3, 4]);
-    expect(() => foldSpectralNorm(w, t([3], [1, 1, 1]), t([2], [1, 1]), { weight: 'w', u: 'c.weight_u', v: 'v' })).toThrow('"c.weight_u" has shape [3], expected [2]');
-    expect(() => foldSpectralNorm(w, t([2], [1, 1]), t([4], [1, 1, 1, 1]), { weight: 'w', u: 'u', v: 'c.weight_v' })).toThrow('"c.weight_v" has shape [4], expected [2]');
+    expectRefusal(() => foldSpectralNorm(w, t([3], [1, 1, 1]), t([2], [1, 1]), { weight: 'w', u: 'c.weight_u', v: 'v' }), '"c.weight_u" has shape [3], expected [2]');
+    expectRefusal(() => foldSpectralNorm(w, t([2], [1, 1]), t([4], [1, 1, 1, 1]), { weight: 'w', u: 'u', v: 'c.weight_v' }), '"c.weight_v" has shape [4], expected [2]');
   });
 
   test('sigma = 0 is an error', () => {
-    expect(() => foldSpectralNorm(t([1, 1, 2], [1, -1]), t([1], [1]), t([2], [1, 1]), { weight: 'w', u: 'u', v: 'v' })).toThrow(/spectral norm of "w" is 0/);
+    expectRefusal(() => foldSpectralNorm(t([1, 1, 2], [1, -1]), t([1], [1]), t([2], [1, 1]), { weight: 'w', u: 'u', v: 'v' }), /spectral norm of "w" is 0/);
   });
 });
 
@@ -80,14 +82,14 @@ describe('which stored tensors make up a weight', () => {
 
   test('nothing stored: undefined; half a parametrisation: the missing key is named; two forms: refused', () => {
     expect(findWeightSource(keysOf('bias'), 'c')).toBeUndefined();
-    expect(() => findWeightSource(keysOf('weight_g'), 'c')).toThrow('"c.weight_g" is present but "c.weight_v" is missing');
-    expect(() => findWeightSource(keysOf('weight_orig', 'weight_v'), 'c')).toThrow('"c.weight_orig" is present but "c.weight_u" is missing');
-    expect(() => findWeightSource(keysOf('weight', 'weight_g', 'weight_v'), 'c')).toThrow(/stored in more than one way/);
+    expectRefusal(() => findWeightSource(keysOf('weight_g'), 'c'), '"c.weight_g" is present but "c.weight_v" is missing');
+    expectRefusal(() => findWeightSource(keysOf('weight_orig', 'weight_v'), 'c'), '"c.weight_orig" is present but "c.weight_u" is missing');
+    expectRefusal(() => findWeightSource(keysOf('weight', 'weight_g', 'weight_v'), 'c'), /stored in more than one way/);
   });
 
   test('NaN and infinities are reported with their key', () => {
-    expect(() => checkFinite('k.weight', t([3], [0, NaN, 1]))).toThrow('"k.weight" contains NaN values (element 1)');
-    expect(() => checkFinite('k.bias', t([2], [0, -Infinity]))).toThrow(/"k.bias" contains infinite values/);
+    expectRefusal(() => checkFinite('k.weight', t([3], [0, NaN, 1])), '"k.weight" contains NaN values (element 1)');
+    expectRefusal(() => checkFinite('k.bias', t([2], [0, -Infinity])), /"k.bias" contains infinite values/);
     expect(() => checkFinite('k', t([2], [0, 1e38]))).not.toThrow();
   });
 });
@@ -120,10 +122,10 @@ describe('folding inside a loaded checkpoint', () => {
     const sd = weightNormKeys(tinyWeights('gpt-sovits'));
     const v = sd.get('discriminators.2.convs.1.weight_v')!;
     v.data[3] = NaN;
-    await expect(loadCheckpoint(torchZip(new Map([['weight', stateDict(sd)]])))).rejects.toThrow(
-      /"discriminators.2.convs.1.weight_v" has a non-finite row for output channel 0/,
-    );
-    expect(CheckpointError).toBeDefined();
+    const loading = loadCheckpoint(torchZip(new Map([['weight', stateDict(sd)]])));
+    // A CheckpointError (reported as a usage error, exit 2), not a crash or NaN weights.
+    await expect(loading).rejects.toBeInstanceOf(CheckpointError);
+    await expect(loading).rejects.toThrow(/"discriminators.2.convs.1.weight_v" has a non-finite row for output channel 0/);
   });
 
   test('plain weights are used as they are', async () => {

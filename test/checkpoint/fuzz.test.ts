@@ -7,7 +7,8 @@ import { CheckpointError } from '../../src/errors.js';
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
 import { crc32 } from '../../src/checkpoint/zip.js';
 import { torchLegacy, torchZip, stateDict, weightNormKeys } from '../support/checkpoint-writers/writers.js';
-import { GOLDEN_CASES, goldenBytes, tinyWeights } from './helpers.js';
+import type { Float32Tensor } from '../../src/model/types.js';
+import { GOLDEN_CASES, goldenBytes, maxRelativeError, tinyWeights } from './helpers.js';
 
 const CASES = Number(process.env['FUZZ_CASES'] ?? 1200);
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20240611);
@@ -30,6 +31,8 @@ function rng(seed: number): (n: number) => number {
 interface Base {
   readonly name: string;
   readonly bytes: Uint8Array;
+  /** The family the loader must detect in the unmutated file. */
+  readonly family: string;
   readonly kind: 'zip' | 'legacy' | 'safetensors';
   /** Where the structure lives: data.pkl (zip), the header pickles (legacy), the JSON (safetensors). */
   readonly header: [number, number];
@@ -57,14 +60,14 @@ function describeZip(bytes: Uint8Array): Pick<Base, 'header' | 'zip'> {
   return { header: [start, start + size], zip: { directory, entries, pklCrcAt: directory + 16 } };
 }
 
-function base(name: string, bytes: Uint8Array): Base {
-  if (bytes[0] === 0x50) return { name, bytes, kind: 'zip', ...describeZip(bytes) };
+function base(name: string, family: string, bytes: Uint8Array): Base {
+  if (bytes[0] === 0x50) return { name, family, bytes, kind: 'zip', ...describeZip(bytes) };
   if (bytes[0] === 0x80) {
     // The header pickles end where the storage data begins; 64 kB covers them in every base here.
-    return { name, bytes, kind: 'legacy', header: [0, Math.min(bytes.length, 65536)] };
+    return { name, family, bytes, kind: 'legacy', header: [0, Math.min(bytes.length, 65536)] };
   }
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  return { name, bytes, kind: 'safetensors', header: [0, 8 + n] };
+  return { name, family, bytes, kind: 'safetensors', header: [0, 8 + n] };
 }
 
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
@@ -145,14 +148,32 @@ const MUTATIONS: Record<string, Mutation> = {
 };
 
 describe('fuzzing checkpoints from memory', () => {
+  // The written bases keep the effective weights they were made from, to check the load against.
+  const zip64Weights = tinyWeights('gpt-sovits', { divisor: 32 });
+  const legacyWeights = tinyWeights('sovits5', { divisor: 32 });
   const bases: Base[] = [
-    ...GOLDEN_CASES.map((c) => base(c.name, goldenBytes(c))),
-    base('writer-zip64-fp16', torchZip(new Map([['weight', stateDict(weightNormKeys(tinyWeights('gpt-sovits', { divisor: 32 })), 'float16')]]), { zip64: true })),
-    base('writer-legacy', torchLegacy(new Map([['model_d', stateDict(weightNormKeys(tinyWeights('sovits5', { divisor: 32 })))]]))),
+    ...GOLDEN_CASES.map((c) => base(c.name, c.family, goldenBytes(c))),
+    base('writer-zip64-fp16', 'gpt-sovits', torchZip(new Map([['weight', stateDict(weightNormKeys(zip64Weights), 'float16')]]), { zip64: true })),
+    base('writer-legacy', 'sovits5', torchLegacy(new Map([['model_d', stateDict(weightNormKeys(legacyWeights))]]))),
   ];
 
-  test('unmutated bases load', async () => {
-    for (const b of bases) await expect(loadCheckpoint(b.bytes)).resolves.toBeDefined();
+  test('unmutated bases load: the family each holds, every weight of it, finite; written ones as written', async () => {
+    const written: Record<string, { weights: Map<string, Float32Tensor>; tolerance: number }> = {
+      // float16 storage of v and g: a relative error of a few float16 ulps after folding.
+      'writer-zip64-fp16': { weights: zip64Weights, tolerance: 5e-3 },
+      'writer-legacy': { weights: legacyWeights, tolerance: 2e-5 },
+    };
+    for (const b of bases) {
+      const loaded = await loadCheckpoint(b.bytes);
+      expect([b.name, loaded.info.family]).toEqual([b.name, b.family]);
+      // Every weight and bias of every conv of the family (key names do not depend on widths).
+      expect([b.name, [...loaded.model.weights.keys()].sort()]).toEqual([b.name, [...tinyWeights(b.family).keys()].sort()]);
+      for (const [key, w] of loaded.model.weights) {
+        expect([b.name, key, w.data.length > 0 && w.data.every(Number.isFinite)]).toEqual([b.name, key, true]);
+      }
+      const source = written[b.name];
+      if (source) for (const [key, w] of source.weights) expect([key, maxRelativeError(loaded.model.weights.get(key)!, w) < source.tolerance]).toEqual([key, true]);
+    }
   });
 
   test(`${CASES} seeded mutations each end in a model or a CheckpointError, within ${MAX_CASE_MS} ms`, async () => {

@@ -1,11 +1,11 @@
 /**
- * Helpers for the end-to-end suite (test/e2e): temp folders, a tiny checkpoint, small WAV
- * files, streamed long WAV files, report parsing, a spawned CLI that can be signalled, and
- * polling (never fixed sleeps).
+ * Helpers for the CLI and end-to-end suites (test/cli, test/e2e): temp folders, a tiny
+ * checkpoint, small WAV files, report parsing, a spawned CLI that can be signalled, and polling
+ * (never fixed sleeps).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CLI } from './cli.js';
@@ -39,49 +39,6 @@ export function toneWav(options: ToneOptions): Buffer {
 export async function writeTone(file: string, options: ToneOptions): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, toneWav(options));
-}
-
-/**
- * Writes a long 16-bit mono WAV in chunks of about one second, so that neither the test nor
- * the file system cache sees it whole in this process. The signal is a slowly gliding tone
- * plus a little deterministic noise.
- */
-export async function writeLongWav(file: string, seconds: number, sampleRate: number, seed = 1): Promise<number> {
-  const frames = Math.round(seconds * sampleRate);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + frames * 2, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(frames * 2, 40);
-  const handle = await open(file, 'w');
-  try {
-    await handle.write(header);
-    const chunk = Buffer.alloc(sampleRate * 2);
-    let state = (seed * 2654435761) >>> 0;
-    for (let done = 0; done < frames; ) {
-      const n = Math.min(sampleRate, frames - done);
-      for (let i = 0; i < n; i++) {
-        const t = (done + i) / sampleRate;
-        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-        const noise = state / 4294967296 - 0.5;
-        const v = 0.4 * Math.sin(2 * Math.PI * (220 + 20 * Math.sin(t / 7)) * t) + 0.05 * noise;
-        chunk.writeInt16LE(Math.round(v * 32767), 2 * i);
-      }
-      await handle.write(chunk, 0, 2 * n);
-      done += n;
-    }
-  } finally {
-    await handle.close();
-  }
-  return frames;
 }
 
 // ---- reports ----------------------------------------------------------------------------------

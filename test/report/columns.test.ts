@@ -75,11 +75,14 @@ describe('resultToRow', () => {
   });
 
   it('leaves ref-side columns null in syn-only mode', () => {
-    const row = resultToRow(okResult('out/c.wav', 0.5, '', true), model);
+    const result = okResult('out/c.wav', 0.5, '', true);
+    const row = resultToRow(result, model);
     expect(row['ref']).toBe('');
     for (const column of ['ref_seconds', 'fm', 'real', 'disc', 'mel_l1', 'fm_s', 'real_p2']) expect(row[column]).toBeNull();
-    expect(row['gen']).not.toBeNull();
-    expect(row['fake_s']).not.toBeNull();
+    // The synthesized side keeps its values.
+    expect(row['gen']).toBe(result.totals!.gen);
+    expect(row['fake_s']).toBe(result.subs.find((s) => s.name === 's')!.fake);
+    expect(row['syn_seconds']).toBe(result.synSeconds);
   });
 
   it('turns NaN and infinities into null, never into a number', () => {

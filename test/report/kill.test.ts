@@ -76,8 +76,9 @@ describe('interrupting a writing process', () => {
       const output = tmp.path(`killed-${attempt}.jsonl`);
       await runAndSignal('jsonl', output, 'SIGKILL');
       expect(existsSync(output)).toBe(false);
-      const [temp] = leftoverTempFiles(output);
-      expect(temp).toBeDefined();
+      const temps = leftoverTempFiles(output);
+      expect(temps).toHaveLength(1);
+      const temp = temps[0];
       expect(statSync(temp!).size).toBeGreaterThan(0);
       const { rows } = parseJsonl(readFileSync(temp!, 'utf8'), temp!);
       expect(rows.length).toBeGreaterThanOrEqual(50);

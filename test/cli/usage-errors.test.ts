@@ -1,12 +1,13 @@
 /**
- * Clear top-level errors through the real CLI: every usage or configuration mistake gives a
- * line or two of plain words on stderr, no stack trace (unless --debug), no report on stdout,
- * nothing left behind, and exit code 2. Also --help, --version and the bare command.
+ * Clear top-level errors through the CLI (in-process, `main()`): every usage or configuration
+ * mistake gives a line or two of plain words on stderr, no stack trace (unless --debug), no
+ * report on stdout, nothing left behind, and exit code 2. Also --help, --version and the bare
+ * command. (That the installed launcher exits with these codes: test/e2e/package.test.ts.)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pythonCall, torchZip, writeCheckpointFile } from '../support/checkpoint-writers/writers.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import { runMain, type CliRun } from '../helpers/cli.js';
 import { removeDir, stackLines, tempDir, tempFilesIn, writeTinyCheckpoint, writeTone, REPO_ROOT } from '../helpers/e2e.js';
 
 let dir: string;
@@ -82,7 +83,7 @@ const CASES: ReadonlyArray<[string, string[], RegExp]> = [
 
 test.each(CASES)('%s: plain words on stderr, exit 2', async (_name, args, pattern) => {
   const before = tempFilesIn(dir);
-  const run = await runCli(args, { cwd: dir, env: { TTS_CRITIC_CACHE: path.join(dir, 'cache') } });
+  const run = await runMain(args, { cwd: dir, env: { TTS_CRITIC_CACHE: path.join(dir, 'cache') } });
   expectUsageError(run, pattern);
   expect(tempFilesIn(dir)).toEqual(before);
 });
@@ -92,7 +93,7 @@ test('the refused checkpoint ran nothing', () => {
 });
 
 test('--debug adds a stack trace to the same message', async () => {
-  const run = await runCli(['score', 'ref', 'syn', '--weights', 'truncated.pth', '--debug'], { cwd: dir });
+  const run = await runMain(['score', 'ref', 'syn', '--weights', 'truncated.pth', '--debug'], { cwd: dir });
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(/tts-critic: error: truncated\.pth: /);
   expect(stackLines(run.stderr).length).toBeGreaterThan(0);
@@ -102,7 +103,7 @@ describe('help and version', () => {
   const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
   test('--help exits 0 and shows commands, an example and the exit codes', async () => {
-    const run = await runCli(['--help']);
+    const run = await runMain(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Usage: tts-critic/);
     expect(run.stdout).toMatch(/score \[options\] \[REF_DIR\] \[SYN_DIR\]/);
@@ -112,7 +113,7 @@ describe('help and version', () => {
   });
 
   test('score --help lists the options, examples and exit codes', async () => {
-    const run = await runCli(['score', '--help']);
+    const run = await runMain(['score', '--help']);
     expect(run.code).toBe(0);
     for (const option of ['--weights', '--model', '--family', '--seed', '--segment', '--format', '--output', '--device', '--batch-size', '--resume', '--quiet']) {
       expect(run.stdout).toContain(option);
@@ -122,13 +123,13 @@ describe('help and version', () => {
   });
 
   test('--version prints the package version', async () => {
-    const run = await runCli(['--version']);
+    const run = await runMain(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(version);
   });
 
   test('no arguments: the help on stderr, exit 2, nothing on stdout', async () => {
-    const run = await runCli([]);
+    const run = await runMain([]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/Usage: tts-critic/);

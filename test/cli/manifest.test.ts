@@ -1,8 +1,8 @@
 /**
- * `--pairs FILE` (CSV, JSONL) and `--pairs -` (stdin) through the real CLI: paths relative to the
- * working folder (not to the manifest), records on stdout without -o, the same scores as the
- * folder run, error rows for missing files (exit 3) and usage errors for empty or malformed
- * manifests (exit 2).
+ * `--pairs FILE` (CSV, JSONL) and `--pairs -` (stdin) through the CLI (in-process, `main()`):
+ * paths relative to the working folder (not to the manifest), records on stdout without -o, the
+ * same scores as the folder run, error rows for missing files (exit 3) and usage errors for empty
+ * or malformed manifests (exit 2).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Awkward inputs through the real CLI: never crash, never lose a row.
+ * Awkward inputs through the CLI (in-process, `main()`): never crash, never lose a row.
  *
  * ref/ holds a good 2-second file for every case (longer than any case, so that every sample
  * of a synthesized file is read: a pair is trimmed to its shorter file); syn/ holds every case of the awkward-WAV
@@ -19,7 +19,8 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { MEL_MIN_SAMPLES } from '../../src/audio/mel.js';
 import { minimumWindow } from '../../src/model/index.js';
-import { finite, parseJsonl, removeDir, spawnCli, stackLines, tempDir, tinyFamily, toneWav, writeTinyCheckpoint, type Rec } from '../helpers/e2e.js';
+import { runMain } from '../helpers/cli.js';
+import { finite, parseJsonl, removeDir, stackLines, tempDir, tinyFamily, toneWav, writeTinyCheckpoint, type Rec } from '../helpers/e2e.js';
 import { materialize, wavCorpus, writeWav } from '../helpers/wav-corpus.js';
 
 const MODEL_RATE = 32000; // gpt-sovits
@@ -93,28 +94,28 @@ beforeAll(async () => {
 
   const resumePipe = path.join(dir, 'resume.jsonl');
   if (posix) execFileSync('mkfifo', [resumePipe]);
-  const cli = spawnCli(['score', 'ref', 'syn', '--weights', checkpoint, '--format', 'jsonl', ...(posix ? ['--resume', resumePipe] : [])], { cwd: dir });
+  const cli = runMain(['score', 'ref', 'syn', '--weights', checkpoint, '--format', 'jsonl', ...(posix ? ['--resume', resumePipe] : [])], { cwd: dir });
   if (posix) {
-    // Returns once the CLI opened the pipe, i.e. after discovery; fails if it exited instead
+    // Returns once the CLI opened the pipe, i.e. after discovery; fails if it finished instead
     // (then a reader of our own releases the blocked open, so nothing is left hanging).
     let opened = false;
     const opening = open(resumePipe, 'w').then((handle) => {
       opened = true;
       return handle;
     });
-    const exitedFirst = cli.exited.then(({ code }) => (opened ? null : code));
-    const writer = await Promise.race([opening, exitedFirst]);
-    if (writer === null || typeof writer === 'number') {
+    const finishedFirst = cli.then((r) => (opened ? null : r));
+    const writer = await Promise.race([opening, finishedFirst]);
+    if (writer === null || !('close' in writer)) {
       closeSync(openSync(resumePipe, constants.O_RDONLY | constants.O_NONBLOCK));
       await (await opening).close();
-      throw new Error(`CLI exited (${String(writer)}) before reading --resume: ${cli.stderr()}`);
+      throw new Error(`CLI finished (${String(writer?.code)}) before reading --resume: ${writer?.stderr}`);
     }
     if (disappearing) unlinkSync(disappearing);
     await writer.close();
   }
-  const exit = await cli.exited;
-  run = { ...exit, stderr: cli.stderr() };
-  records = parseJsonl(cli.stdout());
+  const finished = await cli;
+  run = { code: finished.code, signal: finished.signal, stderr: finished.stderr };
+  records = parseJsonl(finished.stdout);
 }, 120_000);
 
 afterAll(() => removeDir(dir));

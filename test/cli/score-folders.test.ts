@@ -1,15 +1,16 @@
 /**
- * End to end on folders made by the test: pairing (nested folders, extension case, unpaired
- * files on both sides), decoding (corrupt, stereo 44.1 kHz, 24-bit, 32-bit integer), trimming
- * of unequal pairs, every output format on stdout and through `-o` (atomic, nothing left
- * behind), the output contract (columns in order, one record per pair, statuses, messages,
- * finite numbers, family/weights, the JSON model block) and exit codes. Also the README's
- * main job, exactly as written, and the untrained default's JSON model block.
+ * Scoring folders made by the test, through the CLI (in-process, `main()`): pairing (nested
+ * folders, extension case, unpaired files on both sides), decoding (corrupt, stereo 44.1 kHz,
+ * 24-bit, 32-bit integer), trimming of unequal pairs, every output format on stdout and through
+ * `-o` (atomic, nothing left behind), the output contract (columns in order, one record per
+ * pair, statuses, messages, finite numbers, family/weights, the JSON model block) and exit
+ * codes. Also the untrained default's JSON model block. (The README's main job, exactly as
+ * written, runs as a real process in test/e2e/folders.test.ts.)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import { runMain, type CliRun } from '../helpers/cli.js';
 import { finite, parseCsv, parseJsonl, removeDir, stackLines, tempDir, tempFilesIn, writeTinyCheckpoint, writeTone, type Rec } from '../helpers/e2e.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -93,7 +94,7 @@ beforeAll(async () => {
 afterAll(() => removeDir(dir));
 
 function score(args: string[]): Promise<CliRun> {
-  return runCli(['score', ...args], { cwd: dir });
+  return runMain(['score', ...args], { cwd: dir });
 }
 
 function expectCleanStderr(run: CliRun): void {
@@ -253,26 +254,4 @@ test('the untrained default: JSON model block with the seed, weights column untr
   expect(doc.model).toMatchObject({ family: 'gpt-sovits', weights: 'untrained', seed: 3, checkpoint: null, sha256: null, segment_samples: 0 });
   expect(doc.files.map((f) => f.weights)).toEqual(['untrained:seed=3', 'untrained:seed=3']);
   for (const f of doc.files) finite(f.fm, 'fm');
-}, 120_000);
-
-test("the README's main job: `tts-critic score fixtures/ref fixtures/syn` exits 0 with three ok rows", async () => {
-  const run = await runCli(['score', 'fixtures/ref', 'fixtures/syn']);
-  expectCleanStderr(run);
-  expect(run.code).toBe(0);
-  const { header, rows } = parseCsv(run.stdout);
-  expect(header.slice(0, 14)).toEqual(CONTRACT_COLUMNS.slice(0, 14));
-  expect(header.slice(-2)).toEqual(['family', 'weights']);
-  expect(rows.map((r) => [r.ref, r.syn, r.status])).toEqual([
-    ['fixtures/ref/a.wav', 'fixtures/syn/a.wav', 'ok'],
-    ['fixtures/ref/b.wav', 'fixtures/syn/b.wav', 'ok'],
-    ['fixtures/ref/speaker2/c.wav', 'fixtures/syn/speaker2/c.wav', 'ok'],
-  ]);
-  for (const r of rows) {
-    expect(r.family).toBe('sovits5');
-    expect(r.weights).toBe('untrained:seed=0');
-    for (const column of header.filter((h) => !['ref', 'syn', 'status', 'error', 'family', 'weights'].includes(h))) finite(r[column], `${r.syn} ${column}`);
-  }
-  // The tool says the untrained default's adversarial scores need a trained checkpoint.
-  expect(run.stderr).toMatch(/adversarial scores .* need a trained checkpoint/);
-  expect(existsSync(path.join(dir, 'fixtures'))).toBe(false);
 }, 120_000);

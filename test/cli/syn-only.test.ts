@@ -1,8 +1,9 @@
 /**
  * Reference-free scoring (`--syn-only DIR`, and `--syn-only` with a manifest of `syn` paths)
- * through the real CLI: only `gen`/`fake` and their per-sub columns have values, everything
- * computed from a reference is empty (CSV) or null (JSON, JSONL); gates and regression limits
- * on such columns are usage errors (exit 2, before scoring) since they could never be checked.
+ * through the CLI (in-process, `main()`): only `gen`/`fake` and their per-sub columns have values,
+ * everything computed from a reference is empty (CSV) or null (JSON, JSONL); gates and regression
+ * limits on such columns are usage errors (exit 2, before scoring) since they could never be
+ * checked.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';

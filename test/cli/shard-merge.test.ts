@@ -1,8 +1,9 @@
 /**
- * `--shard I/N` and `tts-critic merge` through the real CLI: every pair in exactly one shard,
- * the union of the shards equal to the unsharded run, balance, bad specs; merging shard outputs
- * of mixed formats into each format, gates on the merged result, refusing mixed models,
- * duplicates and cut-short shards.
+ * `--shard I/N` and `tts-critic merge` through the CLI (in-process): every pair in exactly one
+ * shard, the union of the shards equal to the unsharded run, balance, bad specs; merging shard
+ * outputs of mixed formats into each format, gates on the merged result, refusing mixed models,
+ * duplicates and cut-short shards. The corpus is scored once unsharded and once in three
+ * shards (written as CSV, JSONL and JSON); the merge tests work on those saved shards.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -22,22 +23,32 @@ import {
   pipelineFolder,
   removeDir,
   scoreJsonl,
+  type CliRun,
   type Corpus,
   type JsonDoc,
   type Rec,
 } from '../helpers/pipeline-fixtures.js';
 
+/** Shard i+1 of 3 is written to SHARDS[i]: one of each format. */
+const SHARDS = ['shard-1.csv', 'shard-2.jsonl', 'shard-3.json'];
+
 let root: string;
 let corpus: Corpus;
 let full: Rec[];
-let fullCsv: string;
+/** The CSV header `score` writes for this model. */
+let scoreCsvHeader: string[];
+let shardRuns: CliRun[];
 
 beforeAll(async () => {
   corpus = await pipelineFolder('shards', { otherWeights: true });
   root = corpus.root;
   full = (await scoreJsonl(root)).records;
   expect(full).toHaveLength(12);
-  fullCsv = (await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q'])).stdout;
+  shardRuns = [];
+  for (const [i, file] of SHARDS.entries()) shardRuns.push(await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--shard', `${i + 1}/3`, '-o', file]));
+  const [a] = corpus.pairs;
+  await writeFile(path.join(root, 'one.csv'), `ref,syn\n${a!.ref},${a!.syn}\n`);
+  scoreCsvHeader = csvColumns((await cli(root, ['score', '--pairs', 'one.csv', '-w', 'D.pth', '-q'])).stdout);
 });
 afterAll(() => removeDir(root));
 
@@ -49,13 +60,13 @@ function readRecords(file: string): Rec[] {
 }
 
 describe('--shard I/N', () => {
-  test('N = 3: every pair in exactly one shard, the union equal to the unsharded run, balanced-ish', async () => {
+  test('N = 3: every pair in exactly one shard, the union equal to the unsharded run, balanced-ish', () => {
     const shards: Rec[][] = [];
-    for (let i = 1; i <= 3; i++) {
-      const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--shard', `${i}/3`, '--format', 'jsonl']);
+    for (const [i, run] of shardRuns.entries()) {
       expect(run.code).toBe(0);
-      const records = parseJsonlText(run.stdout);
-      expect(messages(run.stderr)[0]).toBe(`tts-critic: shard ${i}/3: ${records.length} of 12 pairs`);
+      expect(run.stdout).toBe('');
+      const records = readRecords(SHARDS[i]!);
+      expect(messages(run.stderr)[0]).toBe(`tts-critic: shard ${i + 1}/3: ${records.length} of 12 pairs`);
       expect(run.stderr).toContain(`tts-critic: ${records.length} files: ${records.length} ok`);
       shards.push(records);
     }
@@ -71,7 +82,7 @@ describe('--shard I/N', () => {
   });
 
   test('the same shards whatever the working folder and however the folders are written', async () => {
-    const relative = parseJsonlText((await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '--shard', '2/3', '--format', 'jsonl'])).stdout);
+    const relative = readRecords('shard-2.jsonl');
     const absolute = await cli(path.dirname(root), [
       'score',
       path.join(root, 'ref') + '/',
@@ -146,15 +157,6 @@ test('an empty --shard (an unset variable in a job script) is refused, not taken
 });
 
 describe('merge', () => {
-  const SHARDS = ['shard-1.csv', 'shard-2.jsonl', 'shard-3.json'];
-
-  beforeAll(async () => {
-    for (const [i, file] of SHARDS.entries()) {
-      const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '--shard', `${i + 1}/3`, '-o', file]);
-      expect(run.code).toBe(0);
-    }
-  });
-
   test.each([
     ['CSV on stdout', [], null],
     ['-o all.csv', ['-o', 'all.csv'], 'all.csv'],
@@ -177,7 +179,7 @@ describe('merge', () => {
     if (file === 'all.csv' || args.length === 0) {
       // The contract columns come first, in order (per-layer columns from JSON inputs may follow).
       const text = file ? readFileSync(path.join(root, file), 'utf8') : run.stdout;
-      expect(csvColumns(text).slice(0, csvColumns(fullCsv).length)).toEqual(csvColumns(fullCsv));
+      expect(csvColumns(text).slice(0, scoreCsvHeader.length)).toEqual(scoreCsvHeader);
     }
     if (file === 'all.json') {
       const doc = JSON.parse(readFileSync(path.join(root, file), 'utf8')) as JsonDoc;

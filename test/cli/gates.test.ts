@@ -1,10 +1,14 @@
 /**
- * `--fail-if` gates through the real CLI: every form (per file, mean, median, pNN, min, max,
- * count), every comparison, main and per-sub columns, several gates at once, the messages of
- * failed gates, malformed expressions (exit 2 before anything is scored) and the precedence of
- * a failed gate (1) over failed files (3).
+ * `--fail-if` gates through the CLI (in-process). The corpus is scored once, to a saved report;
+ * every form of gate (per file, mean, median, pNN, min, max, count), every comparison, main and
+ * per-sub columns, several gates at once and the messages of failed gates are checked with
+ * `merge report.jsonl --fail-if ...`, which evaluates gates on the saved rows without scoring
+ * again. `score --fail-if` itself is checked where scoring is what matters: that it gates the
+ * rows it scored (exit 1, the report complete), per-layer columns with --layers, malformed
+ * expressions (exit 2 before anything is scored; every message also through merge) and the
+ * precedence of a failed gate (1) over failed files (3).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -18,7 +22,6 @@ import {
   percentileOf,
   pipelineFolder,
   removeDir,
-  scoreJsonl,
   type Corpus,
   type Rec,
 } from '../helpers/pipeline-fixtures.js';
@@ -31,9 +34,10 @@ let records: Rec[];
 beforeAll(async () => {
   corpus = await pipelineFolder('gates');
   root = corpus.root;
-  const run = await scoreJsonl(root);
+  const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '-o', 'scores.jsonl']);
   expect(run.stderr).toBe('');
-  records = run.records;
+  expect(run.code).toBe(0);
+  records = parseJsonlText(readFileSync(path.join(root, 'scores.jsonl'), 'utf8'));
   expect(records).toHaveLength(12);
   // The corpus is built so that fm grows with the noise level, i.e. with the pair index.
   const fm = column(records, 'fm');
@@ -41,8 +45,9 @@ beforeAll(async () => {
 });
 afterAll(() => removeDir(root));
 
-function gated(gates: readonly string[], extra: readonly string[] = []) {
-  return cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--format', 'jsonl', '-q', ...gates.flatMap((g) => ['--fail-if', g]), ...extra]);
+/** Gates on the saved report: `merge scores.jsonl --fail-if ... -q`. */
+function gated(gates: readonly string[]) {
+  return cli(root, ['merge', 'scores.jsonl', '--format', 'jsonl', '-q', ...gates.flatMap((g) => ['--fail-if', g])]);
 }
 
 /** The files of `records` sorted by `name`, highest first. */
@@ -53,11 +58,11 @@ function highest(name: string, count: number): string[] {
     .map((r) => r.syn as string);
 }
 
-describe('per-file gates', () => {
-  test('"fm > X" fails when any file is above X, naming the files above it worst first', async () => {
+describe('score --fail-if gates the rows it scored', () => {
+  test('"fm > X" fails when any file is above X, naming the files above it worst first; the report is complete', async () => {
     const fm = column(records, 'fm');
     const threshold = between(fm[8]!, fm[9]!); // exactly the three worst files are above it
-    const run = await gated([`fm > ${threshold}`]);
+    const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--format', 'jsonl', '-q', '--fail-if', `fm > ${threshold}`]);
     expect(run.code).toBe(1);
     const lines = messages(run.stderr);
     expect(lines).toHaveLength(1);
@@ -66,7 +71,25 @@ describe('per-file gates', () => {
     const listed = [...line.matchAll(/(syn\/\S+\.wav) \(([^)]+)\)/g)];
     expect(listed.map((m) => m[1])).toEqual(highest('fm', 3));
     for (const m of listed) expectPrinted(m[2]!, records.find((r) => r.syn === m[1])!.fm as number);
-    // The report itself is complete: a gate decides the exit code, not what is written.
+    // A gate decides the exit code, not what is written: every record, as the ungated run wrote it.
+    expect(parseJsonlText(run.stdout)).toEqual(records);
+  });
+
+  test('a passing gate: exit 0, nothing on stderr with -q', async () => {
+    const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '--fail-if', `max(fm) > ${between(Math.max(...column(records, 'fm')), 10)}`]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+});
+
+describe('per-file gates', () => {
+  test('"fm > X" on the saved report fails exactly like the scoring run; the merged report is complete', async () => {
+    const fm = column(records, 'fm');
+    const threshold = between(fm[8]!, fm[9]!);
+    const run = await gated([`fm > ${threshold}`]);
+    expect(run.code).toBe(1);
+    expect(messages(run.stderr)).toEqual([expect.stringContaining(`gate "fm > ${threshold}" failed: 3 files above ${threshold}; worst: `)]);
+    expect([...messages(run.stderr)[0]!.matchAll(/(syn\/\S+\.wav) \(/g)].map((m) => m[1])).toEqual(highest('fm', 3));
     expect(parseJsonlText(run.stdout)).toHaveLength(12);
   });
 
@@ -173,18 +196,18 @@ test('several gates at once: each failing one is reported in order, passing ones
   expect(allPass.code).toBe(0);
 });
 
-test('gates work on per-layer columns with --layers, and only with it', async () => {
-  const run = await gated(['max(fm_s_0) > 0', 'fm_p11_0 < 0'], ['--layers']);
+test('score gates work on per-layer columns with --layers, and only with it', async () => {
+  const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--format', 'jsonl', '-q', '--layers', '--fail-if', 'max(fm_s_0) > 0', '--fail-if', 'fm_p11_0 < 0']);
   expect(run.code).toBe(1);
   // The first fails (distances are positive), the second passes (no file is below 0).
   expect(messages(run.stderr)).toEqual([expect.stringMatching(/gate "max\(fm_s_0\) > 0" failed: max\(fm_s_0\) = \S+ over 12 files, above 0/)]);
 
-  const without = await gated(['max(fm_s_0) > 0']);
+  const without = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--format', 'jsonl', '-q', '--fail-if', 'max(fm_s_0) > 0']);
   expect(without.code).toBe(2);
   expect(without.stderr).toContain('unknown column "fm_s_0"');
 });
 
-describe('malformed expressions exit 2 before anything is scored', () => {
+describe('malformed expressions exit 2 before anything is scored or written', () => {
   const cases: [string, RegExp][] = [
     ['mean(fm) >', /invalid --fail-if "mean\(fm\) >": expected a number after ">"/],
     ['foo > 1', /invalid --fail-if "foo > 1": unknown column "foo" \(did you mean "fm"\?\): expected one of .*fm, gen, real, fake, disc, mel_l1.* with <sub> one of s, p2, p3, p5, p7, p11/],
@@ -202,16 +225,25 @@ describe('malformed expressions exit 2 before anything is scored', () => {
     ['', /expected a column or an aggregate such as mean\(fm\)/],
   ];
 
-  test.each(cases)('%j', async (expression, message) => {
-    const out = path.join(root, 'never.jsonl');
-    // Without -q: had anything been scored, the summary would be on stderr.
-    const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-o', 'never.jsonl', '--fail-if', 'mean(fm) > 100', '--fail-if', expression]);
+  /** The contract of a refused expression; without -q, had anything been done the summary would be on stderr. */
+  function expectRefused(run: { code: number | null; stdout: string; stderr: string }, message: RegExp): void {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(messages(run.stderr)).toEqual([expect.stringMatching(message)]);
     expect(run.stderr).toContain('(example: --fail-if "mean(fm) > 0.3")');
     expect(run.stderr).not.toMatch(/files: \d+ ok/);
-    expect(existsSync(out)).toBe(false);
+    expect(existsSync(path.join(root, 'never.jsonl'))).toBe(false);
+  }
+
+  // The columns come from the model for score and from the report for merge: both name them the same.
+  test.each(cases.filter(([expression]) => ['mean(fm) >', 'foo > 1', 'fm_p4 > 1'].includes(expression)))('score --fail-if %j', async (expression, message) => {
+    const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-o', 'never.jsonl', '--fail-if', 'mean(fm) > 100', '--fail-if', expression]);
+    expectRefused(run, message);
+  });
+
+  test.each(cases)('merge --fail-if %j', async (expression, message) => {
+    const run = await cli(root, ['merge', 'scores.jsonl', '-o', 'never.jsonl', '--fail-if', 'mean(fm) > 100', '--fail-if', expression]);
+    expectRefused(run, message);
   });
 
   test('--fail-if without a value is a usage error', async () => {
@@ -222,12 +254,10 @@ describe('malformed expressions exit 2 before anything is scored', () => {
 });
 
 describe('a failed gate takes precedence over failed files', () => {
-  let manifest: string;
   beforeAll(async () => {
     // Two good pairs, one whose synthesized file is missing (error) and one without a partner.
-    manifest = path.join(root, 'with-failures.csv');
     const [a, b] = corpus.pairs;
-    await writeFile(manifest, `ref,syn\n${a!.ref},${a!.syn}\n${b!.ref},${b!.syn}\n${b!.ref},syn/missing.wav\nref/spk1/u05.wav,\n`);
+    await writeFile(path.join(root, 'with-failures.csv'), `ref,syn\n${a!.ref},${a!.syn}\n${b!.ref},${b!.syn}\n${b!.ref},syn/missing.wav\nref/spk1/u05.wav,\n`);
   });
 
   test('failing gate + failed files: exit 1, both reported', async () => {

@@ -1,10 +1,10 @@
 /**
- * `--resume FILE.jsonl` through the real CLI: from a partial run (the first k records, with and
- * without a cut-short last line) only the missing pairs are scored, carried records are kept as
- * they are, the result has exactly one record per pair with the numbers of a full run; a file
- * that does not exist yet is a fresh run; records of other models are refused, records of
- * pairs outside this run (another shard or folder) are not carried. (Killing a run mid-way is
- * the end-to-end suite's interruption test.)
+ * `--resume FILE.jsonl` through the CLI (in-process, `main()`): from a partial run (the first k
+ * records, with and without a cut-short last line) only the missing pairs are scored, carried
+ * records are kept as they are, the result has exactly one record per pair with the numbers of a
+ * full run; a file that does not exist yet is a fresh run; records of other models are refused,
+ * records of pairs outside this run (another shard or folder) are not carried. (Killing a run
+ * mid-way is the end-to-end suite's interruption test.)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 /**
- * The run summary through the real CLI: the stderr table (counts, mean/median/p95/min/max of
- * the main metrics, worst files, failures) by default, nothing with --quiet, and the same
- * summary as an object in `--format json`.
+ * The run summary through the CLI (in-process, `main()`): the stderr table (counts,
+ * mean/median/p95/min/max of the main metrics, worst files, failures) by default, nothing with
+ * --quiet, and the same summary as an object in `--format json`.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
