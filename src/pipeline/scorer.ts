@@ -3,12 +3,13 @@
  * model), build the engine once, then score any number of pairs. The CLI is a thin shell
  * around this.
  */
+import path from 'node:path';
 import { loadCheckpoint } from '../checkpoint/index.js';
-import { resolveModelFile } from '../zoo/index.js';
+import { cacheRoot, resolveModelFile } from '../zoo/index.js';
 import { DiscriminatorEngine } from '../engine/engine.js';
 import type { Device } from '../engine/providers.js';
 import { CheckpointError, UsageError } from '../errors.js';
-import { DEFAULT_FAMILY, findFamily, familyNames, minimumWindow, resolveModel, untrainedWeights } from '../model/index.js';
+import { DEFAULT_FAMILY, findFamily, familyNames, lazyUntrainedWeights, minimumWindow, resolveModel } from '../model/index.js';
 import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
 import { discoverPairs, discoverSynOnly, type PairSpec } from './discover.js';
@@ -34,8 +35,10 @@ export interface ScorerOptions {
   readonly batchSize?: number;
   /** Reference-free scoring: only `gen` and `fake` are reported. */
   readonly synOnly?: boolean;
-  /** Model zoo cache folder and offline switch (see README, "Model zoo"). */
+  /** Model zoo cache folder and offline switch (see README, "Model zoo"); optimized sessions are cached there too. */
   readonly cacheDir?: string;
+  /** Keep optimized CPU sessions in `<cache>/sessions` for a fast start next time (default true). */
+  readonly sessionCache?: boolean;
   readonly offline?: boolean;
   readonly onDownloadProgress?: (received: number, total: number | null) => void;
   /** One-line notices for the user (fallbacks, untrained weights, ...). */
@@ -93,9 +96,15 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
       'for comparisons, but adversarial scores (gen, real, fake, disc) need a trained checkpoint (--weights or --model)',
   );
   return {
-    model: resolveModel(family, untrainedWeights(family, seed)),
+    // Lazy: with a cached session the values are never computed.
+    model: resolveModel(family, lazyUntrainedWeights(family, seed)),
     info: { weights: 'untrained', seed, checkpoint: null, sha256: null, precision: null },
   };
+}
+
+/** What the weights are, for the session cache key: the seed, or the checkpoint's hash. */
+function weightsId(info: LoadedWeights['info']): string {
+  return info.weights === 'untrained' ? `untrained:seed=${info.seed}` : `sha256:${info.sha256}`;
 }
 
 /**
@@ -132,6 +141,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    ...(options.sessionCache === false ? {} : { sessionCache: { dir: path.join(cacheRoot(options.cacheDir ? { cacheDir: options.cacheDir } : {}), 'sessions'), weightsId: weightsId(info) } }),
   });
   const subNames = model.subs.map((s) => s.name);
   const modelInfo: ModelInfo = {
