@@ -7,13 +7,15 @@
  *
  * Entries are folders `<cache root>/sessions/<key>/` holding `model.onnx` (the graph),
  * `weights.bin` (its initializers, which onnxruntime loads faster as external data: 0.25 s
- * instead of 0.5 s of CPU for sovits5, measured) and `sha256` (the hash of both):
+ * instead of 0.5 s of CPU for sovits5, measured) and `sha256` (their hashes, in sha256sum's
+ * format):
  * * `key` is the sha256 of everything the optimized graph is a function of: the graph's
  *   recipe (layer table, weights identity, mode), this build's graph-making code, the
  *   onnxruntime version, the session options (provider, threads) and the CPU (the NCHWc block
  *   size depends on its vector width). Any change gives a new key, never a stale hit.
- * * A reader hashes both files before trusting them; a damaged, truncated or incomplete entry
- *   is deleted and rebuilt.
+ * * A reader checks both files against their hashes before it uses the session (the graph
+ *   before onnxruntime reads it); a damaged, truncated or incomplete entry is deleted and
+ *   rebuilt.
  * * Writers fill a temp folder (ignored by readers), hash it and rename it into place, so a
  *   reader never sees a partial entry. Of concurrent writers the first rename wins and the
  *   others drop theirs (onnxruntime's generated node names differ from run to run, so their
@@ -22,10 +24,11 @@
  *   the saving: the session is then optimized in memory as before.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, promises as fs, readFileSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, promises as fs, readFileSync, readSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 /** Bump when the layout of entries or the way they are made changes. */
 const CACHE_FORMAT = 1;
@@ -45,27 +48,64 @@ function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * sha256 over the files of an entry (each name, size and bytes), read in blocks: a whole model
- * in memory would add to the peak RSS.
- */
-export function hashEntry(dir: string): string {
+/** sha256 of a file, read in blocks: a whole model in memory would add to the peak RSS. */
+export function hashFile(file: string): string {
   const hash = createHash('sha256');
   const block = Buffer.allocUnsafe(4 << 20);
-  for (const name of [MODEL_FILE, WEIGHTS_FILE]) {
-    const fd = openSync(path.join(dir, name), 'r');
-    try {
-      hash.update(`${name}\0${fstatSync(fd).size}\0`);
-      for (;;) {
-        const n = readSync(fd, block, 0, block.length, null);
-        if (n === 0) break;
-        hash.update(n === block.length ? block : block.subarray(0, n));
-      }
-    } finally {
-      closeSync(fd);
+  const fd = openSync(file, 'r');
+  try {
+    for (;;) {
+      const n = readSync(fd, block, 0, block.length, null);
+      if (n === 0) break;
+      hash.update(n === block.length ? block : block.subarray(0, n));
     }
+  } finally {
+    closeSync(fd);
   }
   return hash.digest('hex');
+}
+
+// The same as hashFile, run in a worker thread (plain CommonJS source: it must also run when
+// this module is TypeScript under the tests).
+const HASH_WORKER = `
+const { createHash } = require('node:crypto');
+const { closeSync, openSync, readSync } = require('node:fs');
+const { parentPort, workerData } = require('node:worker_threads');
+const hash = createHash('sha256');
+const block = Buffer.allocUnsafe(4 << 20);
+const fd = openSync(workerData, 'r');
+for (;;) {
+  const n = readSync(fd, block, 0, block.length, null);
+  if (n === 0) break;
+  hash.update(n === block.length ? block : block.subarray(0, n));
+}
+closeSync(fd);
+parentPort.postMessage(hash.digest('hex'));
+`;
+
+/** hashFile in a worker thread; resolves with null when the file cannot be read. */
+function hashFileInWorker(file: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const worker = new Worker(HASH_WORKER, { eval: true, workerData: file });
+    worker.once('message', (hex: string) => resolve(hex));
+    worker.once('error', () => resolve(null));
+    worker.once('exit', () => resolve(null));
+  });
+}
+
+/** The hash file: one `<sha256>  <name>` line per file, as sha256sum writes (and -c checks) it. */
+function hashLines(dir: string): string {
+  return [MODEL_FILE, WEIGHTS_FILE].map((name) => `${hashFile(path.join(dir, name))}  ${name}\n`).join('');
+}
+
+function expectedHashes(entry: string): Map<string, string> | null {
+  try {
+    const lines = readFileSync(path.join(entry, HASH_FILE), 'utf8').split('\n').filter(Boolean);
+    const hashes = new Map(lines.map((line) => [line.slice(66), line.slice(0, 64)] as const));
+    return hashes.has(MODEL_FILE) && hashes.has(WEIGHTS_FILE) ? hashes : null;
+  } catch {
+    return null;
+  }
 }
 
 let codeHash: string | undefined;
@@ -126,32 +166,44 @@ async function removeQuietly(target: string): Promise<void> {
   await fs.rm(target, { recursive: true, force: true }).catch(() => undefined);
 }
 
-function verified(entry: string): boolean {
-  try {
-    return readFileSync(path.join(entry, HASH_FILE), 'utf8') === hashEntry(entry);
-  } catch {
-    return false; // a file is missing or unreadable
-  }
+export interface CachedEntry {
+  /** The entry's graph, verified: safe to hand to onnxruntime. */
+  readonly modelFile: string;
+  /**
+   * Whether the weights match their hash. They are hashed in a worker thread while the
+   * session loads (the 150 MB of a full-size model take about as long to hash as to load);
+   * a session loaded from weights that then fail is discarded unused.
+   */
+  readonly weightsVerified: Promise<boolean>;
 }
 
 /**
- * The verified model file of the entry for `key` in `dir`, or null. An entry that fails its
- * hash is deleted (where the folder allows it). A hit is touched, so that pruning keeps the
- * entries in use.
+ * The entry for `key` in `dir`, or null. An entry whose hash file or graph fails is deleted
+ * (where the folder allows it), as is one whose weights fail (see discardEntry). A hit is
+ * touched, so that pruning keeps the entries in use.
  */
-export async function findEntry(dir: string, key: string): Promise<string | null> {
+export async function findEntry(dir: string, key: string): Promise<CachedEntry | null> {
   const entry = path.join(dir, key);
   if (!existsSync(entry)) return null;
-  if (!verified(entry)) {
+  const expected = expectedHashes(entry);
+  const modelFile = path.join(entry, MODEL_FILE);
+  let modelOk = false;
+  try {
+    modelOk = expected !== null && hashFile(modelFile) === expected.get(MODEL_FILE);
+  } catch {
+    // unreadable or missing: damaged
+  }
+  if (!modelOk) {
     await removeQuietly(entry);
     return null;
   }
+  const weightsVerified = hashFileInWorker(path.join(entry, WEIGHTS_FILE)).then((hex) => hex === expected!.get(WEIGHTS_FILE));
   const now = new Date();
   await fs.utimes(entry, now, now).catch(() => undefined);
-  return path.join(entry, MODEL_FILE);
+  return { modelFile, weightsVerified };
 }
 
-/** Deletes the entry of a verified model file that onnxruntime then refused to load. */
+/** Deletes the entry of a model file whose weights failed, or that onnxruntime refused. */
 export async function discardEntry(modelFile: string): Promise<void> {
   await removeQuietly(path.dirname(modelFile));
 }
@@ -177,7 +229,7 @@ export async function storeEntry(dir: string, key: string, write: (modelPath: st
   }
   const entry = path.join(dir, key);
   try {
-    await fs.writeFile(path.join(temp, HASH_FILE), hashEntry(temp));
+    await fs.writeFile(path.join(temp, HASH_FILE), hashLines(temp));
     try {
       await fs.rename(temp, entry);
     } catch (error) {
@@ -192,7 +244,6 @@ export async function storeEntry(dir: string, key: string, write: (modelPath: st
   }
   return path.join(entry, MODEL_FILE);
 }
-
 /** Keeps the MAX_ENTRIES most recently used entries and removes temp folders of dead writers. */
 async function prune(dir: string): Promise<void> {
   const now = Date.now();

@@ -36,12 +36,11 @@ export async function openSession(source: SessionSource, options: SessionOptions
   const key = sessionKey({ recipe: source.recipe, onnxruntime: ort.env.versions.node, options });
   const hit = await findEntry(cache.dir, key);
   if (hit) {
-    try {
-      return await ort.InferenceSession.create(hit, { ...options, ...LOAD_OPTIMIZED });
-    } catch {
-      // The file matched its hash, so onnxruntime itself changed its mind about it: rebuild.
-      await discardEntry(hit);
-    }
+    const session = await ort.InferenceSession.create(hit.modelFile, { ...options, ...LOAD_OPTIMIZED }).catch(() => null);
+    if (session && (await hit.weightsVerified)) return session;
+    // Damaged weights, or a graph onnxruntime refuses although it matched its hash: rebuild.
+    await session?.release();
+    await discardEntry(hit.modelFile);
   }
   const stored = await storeEntry(cache.dir, key, async (temp) => {
     const optimizing = await ort.InferenceSession.create(graph(), {

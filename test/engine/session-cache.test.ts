@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,6 +68,8 @@ test('a miss builds, optimizes and stores the session; a hit loads it without bu
   expect(entriesIn(dir)).toHaveLength(1);
   expect(entry).toMatch(/^[0-9a-f]{64}$/);
   expect(entriesIn(path.join(dir, entry!))).toEqual([MODEL_FILE, HASH_FILE, WEIGHTS_FILE].sort());
+  // The hash file is in sha256sum's format, so a person can check an entry too.
+  expect(spawnSync('sha256sum', ['--check', '--strict', HASH_FILE], { cwd: path.join(dir, entry!) }).status).toBe(0);
 
   const second = countingModel();
   expect(await scoresOf(second.model, cache)).toEqual(uncached);
