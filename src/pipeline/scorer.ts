@@ -4,8 +4,7 @@
  * around this.
  */
 import path from 'node:path';
-import { loadCheckpoint } from '../checkpoint/index.js';
-import { cacheRoot, resolveModelFile } from '../zoo/index.js';
+import { cacheRoot } from '../zoo/config.js';
 import { DiscriminatorEngine } from '../engine/engine.js';
 import type { Device } from '../engine/providers.js';
 import { CheckpointError, UsageError } from '../errors.js';
@@ -66,7 +65,10 @@ interface LoadedWeights {
 async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
   if (options.weights && options.model) throw new UsageError('give either --weights FILE or --model NAME, not both');
   let checkpointPath = options.weights;
+  // The checkpoint reader and the zoo's downloader are loaded only when a run needs them:
+  // the default (untrained) model should not pay their start-up.
   if (options.model) {
+    const { resolveModelFile } = await import('../zoo/index.js');
     const resolved = await resolveModelFile(options.model, {
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.offline ? { offline: true } : {}),
@@ -75,6 +77,7 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
     checkpointPath = resolved.path;
   }
   if (checkpointPath) {
+    const { loadCheckpoint } = await import('../checkpoint/index.js');
     const loaded = await loadCheckpoint(checkpointPath, options.family ? { family: options.family } : {}).catch((error: unknown) => {
       // Name the file in every message ("D.pth: checkpoint is damaged ..."), once.
       if (error instanceof CheckpointError && !error.message.includes(checkpointPath!)) {
