@@ -33,7 +33,13 @@ export async function openSession(source: SessionSource, options: SessionOptions
   const graph = () => (bytes ??= source.build());
   if (!cache) return ort.InferenceSession.create(graph(), { ...options, ...OPTIMIZE });
 
-  const key = sessionKey({ recipe: source.recipe, onnxruntime: ort.env.versions.node, options });
+  let key: string;
+  try {
+    key = sessionKey({ recipe: source.recipe, onnxruntime: ort.env.versions.node, options });
+  } catch {
+    // This build's own files could not be read for the key: no cache rather than a wrong one.
+    return ort.InferenceSession.create(graph(), { ...options, ...OPTIMIZE });
+  }
   const hit = await findEntry(cache.dir, key);
   if (hit) {
     const session = await ort.InferenceSession.create(hit.modelFile, { ...options, ...LOAD_OPTIMIZED }).catch(() => null);
