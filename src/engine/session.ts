@@ -60,7 +60,8 @@ export async function openSession(source: SessionSource, options: SessionOptions
   });
   if (stored) {
     bytes = undefined; // the graph's copy of the weights can go before the session's arrives
-    return ort.InferenceSession.create(stored, { ...options, ...LOAD_OPTIMIZED });
+    // (Should the entry vanish before it loads, pruned by another process, build once more.)
+    return ort.InferenceSession.create(stored, { ...options, ...LOAD_OPTIMIZED }).catch(() => ort.InferenceSession.create(graph(), { ...options, ...OPTIMIZE }));
   }
   return ort.InferenceSession.create(graph(), { ...options, ...OPTIMIZE });
 }

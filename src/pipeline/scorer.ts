@@ -105,6 +105,11 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
   };
 }
 
+/** `<cache root>/sessions`: optimized sessions live beside the zoo's models. */
+function sessionCacheDir(cacheDir: string | undefined): string {
+  return path.join(cacheRoot(cacheDir ? { cacheDir } : {}), 'sessions');
+}
+
 /** What the weights are, for the session cache key: the seed, or the checkpoint's hash. */
 function weightsId(info: LoadedWeights['info']): string {
   return info.weights === 'untrained' ? `untrained:seed=${info.seed}` : `sha256:${info.sha256}`;
@@ -144,7 +149,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
-    ...(options.sessionCache === false ? {} : { sessionCache: { dir: path.join(cacheRoot(options.cacheDir ? { cacheDir: options.cacheDir } : {}), 'sessions'), weightsId: weightsId(info) } }),
+    ...(options.sessionCache === false ? {} : { sessionCache: { dir: sessionCacheDir(options.cacheDir), weightsId: weightsId(info) } }),
   });
   const subNames = model.subs.map((s) => s.name);
   const modelInfo: ModelInfo = {
