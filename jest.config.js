@@ -3,6 +3,9 @@
 export default {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: '<rootDir>/test/support/environment.cjs',
+  // One temp cache folder for the suite (TTS_CRITIC_CACHE): tests never touch the user's cache.
+  globalSetup: '<rootDir>/test/support/cache-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/cache-teardown.cjs',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

@@ -14,6 +14,11 @@
 //    loop only, THREADS threads), prints the ratio, and checks both gave the same fm.
 // 5. Scores MEMORY_FILES pairs (1 s each) with the default family and prints the CLI's peak
 //    RSS for each count: streaming keeps it flat as the corpus grows.
+// Before all that, per family: the CLI's start-up and one-pair latency. `tts-critic --help`
+// and one 0.5 s pair, the first call on an empty session cache (cold: it optimizes and stores
+// the session), then PAIR_RUNS warm calls interleaved with --help calls (medians), each
+// with its peak RSS. All runs use a throw-away cache folder (TTS_CRITIC_CACHE), never the
+// user's; the corpus runs then start warm, as every run after the first does.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +38,7 @@ const FAMILIES = (process.env.FAMILIES ?? 'gpt-sovits,sovits5').split(',').filte
 const PAIRS = Number(process.env.PAIRS ?? 16);
 const THREADS = Number(process.env.THREADS ?? 2);
 const MEMORY_FILES = (process.env.MEMORY_FILES ?? '10,200').split(',').filter(Boolean).map(Number);
+const PAIR_RUNS = Number(process.env.PAIR_RUNS ?? 3);
 const RATE = 32000;
 
 // --- corpus -----------------------------------------------------------------------------
@@ -54,30 +60,61 @@ function writeCorpus(dir, count, seconds) {
 
 // --- measurements -----------------------------------------------------------------------
 
-/** Runs the CLI; resolves with wall seconds, peak RSS (MB) and the JSONL records. */
-function runCli(args, work) {
+/**
+ * Runs the CLI with `args` (a `score` run writes JSONL to a temp file); resolves with wall
+ * seconds, peak RSS (MB) and the JSONL records (none for other commands).
+ */
+function runCli(args, work, { score = true } = {}) {
   const rssFile = path.join(work, `rss-${process.hrtime.bigint()}`);
   const output = path.join(work, `out-${process.hrtime.bigint()}.jsonl`);
+  const argv = score ? ['score', ...args, '-o', output, '--quiet'] : args;
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', path.join(here, 'peak-rss.cjs'), cli, 'score', ...args, '-o', output, '--quiet'], {
-      env: { ...process.env, TTS_CRITIC_BENCH_RSS: rssFile },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    const child = spawn(process.execPath, ['--require', path.join(here, 'peak-rss.cjs'), cli, ...argv], {
+      env: { ...process.env, TTS_CRITIC_BENCH_RSS: rssFile, TTS_CRITIC_CACHE: cacheDir },
+      stdio: ['ignore', score ? 'inherit' : 'ignore', 'inherit'],
     });
     child.on('error', reject);
     child.on('exit', (code) => {
       const wall = (performance.now() - start) / 1000;
       if (code !== 0) return reject(new Error(`tts-critic exited with ${code}`));
-      const records = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      const records = score ? readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
       resolve({ wall, rssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, records });
     });
   });
 }
 
-/** Seconds to set up the family's untrained model and engine session, as the CLI does first. */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * `--help` and one 0.5 s pair: the cold call (empty cache for this family and flags), then
+ * PAIR_RUNS warm calls, each after a --help call so that both see the same machine state.
+ */
+async function pairLatency(name, pairDir, work) {
+  const args = [path.join(pairDir, 'ref'), path.join(pairDir, 'syn'), '--family', name, '--threads', String(THREADS)];
+  const cold = await runCli(args, work);
+  const help = [];
+  const warm = [];
+  for (let i = 0; i < PAIR_RUNS; i++) {
+    help.push(await runCli(['--help'], work, { score: false }));
+    warm.push(await runCli(args, work));
+  }
+  return {
+    cold,
+    help: median(help.map((r) => r.wall)),
+    helpRss: Math.max(...help.map((r) => r.rssMb)),
+    warm: median(warm.map((r) => r.wall)),
+    warmRss: Math.max(...warm.map((r) => r.rssMb)),
+  };
+}
+
+/** Seconds to set up the family's untrained model and engine session (warm cache), as the CLI does first. */
 async function timeStartup(family) {
   const start = performance.now();
-  const scorer = await createScorer({ family, threads: THREADS, onNotice: () => {} });
+  const scorer = await createScorer({ family, threads: THREADS, cacheDir, onNotice: () => {} });
   const seconds = (performance.now() - start) / 1000;
   await scorer.dispose();
   return seconds;
@@ -130,8 +167,11 @@ function fmt(value, digits = 2, width = 8) {
 // --- main -------------------------------------------------------------------------------
 
 const work = mkdtempSync(path.join(tmpdir(), 'tts-critic-corpus-'));
+const cacheDir = path.join(work, 'cache');
 try {
   const corpus = path.join(work, 'corpus');
+  const pairDir = path.join(work, 'pair');
+  writeCorpus(pairDir, 1, () => 0.5);
   const lengths = writeCorpus(corpus, PAIRS, (i) => 3 + (2 * i) / Math.max(1, PAIRS - 1));
   const audioSeconds = lengths.reduce((sum, l) => sum + l.samples / RATE, 0);
   const peak = measureFmaPeak(THREADS);
@@ -142,10 +182,19 @@ try {
   console.log(peak ? `FMA peak (measured, ${peak.isa}, ${THREADS} threads): ${peak.gflops.toFixed(0)} GFLOP/s` : 'FMA peak: not measured (no C compiler)');
   console.log(torch ? `PyTorch reference: torch ${torch.version} (${torch.python}), same weights and windows, ${THREADS} threads, scoring loop only` : 'PyTorch reference: skipped (no python3 imports torch; Debian: apt-get install python3-torch)');
   console.log('');
-  console.log('"wall" is the whole CLI run; "start-up" is the model and session set-up within it (timed apart through');
-  console.log('the library); "scoring" = wall - start-up. GFLOP/s and "of peak" are over the wall time.');
+  console.log(`start-up and one pair: whole CLI runs, wall seconds (median of ${PAIR_RUNS} after the cold call) and peak RSS`);
+  console.log('family             --help s   RSS MB | 0.5 s pair: cold s   RSS MB   warm s   RSS MB   warm / --help');
+  for (const name of FAMILIES) {
+    const p = await pairLatency(name, pairDir, work);
+    console.log(
+      `${name.padEnd(18)} ${fmt(p.help, 2, 8)} ${fmt(p.helpRss, 0, 8)} |           ${fmt(p.cold.wall, 2, 8)} ${fmt(p.cold.rssMb, 0, 8)} ${fmt(p.warm, 2, 8)} ${fmt(p.warmRss, 0, 8)} ${fmt(p.warm / p.help, 2, 12)}x`,
+    );
+  }
   console.log('');
-  console.log('family             windows   wall s  start-up  audio-s/s   GFLOP/s  of peak  (scoring) | torch s  audio-s/s   GFLOP/s |  speed-up  fm max rel diff');
+  console.log('"wall" is the whole CLI run (session cache warm); "start-up" is the model and session set-up within it');
+  console.log('(timed apart through the library); "scoring" = wall - start-up. GFLOP/s and "of peak" are over the wall time.');
+  console.log('');
+  console.log('family             windows   wall s  start-up  RSS MB  audio-s/s   GFLOP/s  of peak  (scoring) | torch s  audio-s/s   GFLOP/s |  speed-up  fm max rel diff');
 
   for (const name of FAMILIES) {
     const family = findFamily(name);
@@ -174,7 +223,7 @@ try {
     }
     const torchGflops = reference ? flops / reference.seconds / 1e9 : null;
     console.log(
-      `${name.padEnd(18)} ${String(windows).padStart(7)} ${fmt(ours.wall)} ${fmt(startup, 2, 9)} ${fmt(audioSeconds / ours.wall, 2, 10)} ${fmt(gflops, 0, 9)} ${fmt(peak ? gflops / peak.gflops : null, 2, 8)} ${fmt(scoringShare, 2, 10)} |` +
+      `${name.padEnd(18)} ${String(windows).padStart(7)} ${fmt(ours.wall)} ${fmt(startup, 2, 9)} ${fmt(ours.rssMb, 0, 7)} ${fmt(audioSeconds / ours.wall, 2, 10)} ${fmt(gflops, 0, 9)} ${fmt(peak ? gflops / peak.gflops : null, 2, 8)} ${fmt(scoringShare, 2, 10)} |` +
         ` ${fmt(reference?.seconds ?? null, 2, 7)} ${fmt(reference ? audioSeconds / reference.seconds : null, 2, 10)} ${fmt(torchGflops, 0, 9)} |` +
         ` ${fmt(reference ? reference.seconds / ours.wall : null, 2, 8)}x  ${parity === null ? '-' : parity.toExponential(1)}`,
     );

@@ -123,7 +123,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('--batch-size <n>', 'most windows per engine call (default: sized to a memory budget)', integer(1))
     .option('--threads <n>', 'CPU threads for the engine (default: one per core)', integer(1, 1024))
     .addOption(new Option('--device <device>', 'where to run: cpu, webgpu (Vulkan), cuda, or auto (first that starts)').default('cpu').argParser(device))
-    .option('--cache-dir <dir>', 'model zoo cache (default: $TTS_CRITIC_CACHE, $XDG_CACHE_HOME/tts-critic or ~/.cache/tts-critic)', nonEmpty)
+    .option('--cache-dir <dir>', 'cache of zoo models and optimized sessions (default: $TTS_CRITIC_CACHE, $XDG_CACHE_HOME/tts-critic or ~/.cache/tts-critic)', nonEmpty)
     .option('--offline', 'never download: use only cached zoo models')
     .option('-q, --quiet', 'no progress, notices or summary on stderr (errors and failed gates still print)')
     .option('--debug', 'show stack traces for unexpected errors')

@@ -137,6 +137,11 @@ function stackColumns(g: OnnxGraph, columns: readonly string[]): string {
   return unsqueezed.length === 1 ? unsqueezed[0]! : g.node('Concat', unsqueezed, { axis: attr.int(1) });
 }
 
+/** Feature maps per sub-discriminator (its convs and conv_post), known without building the graph. */
+export function layerCountsOf(model: ResolvedModel): number[] {
+  return model.subs.map((sub) => sub.convs.length + 1);
+}
+
 export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): BuiltGraph {
   const g = new OnnxGraph(`tts-critic ${model.family.name} (${mode})`);
   const batch = 'batch'; // the dynamic batch dimension's name in every input and output

@@ -6,8 +6,9 @@
 import * as ort from 'onnxruntime-node';
 import { UsageError, messageOf } from '../errors.js';
 import type { ResolvedModel } from '../model/types.js';
-import { buildDiscriminatorGraph, type GraphMode } from './discriminator-graph.js';
+import { buildDiscriminatorGraph, layerCountsOf, type GraphMode } from './discriminator-graph.js';
 import { type Device, type Provider, providerCandidates, providerConfig, providerHint } from './providers.js';
+import { openSession, type SessionCacheOptions } from './session.js';
 
 export interface EngineOptions {
   readonly device?: Device;
@@ -15,6 +16,11 @@ export interface EngineOptions {
   readonly threads?: number;
   /** Called with one-line notices, e.g. a provider fallback under `auto`. */
   readonly onNotice?: (message: string) => void;
+  /**
+   * Cache optimized CPU sessions in this folder, keyed by the graph's recipe plus
+   * `weightsId`: what the weights are (`untrained:seed=0`, `sha256:<checkpoint hash>`).
+   */
+  readonly sessionCache?: SessionCacheOptions & { readonly weightsId: string };
 }
 
 /** Reduced scores of one window (pair mode fills every field; syn-only leaves fmLayers/real empty). */
@@ -40,27 +46,31 @@ export class DiscriminatorEngine {
   ) {}
 
   static async create(model: ResolvedModel, mode: GraphMode, options: EngineOptions = {}): Promise<DiscriminatorEngine> {
-    const graph = buildDiscriminatorGraph(model, mode);
+    const source = {
+      build: () => buildDiscriminatorGraph(model, mode).bytes,
+      recipe: { family: model.family.name, sampleRate: model.family.sampleRate, subs: model.subs, weights: options.sessionCache?.weightsId, mode },
+    };
     const candidates = providerCandidates(options.device ?? 'cpu');
     const failures: string[] = [];
     for (const provider of candidates) {
       try {
-        const session = await ort.InferenceSession.create(graph.bytes, {
+        const session = await openSession(source, {
           executionProviders: [providerConfig(provider)],
-          graphOptimizationLevel: 'all',
           // Window lengths vary from call to call; a memory pattern planned for one shape only
           // adds a re-plan and keeps a second arena alive (measured: 1.4 GB -> 1.0 GB peak for a
-          // 1 s sovits5 window at equal speed).
+          // 1 s sovits5 window at equal speed; for fixed 2 s windows 586 -> 858 MB). The CPU
+          // arena stays on: without it a 2 s sovits5 window took 30% more CPU and its peak RSS
+          // did not drop (glibc keeps the freed blocks), measured.
           enableMemPattern: false,
           // Every failure reaches us as an exception we word ourselves; onnxruntime's own
           // console logging would repeat it as colour-coded noise on stderr.
           logSeverityLevel: 4,
           ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-        });
+        }, sessionCacheFor(provider, options));
         if (failures.length > 0) {
           options.onNotice?.(`${failures.join('; ')}; running on ${provider} instead`);
         }
-        return new DiscriminatorEngine(session, mode, provider, graph.layerCounts);
+        return new DiscriminatorEngine(session, mode, provider, layerCountsOf(model));
       } catch (error) {
         failures.push(`${provider}: ${providerHint(provider)} (${firstLine(messageOf(error))})`);
       }
@@ -104,6 +114,15 @@ export class DiscriminatorEngine {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * Only CPU sessions are cached: a GPU provider's saved graph would hold its own memory-copy
+ * nodes and kernels, and on a GPU the CPU's NCHWc transform, the cost the cache saves, does
+ * not run at all.
+ */
+function sessionCacheFor(provider: Provider, options: EngineOptions): SessionCacheOptions | undefined {
+  return provider === 'cpu' && options.sessionCache ? { dir: options.sessionCache.dir } : undefined;
 }
 
 function stack(windows: readonly Float32Array[], length: number): ort.Tensor {

@@ -51,24 +51,44 @@ export function initTensor(key: string, shape: readonly number[], fanIn: number,
   return { shape, data };
 }
 
-function convTensors(prefix: string, conv: ConvLayer, baseSeed: number): [string, Float32Tensor][] {
+type TensorMaker = (key: string, shape: readonly number[], fanIn: number, baseSeed: number) => Float32Tensor;
+
+function convTensors(prefix: string, conv: ConvLayer, baseSeed: number, make: TensorMaker): [string, Float32Tensor][] {
   const perGroup = conv.in / conv.groups;
   const fanIn = perGroup * conv.kernel.reduce((a, b) => a * b, 1);
   const weightShape = [conv.out, perGroup, ...conv.kernel];
   return [
-    [`${prefix}.weight`, initTensor(`${prefix}.weight`, weightShape, fanIn, baseSeed)],
-    [`${prefix}.bias`, initTensor(`${prefix}.bias`, [conv.out], fanIn, baseSeed)],
+    [`${prefix}.weight`, make(`${prefix}.weight`, weightShape, fanIn, baseSeed)],
+    [`${prefix}.bias`, make(`${prefix}.bias`, [conv.out], fanIn, baseSeed)],
   ];
+}
+
+function familyWeights(family: FamilySpec, baseSeed: number, make: TensorMaker): Map<string, Float32Tensor> {
+  const weights = new Map<string, Float32Tensor>();
+  for (const sub of family.subs) {
+    sub.convs.forEach((conv, i) => {
+      for (const [k, v] of convTensors(`${sub.prefix}.convs.${i}`, conv, baseSeed, make)) weights.set(k, v);
+    });
+    for (const [k, v] of convTensors(`${sub.prefix}.conv_post`, sub.post, baseSeed, make)) weights.set(k, v);
+  }
+  return weights;
 }
 
 /** Untrained effective weights for every conv of `family`, at its full upstream widths. */
 export function untrainedWeights(family: FamilySpec, baseSeed = 0): Map<string, Float32Tensor> {
-  const weights = new Map<string, Float32Tensor>();
-  for (const sub of family.subs) {
-    sub.convs.forEach((conv, i) => {
-      for (const [k, v] of convTensors(`${sub.prefix}.convs.${i}`, conv, baseSeed)) weights.set(k, v);
-    });
-    for (const [k, v] of convTensors(`${sub.prefix}.conv_post`, sub.post, baseSeed)) weights.set(k, v);
-  }
-  return weights;
+  return familyWeights(family, baseSeed, initTensor);
+}
+
+/**
+ * The same weights with their shapes known at once and their values computed each time `data`
+ * is read, and never kept: a session loaded from the session cache never reads them (saving
+ * the init and its memory), and a graph being built holds each only until it is serialised.
+ */
+export function lazyUntrainedWeights(family: FamilySpec, baseSeed = 0): Map<string, Float32Tensor> {
+  return familyWeights(family, baseSeed, (key, shape, fanIn, seed) => ({
+    shape,
+    get data() {
+      return initTensor(key, shape, fanIn, seed).data;
+    },
+  }));
 }

@@ -3,7 +3,7 @@
  * columns, optional `key`) or JSONL (objects with `ref` and `syn`). Paths are used as given,
  * so relative paths resolve against the current folder.
  */
-import { parse } from 'csv-parse/sync';
+import { csvParse } from '../report/csv-parse.js';
 import { UsageError } from '../errors.js';
 import type { PairSpec } from './discover.js';
 
@@ -27,7 +27,7 @@ function parseEntries(text: string, source: string): Entry[] {
     });
   }
   try {
-    return parse(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true }) as Entry[];
+    return csvParse()(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true }) as Entry[];
   } catch (error) {
     throw new UsageError(`${source}: not a readable CSV manifest (${(error as Error).message})`);
   }

@@ -3,12 +3,12 @@
  * model), build the engine once, then score any number of pairs. The CLI is a thin shell
  * around this.
  */
-import { loadCheckpoint } from '../checkpoint/index.js';
-import { resolveModelFile } from '../zoo/index.js';
+import path from 'node:path';
+import { cacheRoot } from '../zoo/config.js';
 import { DiscriminatorEngine } from '../engine/engine.js';
 import type { Device } from '../engine/providers.js';
 import { CheckpointError, UsageError } from '../errors.js';
-import { DEFAULT_FAMILY, findFamily, familyNames, minimumWindow, resolveModel, untrainedWeights } from '../model/index.js';
+import { DEFAULT_FAMILY, findFamily, familyNames, lazyUntrainedWeights, minimumWindow, resolveModel } from '../model/index.js';
 import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
 import { discoverPairs, discoverSynOnly, type PairSpec } from './discover.js';
@@ -34,8 +34,10 @@ export interface ScorerOptions {
   readonly batchSize?: number;
   /** Reference-free scoring: only `gen` and `fake` are reported. */
   readonly synOnly?: boolean;
-  /** Model zoo cache folder and offline switch (see README, "Model zoo"). */
+  /** Model zoo cache folder and offline switch (see README, "Model zoo"); optimized sessions are cached there too. */
   readonly cacheDir?: string;
+  /** Keep optimized CPU sessions in `<cache>/sessions` for a fast start next time (default true). */
+  readonly sessionCache?: boolean;
   readonly offline?: boolean;
   readonly onDownloadProgress?: (received: number, total: number | null) => void;
   /** One-line notices for the user (fallbacks, untrained weights, ...). */
@@ -63,7 +65,10 @@ interface LoadedWeights {
 async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
   if (options.weights && options.model) throw new UsageError('give either --weights FILE or --model NAME, not both');
   let checkpointPath = options.weights;
+  // The checkpoint reader and the zoo's downloader are loaded only when a run needs them:
+  // the default (untrained) model should not pay their start-up.
   if (options.model) {
+    const { resolveModelFile } = await import('../zoo/index.js');
     const resolved = await resolveModelFile(options.model, {
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.offline ? { offline: true } : {}),
@@ -72,6 +77,7 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
     checkpointPath = resolved.path;
   }
   if (checkpointPath) {
+    const { loadCheckpoint } = await import('../checkpoint/index.js');
     const loaded = await loadCheckpoint(checkpointPath, options.family ? { family: options.family } : {}).catch((error: unknown) => {
       // Name the file in every message ("D.pth: checkpoint is damaged ..."), once.
       if (error instanceof CheckpointError && !error.message.includes(checkpointPath!)) {
@@ -93,9 +99,20 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
       'for comparisons, but adversarial scores (gen, real, fake, disc) need a trained checkpoint (--weights or --model)',
   );
   return {
-    model: resolveModel(family, untrainedWeights(family, seed)),
+    // Lazy: with a cached session the values are never computed.
+    model: resolveModel(family, lazyUntrainedWeights(family, seed)),
     info: { weights: 'untrained', seed, checkpoint: null, sha256: null, precision: null },
   };
+}
+
+/** `<cache root>/sessions`: optimized sessions live beside the zoo's models. */
+function sessionCacheDir(cacheDir: string | undefined): string {
+  return path.join(cacheRoot(cacheDir ? { cacheDir } : {}), 'sessions');
+}
+
+/** What the weights are, for the session cache key: the seed, or the checkpoint's hash. */
+function weightsId(info: LoadedWeights['info']): string {
+  return info.weights === 'untrained' ? `untrained:seed=${info.seed}` : `sha256:${info.sha256}`;
 }
 
 /**
@@ -132,6 +149,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    ...(options.sessionCache === false ? {} : { sessionCache: { dir: sessionCacheDir(options.cacheDir), weightsId: weightsId(info) } }),
   });
   const subNames = model.subs.map((s) => s.name);
   const modelInfo: ModelInfo = {

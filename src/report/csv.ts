@@ -2,8 +2,8 @@
  * CSV rows: header + one line per record. Quoting is left to csv-stringify / csv-parse so paths
  * with commas, quotes, newlines and any Unicode survive a round trip.
  */
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { csvParse } from './csv-parse.js';
 import { UsageError, messageOf } from '../errors.js';
 import { REQUIRED_COLUMNS, isTextColumn, type CellValue, type Row } from './columns.js';
 import type { Formatter } from './formatter.js';
@@ -47,7 +47,7 @@ function parseCell(column: string, text: string, where: () => string): CellValue
 export function parseCsv(text: string, source: string): ParsedRows {
   let records: string[][];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
+    records = csvParse()(text, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
   } catch (error) {
     throw new UsageError(`cannot read ${source} as CSV: ${messageOf(error)}`);
   }
