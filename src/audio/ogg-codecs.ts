@@ -14,7 +14,10 @@ import { InputFileError } from '../errors.js';
 import type { AudioFormat } from './types.js';
 import { OpusPacketDecoder, VorbisPacketDecoder, type OpusStreamLayout, type PlanarAudio } from './wasm-decoders.js';
 
-/** Decodes one packet to mono samples (empty for a packet that only primes the decoder). */
+/** A packet the decoder refused; ogg.ts adds where it is. */
+export class PacketError extends Error {}
+
+/** Decodes one packet to mono samples (empty for a packet that only primes the decoder); throws PacketError. */
 export interface PacketDecoder {
   decode(packet: Uint8Array): Float32Array;
   free(): void;
@@ -57,8 +60,22 @@ function mono(decoded: PlanarAudio, gain = 1): Float32Array {
 }
 
 function decodeFailure(codec: string, error: unknown): InputFileError {
-  if (error instanceof RangeError) return new InputFileError(`${codec} packet larger than the decoder accepts (damaged stream)`);
   return new InputFileError(`${codec} decoder failed: ${(error as Error).message}`);
+}
+
+/** Runs a packet decode; anything the wasm decoder throws (a packet too large for its buffer, a trap) is a PacketError. */
+function decodePacket(run: () => PlanarAudio): PlanarAudio {
+  try {
+    return run();
+  } catch (error) {
+    throw new PacketError(error instanceof RangeError ? 'larger than the decoder accepts' : `decoder failed: ${(error as Error).message}`);
+  }
+}
+
+/** libvorbis's messages as the wasm build words them ("<function> vorbis_synthesisOV_EBADPACKET there was..."), made readable. */
+function vorbisDetail(message: string): string {
+  const match = /(OV_[A-Z]+)\s*(.*?)\.?$/.exec(message);
+  return match ? `${match[1]}: ${match[2]}` : 'libvorbis could not decode it';
 }
 
 const text = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
@@ -108,19 +125,14 @@ class VorbisCodec implements OggCodec {
     const { decoder, errors } = created;
     if (errors.length > 0) {
       decoder.free();
-      throw new InputFileError(`invalid Vorbis setup header (${errors[0]!.message})`);
+      throw new InputFileError(`invalid Vorbis setup header (${vorbisDetail(errors[0]!.message)})`);
     }
     return {
       decode(packet) {
         // A zero-length packet is a hole in the stream, not audio (Vorbis I spec).
         if (packet.length === 0) return new Float32Array(0);
-        let decoded: PlanarAudio;
-        try {
-          decoded = decoder.decode(packet);
-        } catch (error) {
-          throw decodeFailure('Vorbis', error);
-        }
-        if (decoded.errors.length > 0) throw new InputFileError(`damaged Vorbis packet (${decoded.errors[0]!.message})`);
+        const decoded = decodePacket(() => decoder.decode(packet));
+        if (decoded.errors.length > 0) throw new PacketError(vorbisDetail(decoded.errors[0]!.message));
         return mono(decoded);
       },
       free: () => decoder.free(),
@@ -180,13 +192,8 @@ class OpusCodec implements OggCodec {
     const gain = this.gain;
     return {
       decode(packet) {
-        let decoded: PlanarAudio;
-        try {
-          decoded = decoder.decode(packet);
-        } catch (error) {
-          throw decodeFailure('Opus', error);
-        }
-        if (decoded.errors.length > 0) throw new InputFileError(`damaged Opus packet (${decoded.errors[0]!.message})`);
+        const decoded = decodePacket(() => decoder.decode(packet));
+        if (decoded.errors.length > 0) throw new PacketError(decoded.errors[0]!.message.replace(/^libopus -?\d+ /, ''));
         return mono(decoded, gain);
       },
       free: () => decoder.free(),

@@ -18,7 +18,7 @@
  */
 import { InputFileError } from '../errors.js';
 import { crc32 } from './crc.js';
-import { oggCodecFor, oggCodecName, type OggCodec, type PacketDecoder } from './ogg-codecs.js';
+import { PacketError, oggCodecFor, oggCodecName, type OggCodec, type PacketDecoder } from './ogg-codecs.js';
 import { ReadWindow, type ByteSource } from './source.js';
 import { PositionIndex, type CodecStream, type DecodedChunk, type DecodeSession } from './streamed.js';
 import type { AudioInfo } from './types.js';
@@ -153,6 +153,7 @@ async function scanPages(src: ByteSource, warnings: string[]): Promise<OggScan> 
     const b = await window.bytes(p, MAX_PAGE);
     const page = pageAt(b, 0, p);
     if (page === 'short') {
+      if (!codec && pages.length === 0) throw new InputFileError(`header cut short: the file ends after ${src.size} bytes, inside the first Ogg page`);
       if (b.subarray(0, 4).toString('latin1') === 'OggS' || b.length < 4) {
         warnings.push(`the last Ogg page is cut short (${src.size - p} bytes); ignored`);
       } else {
@@ -289,7 +290,7 @@ class OggSession implements DecodeSession {
   }
 
   private seconds(): string {
-    return `${(Math.max(0, this.position + this.bufferedSamples - this.stream.delay) / this.stream.info.sampleRate).toFixed(2)} s`;
+    return `${(Math.max(0, this.position + this.bufferedSamples - this.stream.delay) / this.stream.scan.codec.sampleRate).toFixed(2)} s`;
   }
 
   /** Decodes pages until the position of the buffered output is known; false when it cannot be. */
@@ -323,7 +324,14 @@ class OggSession implements DecodeSession {
       this.skipPackets = 0;
     }
     for (const packet of packets) {
-      const samples = this.decoder.decode(packet);
+      let samples: Float32Array;
+      try {
+        samples = this.decoder.decode(packet);
+      } catch (error) {
+        if (!(error instanceof PacketError)) throw error;
+        const { codec } = this.stream.scan.codec;
+        throw new InputFileError(`damaged ${codec === 'opus' ? 'Opus' : 'Vorbis'} packet at ${this.seconds()} (${error.message})`);
+      }
       if (samples.length > 0) {
         this.buffered.push(samples);
         this.bufferedSamples += samples.length;
@@ -334,6 +342,9 @@ class OggSession implements DecodeSession {
       // The decode from the first audio page at open: its position is 0 by definition. On a
       // last page the granule position may trim the end, so it says nothing about the start.
       this.startOffset = isLast ? 0 : page.granule - this.bufferedSamples;
+      if (isLast && page.granule > this.bufferedSamples) {
+        throw new InputFileError(`the only Ogg page with a granule position claims ${page.granule} samples but its packets decode to ${this.bufferedSamples} (damaged stream)`);
+      }
     } else if (!this.aligned) {
       if (isLast) return false; // cannot align on a trimmed page: the caller starts earlier
       this.position = page.granule - this.startOffset - this.bufferedSamples;

@@ -125,10 +125,16 @@ export class StreamedAudio implements FrameSource {
       r !== null &&
       r.session.position <= target &&
       (exactRestarts ? target - r.session.position <= MAX_FORWARD_GAP : r.segment === segment);
-    if (!usable) await this.restart(exactRestarts ? target : segment * RESTART_SEGMENT * BLOCK + delay, segment);
-    for (;;) {
+    const start = exactRestarts ? target : segment * RESTART_SEGMENT * BLOCK + delay;
+    if (!usable) await this.restart(start, segment);
+    for (let restarts = 0; ; ) {
       const data = this.cache.get(b);
       if (data) return data;
+      if (!this.running) {
+        // The decode ended without this block (only a damaged stream does that): one more try.
+        if (++restarts > 1) throw new InputFileError(`cannot decode the audio at ${seconds(b * BLOCK, this.stream.info.sampleRate)} (damaged stream)`);
+        await this.restart(start, segment);
+      }
       await this.pull();
     }
   }
