@@ -20,7 +20,7 @@ import type { AudioInfo, FrameSource } from './types.js';
 /** Frames per cached block (mono float32: 256 KB). */
 export const BLOCK = 1 << 16;
 /** Blocks kept: 6 MB, more than the span of the largest read the pipeline makes (a resampler step). */
-const CACHE_BLOCKS = 24;
+export const CACHE_BLOCKS = 24;
 /** For codecs without exact restarts, a decode serves one segment of this many blocks. */
 export const RESTART_SEGMENT = 8;
 /** Reading this far ahead of the running decode starts a new one instead of decoding the gap. */
@@ -58,6 +58,8 @@ interface Running {
   readonly session: DecodeSession;
   /** The segment it serves (codecs without exact restarts), else -1. */
   readonly segment: number;
+  /** Whether it has decoded anything yet. */
+  started: boolean;
   /** The block being filled, from its first frame. */
   block: number;
   data: Float32Array | null;
@@ -79,6 +81,11 @@ export class StreamedAudio implements FrameSource {
   readonly stats = { sessions: 0, blocks: 0 };
 
   constructor(private readonly stream: CodecStream) {}
+
+  /** Blocks held in the cache now (never more than CACHE_BLOCKS). */
+  get cachedBlocks(): number {
+    return this.cache.size;
+  }
 
   get info(): AudioInfo {
     return this.stream.info;
@@ -121,10 +128,10 @@ export class StreamedAudio implements FrameSource {
     const segment = exactRestarts ? -1 : Math.floor(b / RESTART_SEGMENT);
     const target = b * BLOCK + delay;
     const r = this.running;
+    // The running decode can serve the block if it is filling it, or has not reached it yet.
     const usable =
       r !== null &&
-      r.session.position <= target &&
-      (exactRestarts ? target - r.session.position <= MAX_FORWARD_GAP : r.segment === segment);
+      (r.block === b || (r.session.position <= target && (exactRestarts ? target - r.session.position <= MAX_FORWARD_GAP : r.segment === segment)));
     const start = exactRestarts ? target : segment * RESTART_SEGMENT * BLOCK + delay;
     if (!usable) await this.restart(start, segment);
     for (let restarts = 0; ; ) {
@@ -144,7 +151,7 @@ export class StreamedAudio implements FrameSource {
     this.running = null;
     const session = await this.stream.session(position);
     this.stats.sessions++;
-    this.running = { session, segment, block: -1, data: null, fill: 0 };
+    this.running = { session, segment, started: false, block: -1, data: null, fill: 0 };
   }
 
   /** Decodes the next chunk of the running session into blocks. */
@@ -155,11 +162,10 @@ export class StreamedAudio implements FrameSource {
     if (!chunk) {
       r.session.close();
       this.running = null;
-      throw new InputFileError(
-        `the audio stops at ${seconds(Math.max(0, r.session.position - this.stream.delay), sampleRate)}, ` +
-          `before the ${seconds(frames, sampleRate)} the file declares (damaged or cut short)`,
-      );
+      const where = r.started ? `stops at ${seconds(Math.max(0, r.session.position - this.stream.delay), sampleRate)}` : 'is missing from a point';
+      throw new InputFileError(`the audio ${where}, before the ${seconds(frames, sampleRate)} the file declares (damaged or cut short)`);
     }
+    r.started = true;
     const { samples } = chunk;
     let s = chunk.position - this.stream.delay; // frame index of samples[0]
     let i = 0;
