@@ -18,7 +18,7 @@
  * value. Other depths (12, 20 bits...) it does not scale at all, so they are refused.
  */
 import { InputFileError } from '../errors.js';
-import { crc16Step, crc8 } from './crc.js';
+import { crc16, crc16Step, crc8 } from './crc.js';
 import { ReadWindow, type ByteSource } from './source.js';
 import { PositionIndex, type CodecStream, type DecodedChunk, type DecodeSession } from './streamed.js';
 import type { AudioInfo } from './types.js';
@@ -178,7 +178,13 @@ async function scanFrames(src: ByteSource, start: number, si: StreamInfo, warnin
     const b = await window.bytes(base, SCAN_STEP + MAX_HEADER);
     const stop = Math.min(SCAN_STEP, b.length);
     for (let j = 0; j < stop; j++) {
-      if (b[j] === 0xff) {
+      // Only a 0xFF byte can start a header: checksum the bytes up to the next one in one go.
+      const next = b.indexOf(0xff, j);
+      const until = next < 0 || next > stop ? stop : next;
+      if (current) crc = crc16(b, j, until, crc);
+      j = until;
+      if (j === stop) break;
+      {
         const q = base + j;
         if (!current) {
           const h = frameHeader(b, j, b.length, si);

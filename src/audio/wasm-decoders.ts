@@ -10,15 +10,16 @@
  *   nothing else can print meanwhile).
  * - Each decoder is a WebAssembly instance with its own memory; `free()` releases what it
  *   allocated inside that memory, and the instance goes with its last reference.
+ * - They are imported on first use: a run over WAV files never loads them.
  * - @wasm-audio-decoders/ogg-vorbis exposes only page-level decoding of a whole Ogg stream;
  *   seeking needs packets, so its packet decoder (the instance's `_decoder`, with
  *   `sendSetupHeader`, `initDsp` and `decodePackets`) is used. The version is pinned in
  *   package.json for that reason, and test/audio/compressed.test.ts fails if it changes.
  */
-import { FLACDecoder } from '@wasm-audio-decoders/flac';
-import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
-import { MPEGDecoder } from 'mpg123-decoder';
-import { OpusDecoder } from 'opus-decoder';
+import type { FLACDecoder } from '@wasm-audio-decoders/flac';
+import type { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
+import type { MPEGDecoder } from 'mpg123-decoder';
+import type { OpusDecoder } from 'opus-decoder';
 
 /** Decoded audio, one array per channel. `errors` are the decoder's own messages. */
 export interface PlanarAudio {
@@ -42,6 +43,7 @@ export class FlacFrameDecoder {
   private constructor(private readonly decoder: FLACDecoder) {}
 
   static async create(): Promise<FlacFrameDecoder> {
+    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
     const decoder = new FLACDecoder();
     await decoder.ready;
     return new FlacFrameDecoder(decoder);
@@ -61,6 +63,7 @@ export class MpegFrameDecoder {
   private constructor(private readonly decoder: MPEGDecoder) {}
 
   static async create(): Promise<MpegFrameDecoder> {
+    const { MPEGDecoder } = await import('mpg123-decoder');
     const decoder = new MPEGDecoder({ enableGapless: false });
     await decoder.ready;
     return new MpegFrameDecoder(decoder);
@@ -87,6 +90,7 @@ export class OpusPacketDecoder {
   private constructor(private readonly decoder: OpusDecoder<48000>) {}
 
   static async create(layout: OpusStreamLayout): Promise<OpusPacketDecoder> {
+    const { OpusDecoder } = await import('opus-decoder');
     const decoder = new OpusDecoder({ ...layout, preSkip: 0, sampleRate: 48000 });
     await decoder.ready;
     return new OpusPacketDecoder(decoder);
@@ -116,6 +120,7 @@ export class VorbisPacketDecoder {
   ) {}
 
   static async create(identification: Uint8Array, setup: Uint8Array): Promise<{ decoder: VorbisPacketDecoder; errors: PlanarAudio['errors'] }> {
+    const { OggVorbisDecoder } = await import('@wasm-audio-decoders/ogg-vorbis');
     const outer = new OggVorbisDecoder();
     await outer.ready;
     const inner = (outer as unknown as { _decoder?: VorbisPacketApi })._decoder;
