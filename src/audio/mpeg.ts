@@ -136,18 +136,20 @@ class MpegSession implements DecodeSession {
     const last = Math.min(frames.length, from + DECODE_FRAMES);
     const start = frames.offset(from);
     const stop = last < frames.length ? frames.offset(last) : end;
-    // Frames are fed without the bytes skipped between them (damaged stretches, a tag frame).
     const bytes = await this.stream.src.read(start, stop - start);
     if (bytes.length < stop - start) throw new InputFileError(`file shrank while being read (expected ${stop - start} bytes at byte ${start})`);
-    let feed: Uint8Array = bytes;
-    if (stop - start !== sumOfLengths(bytes, frames, from, last, start)) {
-      const parts: Uint8Array[] = [];
-      for (let k = from; k < last; k++) {
-        const at = frames.offset(k) - start;
-        parts.push(bytes.subarray(at, at + mpegFrameAt(bytes, at)!.length));
-      }
-      feed = Buffer.concat(parts);
+    // Frames are fed without the bytes skipped between them (damaged stretches).
+    const parts: Uint8Array[] = [];
+    let contiguous = true;
+    for (let k = from; k < last; k++) {
+      const at = frames.offset(k) - start;
+      const frame = mpegFrameAt(bytes, at);
+      if (!frame) throw new InputFileError(`file changed while being read (no MPEG frame at byte ${start + at} any more)`);
+      const length = frame.length;
+      parts.push(bytes.subarray(at, at + length));
+      if (k + 1 < last && frames.offset(k + 1) !== frames.offset(k) + length) contiguous = false;
     }
+    const feed = contiguous ? bytes.subarray(0, parts.reduce((n, part) => n + part.length, 0)) : Buffer.concat(parts);
     const expected = (last - from) * first.samples;
     const at = `${(Math.max(0, this.position - this.stream.delay) / first.sampleRate).toFixed(2)} s`;
     let decoded;
@@ -174,13 +176,6 @@ class MpegSession implements DecodeSession {
     this.decoder?.free();
     this.decoder = null;
   }
-}
-
-/** Total length of frames [from, last) as their headers give it. */
-function sumOfLengths(bytes: Uint8Array, frames: PositionIndex, from: number, last: number, start: number): number {
-  let sum = 0;
-  for (let k = from; k < last; k++) sum += mpegFrameAt(bytes, frames.offset(k) - start)!.length;
-  return sum;
 }
 
 class MpegStream implements CodecStream {

@@ -131,7 +131,7 @@ export class StreamedAudio implements FrameSource {
     // The running decode can serve the block if it is filling it, or has not reached it yet.
     const usable =
       r !== null &&
-      (r.block === b || (r.session.position <= target && (exactRestarts ? target - r.session.position <= MAX_FORWARD_GAP : r.segment === segment)));
+      ((r.block === b && r.data !== null) || (r.session.position <= target && (exactRestarts ? target - r.session.position <= MAX_FORWARD_GAP : r.segment === segment)));
     const start = exactRestarts ? target : segment * RESTART_SEGMENT * BLOCK + delay;
     if (!usable) await this.restart(start, segment);
     for (let restarts = 0; ; ) {
