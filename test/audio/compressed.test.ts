@@ -121,9 +121,8 @@ suite('compressed formats', () => {
       const n = again.lengthAt(r);
       const step = 12_345;
       const starts = Array.from({ length: Math.ceil(n / step) }, (_, k) => k * step);
-      // Backwards, then interleaved from both ends: every read but the first needs a restart.
-      const order = [...starts.slice().reverse(), ...starts.flatMap((s, k) => [s, starts[starts.length - 1 - k]!])];
-      for (const s of order) {
+      // Backwards: every read but the first needs a restart.
+      for (const s of starts.reverse()) {
         const len = Math.min(step + 777, n - s);
         const got = await again.read(r, s, len);
         expect(firstDifference(got, samples.subarray(s, s + len))).toBe('same');
