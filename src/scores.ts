@@ -49,6 +49,11 @@ export interface PairResult {
   /** Durations of the decoded files before trimming, in seconds (null when unknown). */
   readonly refSeconds: number | null;
   readonly synSeconds: number | null;
+  /** Decoded formats (`wav`, `flac`, `mp3`, `ogg-vorbis`, `ogg-opus`...) and the files' own rates (null when unknown). */
+  readonly refFormat: string | null;
+  readonly synFormat: string | null;
+  readonly refSampleRate: number | null;
+  readonly synSampleRate: number | null;
   /** Number of windows the pair was cut into (0 when not scored). */
   readonly windows: number;
   /** Null unless status is ok. */

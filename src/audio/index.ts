@@ -1,24 +1,22 @@
 /**
- * Audio input: open a WAV file, read mono samples of any range at any rate. Reads touch only
- * the bytes they need (a window of N output samples reads O(N) input bytes), so files of any
- * length are fine. Every problem a bad file can cause is an InputFileError whose message
- * names the problem in plain words without the path (the pipeline prefixes `<path>: `).
+ * Audio input: open a WAV, FLAC, MP3, Ogg Vorbis or Ogg Opus file (detected from its content),
+ * read mono samples of any range at any rate. Memory follows the request, not the file: WAV
+ * reads touch only the bytes they need, compressed files decode through a bounded cache of
+ * blocks (streamed.ts), so files of any length are fine. Every problem a bad file can cause is
+ * an InputFileError whose message names the problem in plain words without the path (the
+ * pipeline prefixes `<path>: `).
  */
+import { detectFormat } from './detect.js';
+import { openFlac } from './flac.js';
+import { openMpeg } from './mpeg.js';
+import { openOgg } from './ogg.js';
 import { resampleFrom, resamplerFor } from './resample.js';
 import { bufferSource, openFileSource, type ByteSource } from './source.js';
+import { StreamedAudio } from './streamed.js';
+import type { AudioInfo, FrameSource } from './types.js';
 import { WavFile } from './wav.js';
 
-export interface AudioInfo {
-  /** The file's own rate, Hz. */
-  sampleRate: number;
-  channels: number;
-  /** Whole frames (samples per channel) present. */
-  frames: number;
-  /** 'pcm8' (unsigned), 'pcm16', 'pcm24', 'pcm32', 'float32', 'float64', 'alaw', 'mulaw'. */
-  codec: string;
-  /** Repairs and assumptions made while reading the header (truncated data, missing pad byte...). */
-  warnings: string[];
-}
+export type { AudioFormat, AudioInfo } from './types.js';
 
 export interface AudioReader {
   readonly info: AudioInfo;
@@ -26,24 +24,25 @@ export interface AudioReader {
   lengthAt(rate: number): number;
   /**
    * Mono samples [start, start+length) at `rate` (channels averaged, band-limited resampled).
-   * Reads only the bytes it needs. A range outside [0, lengthAt(rate)) throws RangeError
-   * rather than padding: the pipeline never asks for one, so it would be a bug to hide.
-   * Float files with NaN/infinite samples in the range read throw InputFileError.
+   * Any order of reads works; forward reads are the cheapest. A range outside
+   * [0, lengthAt(rate)) throws RangeError rather than padding: the pipeline never asks for one,
+   * so it would be a bug to hide. Audio that turns out to be unusable where it is read (NaN or
+   * infinite samples in a float WAV, a damaged compressed frame) throws InputFileError.
    */
   read(rate: number, start: number, length: number): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
-class WavAudioReader implements AudioReader {
-  constructor(private readonly wav: WavFile) {}
+class FrameSourceReader implements AudioReader {
+  constructor(private readonly source: FrameSource) {}
 
   get info(): AudioInfo {
-    const { sampleRate, channels, frames, codec, warnings } = this.wav.info;
-    return { sampleRate, channels, frames, codec, warnings: [...warnings] };
+    const info = this.source.info;
+    return { ...info, warnings: [...info.warnings] };
   }
 
   lengthAt(rate: number): number {
-    return resamplerFor(this.wav.info.sampleRate, rate).outputLength(this.wav.info.frames);
+    return resamplerFor(this.source.info.sampleRate, rate).outputLength(this.source.info.frames);
   }
 
   async read(rate: number, start: number, length: number): Promise<Float32Array> {
@@ -51,31 +50,54 @@ class WavAudioReader implements AudioReader {
     if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > total) {
       throw new RangeError(`samples [${start}, ${start + length}) at ${rate} Hz are outside the file's ${total}`);
     }
-    const { sampleRate, frames } = this.wav.info;
-    if (rate === sampleRate) return this.wav.readFrames(start, length);
-    return resampleFrom((from, count, into, at) => this.wav.readFrames(from, count, into, at), frames, sampleRate, rate, start, length);
+    const { sampleRate, frames } = this.source.info;
+    if (rate === sampleRate) return this.source.readFrames(start, length);
+    return resampleFrom((from, count, into, at) => this.source.readFrames(from, count, into, at), frames, sampleRate, rate, start, length);
   }
 
   close(): Promise<void> {
-    return this.wav.close();
+    return this.source.close();
+  }
+}
+
+/** A WAV file as a frame source. */
+function wavFrames(wav: WavFile): FrameSource {
+  return {
+    info: { format: 'wav', ...wav.info },
+    readFrames: (start, count, out, outOffset) => wav.readFrames(start, count, out, outOffset),
+    close: () => wav.close(),
+  };
+}
+
+async function openFrames(src: ByteSource): Promise<FrameSource> {
+  const detected = await detectFormat(src);
+  switch (detected.container) {
+    case 'wav':
+      return wavFrames(await WavFile.open(src));
+    case 'flac':
+      return new StreamedAudio(await openFlac(src, detected.start, detected.warnings));
+    case 'mpeg':
+      return new StreamedAudio(await openMpeg(src, detected.start, detected.warnings));
+    case 'ogg':
+      return new StreamedAudio(await openOgg(src, []));
   }
 }
 
 async function openSource(src: ByteSource): Promise<AudioReader> {
   try {
-    return new WavAudioReader(await WavFile.open(src));
+    return new FrameSourceReader(await openFrames(src));
   } catch (error) {
     await src.close().catch(() => undefined);
     throw error;
   }
 }
 
-/** Opens a WAV file. Throws InputFileError (plain words, no path) when it cannot be used. */
+/** Opens an audio file. Throws InputFileError (plain words, no path) when it cannot be used. */
 export async function openAudio(path: string): Promise<AudioReader> {
   return openSource(await openFileSource(path));
 }
 
-/** Same as openAudio for WAV bytes already in memory (tests, fuzzing, stdin). */
+/** Same as openAudio for file bytes already in memory (tests, fuzzing, stdin). */
 export async function openAudioBuffer(bytes: Uint8Array): Promise<AudioReader> {
   return openSource(bufferSource(bytes));
 }

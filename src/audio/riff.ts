@@ -15,7 +15,7 @@
  *   truncated; walking stops there.
  */
 import { InputFileError } from '../errors.js';
-import type { ByteSource } from './source.js';
+import { ReadWindow, type ByteSource } from './source.js';
 
 export interface RiffChunk {
   /** Four-character id as written (latin1), e.g. `fmt `, `data`, `LIST`. */
@@ -66,23 +66,6 @@ function isChunkId(buf: Uint8Array, at: number): boolean {
   return true;
 }
 
-/** Read-ahead window over the source so that many small header reads cost few real reads. */
-class HeaderReader {
-  private window: Buffer = Buffer.alloc(0);
-  private windowStart = 0;
-  constructor(private readonly src: ByteSource) {}
-
-  /** Up to `length` bytes at `position` (fewer at end of file). */
-  async bytes(position: number, length: number): Promise<Buffer> {
-    if (position >= this.windowStart && position + length <= this.windowStart + this.window.length) {
-      return this.window.subarray(position - this.windowStart, position - this.windowStart + length);
-    }
-    this.window = await this.src.read(position, Math.max(length, 4096));
-    this.windowStart = position;
-    return this.window.subarray(0, Math.min(length, this.window.length));
-  }
-}
-
 /** Validates the 12-byte RIFF header; throws InputFileError in plain words when it is not one. */
 function checkHeader(head: Buffer, fileSize: number): string {
   if (fileSize === 0) throw new InputFileError('empty file (0 bytes)');
@@ -112,7 +95,7 @@ function checkHeader(head: Buffer, fileSize: number): string {
  */
 export async function walkRiff(src: ByteSource, enough: (chunks: readonly RiffChunk[]) => boolean = () => false): Promise<RiffLayout> {
   const fileSize = src.size;
-  const reader = new HeaderReader(src);
+  const reader = new ReadWindow(src);
   const head = await reader.bytes(0, 12);
   const form = checkHeader(head, fileSize);
   const warnings: string[] = [];

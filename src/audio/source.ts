@@ -1,6 +1,6 @@
 /**
- * Where WAV bytes come from: a file handle (the normal case) or a Buffer (tests, fuzzing).
- * The decoder only ever asks for byte ranges, so a 2-hour file is never read whole.
+ * Where audio bytes come from: a file handle (the normal case) or a Buffer (tests, fuzzing).
+ * The decoders only ever ask for byte ranges, so a 2-hour file is never read whole.
  */
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
@@ -30,6 +30,31 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
     },
     async close() {},
   };
+}
+
+/**
+ * Reads of a ByteSource through one window of at least `minimum` bytes: header walks and
+ * scans that move forward in small steps cost one read per window, in bounded memory.
+ */
+export class ReadWindow {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+
+  constructor(
+    private readonly src: ByteSource,
+    private readonly minimum = 4096,
+  ) {}
+
+  /** Up to `length` bytes at `position` (fewer at end of file); valid until the next call. */
+  async bytes(position: number, length: number): Promise<Buffer> {
+    const end = Math.min(position + length, this.src.size);
+    if (position >= this.windowStart && end <= this.windowStart + this.window.length) {
+      return this.window.subarray(position - this.windowStart, end - this.windowStart);
+    }
+    this.window = await this.src.read(position, Math.max(length, this.minimum));
+    this.windowStart = position;
+    return this.window.subarray(0, Math.min(length, this.window.length));
+  }
 }
 
 const OPEN_ERRORS: Record<string, string> = {

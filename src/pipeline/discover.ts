@@ -1,17 +1,19 @@
 /**
  * Finding the work: walk the reference and synthesized folders recursively and pair files by
- * their relative path without extension (`a/b.wav` pairs with `a/b.wav` or `a/b.WAV`).
- * Files without a partner are reported, never silently dropped.
+ * their relative path without extension (`a/b.wav` pairs with `a/b.wav`, `a/b.WAV` or
+ * `a/b.flac`). Files without a partner are reported, never silently dropped.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
 /**
- * Extensions treated as audio. Only WAV is decoded; the others are listed so that a folder of
- * FLAC or MP3 files gets rows that say "convert to WAV" instead of being ignored.
+ * Extensions treated as audio. The decoder is chosen from the content, not from these; the
+ * formats that are not read (AAC, AIFF...) are listed so that their files get rows saying so
+ * instead of being ignored.
  */
-const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.opus', '.m4a', '.aac', '.aif', '.aiff', '.wma', '.webm']);
+const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.mp2', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.aif', '.aiff', '.wma', '.webm']);
+const SEARCHED = '.wav, .flac, .mp3, .ogg, .opus';
 
 export interface PairSpec {
   /** Pairing key: relative path without extension, `/`-separated. */
@@ -115,8 +117,24 @@ function groupByKey(files: readonly FoundFile[]): Map<string, FoundFile[]> {
   return groups;
 }
 
-function ambiguity(files: readonly FoundFile[]): string {
-  return `several files share the name "${files[0]!.key}": ${files.map((f) => path.basename(f.path)).join(', ')}; keep one`;
+function ambiguity(key: string, files: readonly FoundFile[]): string {
+  return `several files share the name "${key}": ${files.map((f) => f.path).join(', ')}; keep one`;
+}
+
+/**
+ * The entries for one name. Two files of one side with the same name (`a.wav` and `a.flac`)
+ * cannot be paired by guessing: each file gets an error entry of its own (the sides zipped),
+ * naming all of them.
+ */
+function entriesFor(key: string, refs: readonly FoundFile[], syns: readonly FoundFile[]): PairSpec[] {
+  if (refs.length <= 1 && syns.length <= 1) return [{ key, ref: refs[0]?.path ?? null, syn: syns[0]?.path ?? null }];
+  const problem = ambiguity(key, [...(refs.length > 1 ? refs : []), ...(syns.length > 1 ? syns : [])]);
+  return Array.from({ length: Math.max(refs.length, syns.length) }, (_, i) => ({
+    key,
+    ref: refs[i]?.path ?? null,
+    syn: syns[i]?.path ?? null,
+    problem,
+  }));
 }
 
 function compareKeys(a: PairSpec, b: PairSpec): number {
@@ -126,32 +144,20 @@ function compareKeys(a: PairSpec, b: PairSpec): number {
 /** Pairs two folders. The result is sorted by key; every file appears in exactly one entry. */
 export async function discoverPairs(refDir: string, synDir: string): Promise<PairSpec[]> {
   const [refFiles, synFiles] = await Promise.all([listAudioFiles(refDir, 'reference'), listAudioFiles(synDir, 'synthesized')]);
-  if (refFiles.length === 0) throw new UsageError(`no audio files (.wav) found in reference folder ${refDir}`);
-  if (synFiles.length === 0) throw new UsageError(`no audio files (.wav) found in synthesized folder ${synDir}`);
+  if (refFiles.length === 0) throw new UsageError(`no audio files (${SEARCHED}) found in reference folder ${refDir}`);
+  if (synFiles.length === 0) throw new UsageError(`no audio files (${SEARCHED}) found in synthesized folder ${synDir}`);
   const refs = groupByKey(refFiles);
   const syns = groupByKey(synFiles);
   const pairs: PairSpec[] = [];
-  for (const key of new Set([...refs.keys(), ...syns.keys()])) {
-    const r = refs.get(key);
-    const s = syns.get(key);
-    const ref = r?.[0]?.path ?? null;
-    const syn = s?.[0]?.path ?? null;
-    if ((r && r.length > 1) || (s && s.length > 1)) {
-      pairs.push({ key, ref, syn, problem: ambiguity(r && r.length > 1 ? r : s!) });
-    } else {
-      pairs.push({ key, ref, syn });
-    }
-  }
+  for (const key of new Set([...refs.keys(), ...syns.keys()])) pairs.push(...entriesFor(key, refs.get(key) ?? [], syns.get(key) ?? []));
   return pairs.sort(compareKeys);
 }
 
 /** Reference-free mode: every audio file of `synDir` on its own. */
 export async function discoverSynOnly(synDir: string): Promise<PairSpec[]> {
   const files = await listAudioFiles(synDir, 'synthesized');
-  if (files.length === 0) throw new UsageError(`no audio files (.wav) found in ${synDir}`);
+  if (files.length === 0) throw new UsageError(`no audio files (${SEARCHED}) found in ${synDir}`);
   const pairs: PairSpec[] = [];
-  for (const [key, group] of groupByKey(files)) {
-    pairs.push({ key, ref: null, syn: group[0]!.path, ...(group.length > 1 ? { problem: ambiguity(group) } : {}) });
-  }
+  for (const [key, group] of groupByKey(files)) pairs.push(...entriesFor(key, [], group));
   return pairs.sort(compareKeys);
 }

@@ -16,6 +16,23 @@ export interface PairAudioLimits {
   readonly minimumLength: number;
 }
 
+/** One file as the report describes it. */
+export interface AudioFacts {
+  readonly seconds: number;
+  readonly format: string;
+  readonly sampleRate: number;
+}
+
+export interface PairFiles {
+  readonly ref?: AudioFacts | null;
+  readonly syn?: AudioFacts | null;
+}
+
+function audioFacts(reader: AudioReader): AudioFacts {
+  const { frames, sampleRate, format } = reader.info;
+  return { seconds: frames / sampleRate, format, sampleRate };
+}
+
 export interface WindowAudio {
   readonly ref: Float32Array | null;
   readonly syn: Float32Array;
@@ -67,6 +84,11 @@ export class PairAudio {
 
   get synSeconds(): number {
     return this.syn.info.frames / this.syn.info.sampleRate;
+  }
+
+  /** What each file is, for the report. */
+  get files(): PairFiles {
+    return { ref: this.ref ? audioFacts(this.ref) : null, syn: audioFacts(this.syn) };
   }
 
   /**

@@ -13,7 +13,7 @@ import type { PairResult } from '../scores.js';
 import { PairAccumulator } from './aggregate.js';
 import { WindowBatcher, type BatchLimits } from './batcher.js';
 import type { PairSpec } from './discover.js';
-import { PairAudio, type PairAudioLimits } from './pair-audio.js';
+import { PairAudio, type PairAudioLimits, type PairFiles } from './pair-audio.js';
 import { planWindows } from './windows.js';
 
 export interface ScoringContext extends BatchLimits, PairAudioLimits {
@@ -33,8 +33,7 @@ export interface ScoreLoopOptions {
 interface PairState {
   readonly spec: PairSpec;
   readonly accumulator: PairAccumulator;
-  refSeconds: number | null;
-  synSeconds: number | null;
+  files: PairFiles;
   windowsTotal: number;
   settled: boolean;
 }
@@ -44,7 +43,7 @@ export function pairResult(
   sampleRate: number,
   status: 'error' | 'unpaired',
   error: string,
-  durations: { ref?: number | null; syn?: number | null } = {},
+  files: PairFiles = {},
 ): PairResult {
   return {
     key: spec.key,
@@ -53,8 +52,12 @@ export function pairResult(
     status,
     error,
     sampleRate,
-    refSeconds: durations.ref ?? null,
-    synSeconds: durations.syn ?? null,
+    refSeconds: files.ref?.seconds ?? null,
+    synSeconds: files.syn?.seconds ?? null,
+    refFormat: files.ref?.format ?? null,
+    synFormat: files.syn?.format ?? null,
+    refSampleRate: files.ref?.sampleRate ?? null,
+    synSampleRate: files.syn?.sampleRate ?? null,
     windows: 0,
     totals: null,
     subs: [],
@@ -80,7 +83,7 @@ export async function* scorePairs(
   const fail = (pair: PairState, message: string): void => {
     if (pair.settled) return;
     pair.settled = true;
-    ready.push(pairResult(pair.spec, ctx.sampleRate, 'error', message, { ref: pair.refSeconds, syn: pair.synSeconds }));
+    ready.push(pairResult(pair.spec, ctx.sampleRate, 'error', message, pair.files));
   };
 
   const scored = (pair: PairState, scores: WindowScores & { melL1: number }): void => {
@@ -90,7 +93,7 @@ export async function* scorePairs(
     pair.settled = true;
     const { totals, subs } = pair.accumulator.result();
     ready.push({
-      ...pairResult(pair.spec, ctx.sampleRate, 'error', '', { ref: pair.refSeconds, syn: pair.synSeconds }),
+      ...pairResult(pair.spec, ctx.sampleRate, 'error', '', pair.files),
       status: 'ok',
       windows: pair.accumulator.windows,
       totals,
@@ -116,16 +119,14 @@ export async function* scorePairs(
     const state: PairState = {
       spec: pairMode ? spec : { ...spec, ref: null },
       accumulator: new PairAccumulator(ctx.subNames, ctx.engine.layerCounts, pairMode),
-      refSeconds: null,
-      synSeconds: null,
+      files: {},
       windowsTotal: 0,
       settled: false,
     };
     let audio: PairAudio | null = null;
     try {
       audio = await PairAudio.open(state.spec, ctx, (opened) => {
-        state.refSeconds = opened.refSeconds;
-        state.synSeconds = opened.synSeconds;
+        state.files = opened.files;
       });
       const windows = planWindows(audio.length, ctx.segment);
       state.windowsTotal = windows.length;

@@ -16,6 +16,9 @@ export type CellValue = string | number | null;
  */
 export type Row = { readonly [column: string]: CellValue };
 
+/** What each file was: its decoded format (`wav`, `flac`, `mp3`, `ogg-vorbis`, `ogg-opus`) and its own rate. */
+export const FILE_COLUMNS = ['ref_format', 'syn_format', 'ref_sample_rate', 'syn_sample_rate'] as const;
+
 /** The fixed leading columns, in contract order. */
 export const BASE_COLUMNS = [
   'ref',
@@ -25,6 +28,7 @@ export const BASE_COLUMNS = [
   'sample_rate',
   'ref_seconds',
   'syn_seconds',
+  ...FILE_COLUMNS,
   'windows',
   'fm',
   'gen',
@@ -41,7 +45,7 @@ export const SUB_METRICS = ['fm', 'gen', 'real', 'fake'] as const;
 export const MODEL_COLUMNS = ['family', 'weights'] as const;
 
 /** Columns holding text; every other column is numeric. */
-export const TEXT_COLUMNS: ReadonlySet<string> = new Set(['ref', 'syn', 'status', 'error', 'family', 'weights']);
+export const TEXT_COLUMNS: ReadonlySet<string> = new Set(['ref', 'syn', 'status', 'error', 'ref_format', 'syn_format', 'family', 'weights']);
 
 /** Columns a file must have to be taken for a tts-critic report. */
 export const REQUIRED_COLUMNS = ['ref', 'syn', 'status'] as const;
@@ -52,8 +56,9 @@ export function isTextColumn(column: string): boolean {
 
 /**
  * Columns computed from the reference recording (`fm`, `real`, `disc`, `mel_l1`, `ref_seconds`,
- * `fm_<sub>`, `real_<sub>`, `fm_<sub>_<i>`): always empty in reference-free (`--syn-only`) runs,
- * which have only `gen`, `fake`, `gen_<sub>`, `fake_<sub>` and the duration of the file.
+ * `ref_format`, `ref_sample_rate`, `fm_<sub>`, `real_<sub>`, `fm_<sub>_<i>`): always empty in
+ * reference-free (`--syn-only`) runs, which have only `gen`, `fake`, `gen_<sub>`, `fake_<sub>`
+ * and the facts of the synthesized file.
  */
 export function needsReference(column: string): boolean {
   return (
@@ -62,6 +67,8 @@ export function needsReference(column: string): boolean {
     column === 'disc' ||
     column === 'mel_l1' ||
     column === 'ref_seconds' ||
+    column === 'ref_format' ||
+    column === 'ref_sample_rate' ||
     column.startsWith('fm_') ||
     column.startsWith('real_')
   );

@@ -16,12 +16,13 @@ import { writeFile } from 'node:fs/promises';
 
 const SUBS = ['s', 'p2', 'p3', 'p5', 'p7', 'p11']; // gpt-sovits, in model order
 const CONTRACT_COLUMNS = [
-  'ref', 'syn', 'status', 'error', 'sample_rate', 'ref_seconds', 'syn_seconds', 'windows',
+  'ref', 'syn', 'status', 'error', 'sample_rate', 'ref_seconds', 'syn_seconds',
+  'ref_format', 'syn_format', 'ref_sample_rate', 'syn_sample_rate', 'windows',
   'fm', 'gen', 'real', 'fake', 'disc', 'mel_l1',
   ...SUBS.flatMap((s) => [`fm_${s}`, `gen_${s}`, `real_${s}`, `fake_${s}`]),
   'family', 'weights',
 ];
-const METRICS = CONTRACT_COLUMNS.filter((c) => !['ref', 'syn', 'status', 'error', 'family', 'weights'].includes(c));
+const METRICS = CONTRACT_COLUMNS.filter((c) => !['ref', 'syn', 'status', 'error', 'ref_format', 'syn_format', 'family', 'weights'].includes(c));
 
 interface Expected {
   ref: string;
@@ -35,7 +36,7 @@ interface Expected {
 /** One row per pair, sorted by key (the pairing order). */
 const EXPECTED: Expected[] = [
   { ref: 'ref/a.wav', syn: 'syn/a.wav', status: 'ok', refSeconds: 0.5, synSeconds: 0.5 },
-  { ref: 'ref/corrupt.wav', syn: 'syn/corrupt.wav', status: 'error', error: /^syn\/corrupt\.wav: not a WAV file \(starts with "this"\)$/ },
+  { ref: 'ref/corrupt.wav', syn: 'syn/corrupt.wav', status: 'error', error: /^syn\/corrupt\.wav: not an audio file \(starts with "this"\); tts-critic reads WAV, FLAC, MP3, Ogg Vorbis and Ogg Opus$/ },
   { ref: 'ref/only-ref.wav', syn: '', status: 'unpaired', error: /^ref\/only-ref\.wav: no synthesized file with the same name$/ },
   { ref: '', syn: 'syn/only-syn.wav', status: 'unpaired', error: /^syn\/only-syn\.wav: no reference file with the same name$/ },
   { ref: 'ref/spk1/b.wav', syn: 'syn/spk1/b.wav', status: 'ok', refSeconds: 0.4, synSeconds: 0.4 },
@@ -142,7 +143,7 @@ describe('a folder pair with every kind of file', () => {
     // The summary on stderr says what happened.
     expect(csvRun.stderr).toMatch(/13 files: 10 ok, 1 error, 2 unpaired/);
     expect(csvRun.stderr).toMatch(/not scored \(3\):\n(\s+\w+\s+\S+: .+\n){3}/);
-    expect(csvRun.stderr).toMatch(/ error\s+syn\/corrupt\.wav: not a WAV file/);
+    expect(csvRun.stderr).toMatch(/ error\s+syn\/corrupt\.wav: not an audio file/);
     expect(csvRun.stderr).not.toMatch(/syn\/corrupt\.wav: syn\/corrupt\.wav/);
   });
 

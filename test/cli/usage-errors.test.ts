@@ -50,8 +50,8 @@ function expectUsageError(run: CliRun, pattern: RegExp): void {
 const CASES: ReadonlyArray<[string, string[], RegExp]> = [
   ['a missing folder', ['score', 'no-such-dir', 'syn'], /reference folder not found: no-such-dir/],
   ['a missing synthesized folder', ['score', 'ref', 'nope'], /synthesized folder not found: nope/],
-  ['an empty folder', ['score', 'ref', 'empty'], /no audio files \(\.wav\) found in synthesized folder empty/],
-  ['a folder without audio', ['score', 'only-text', 'syn'], /no audio files \(\.wav\) found in reference folder only-text/],
+  ['an empty folder', ['score', 'ref', 'empty'], /no audio files \(\.wav, \.flac, \.mp3, \.ogg, \.opus\) found in synthesized folder empty/],
+  ['a folder without audio', ['score', 'only-text', 'syn'], /no audio files \(\.wav, \.flac, \.mp3, \.ogg, \.opus\) found in reference folder only-text/],
   ['a file where a folder is expected', ['score', 'a-file.wav', 'syn'], /reference path is not a folder: a-file\.wav/],
   ['no folders at all', ['score'], /missing folders: use `tts-critic score REF_DIR SYN_DIR`/],
   ['an output folder that does not exist', ['score', 'ref', 'syn', '-o', '/nonexistent/dir/x.csv'], /cannot write output \/nonexistent\/dir\/x\.csv: folder \/nonexistent\/dir does not exist/],

@@ -294,8 +294,8 @@ export function wavCorpus(): WavCase[] {
   const cases: WavCase[] = [
     // --- not WAV at all ---
     errorCase('empty', Buffer.alloc(0), 'empty file (0 bytes)'),
-    errorCase('text-renamed', Buffer.from('hello, this is a text file renamed to .wav\n'), 'not a WAV file (starts with "hell")'),
-    errorCase('mp3-renamed', Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x0a', 'latin1'), Buffer.alloc(64, 0xff)]), 'not a WAV file (starts with "ID3\\x03")'),
+    errorCase('text-renamed', Buffer.from('hello, this is a text file renamed to .wav\n'), 'not an audio file (starts with "hell"); tts-critic reads WAV, FLAC, MP3, Ogg Vorbis and Ogg Opus'),
+    errorCase('mp3-renamed', Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x0a', 'latin1'), Buffer.alloc(64, 0xff)]), 'an ID3 tag (20 bytes) but no MP3 or FLAC audio after it'),
     errorCase('rifx-big-endian', Buffer.concat([Buffer.from('RIFX', 'latin1'), good16.subarray(4)]), 'big-endian WAV (RIFX) is not supported'),
     errorCase('riff-avi', Buffer.concat([good16.subarray(0, 8), Buffer.from('AVI ', 'latin1'), good16.subarray(12)]), 'RIFF file of type "AVI " is not WAVE audio'),
 

@@ -27,10 +27,34 @@ test('pairs by relative path without extension, recursively; unpaired files on b
   ]);
 });
 
-test('two files with the same name but different extensions are an ambiguity, not a guess', async () => {
-  for (const f of ['ref/a.wav', 'syn/a.wav', 'syn/a.flac']) touch(f);
-  const [pair] = await discoverPairs(path.join(root, 'ref'), path.join(root, 'syn'));
-  expect(pair!.problem).toMatch(/several files share the name "a": a.flac, a.wav/);
+test('files pair across formats: the extension is not part of the name', async () => {
+  for (const f of ['ref/a.flac', 'ref/b.mp3', 'ref/c.ogg', 'syn/a.wav', 'syn/b.opus', 'syn/c.OGG', 'syn/d.aiff']) touch(f);
+  const pairs = await discoverPairs(path.join(root, 'ref'), path.join(root, 'syn'));
+  expect(pairs.map((p) => [p.key, p.ref && path.relative(root, p.ref), p.syn && path.relative(root, p.syn), p.problem])).toEqual([
+    ['a', 'ref/a.flac', 'syn/a.wav', undefined],
+    ['b', 'ref/b.mp3', 'syn/b.opus', undefined],
+    ['c', 'ref/c.ogg', 'syn/c.OGG', undefined],
+    // Listed although it is not read, so that its row says why.
+    ['d', null, 'syn/d.aiff', undefined],
+  ]);
+});
+
+test('two files with the same name on one side are an ambiguity: each gets an error entry naming both', async () => {
+  for (const f of ['ref/a.wav', 'syn/a.wav', 'syn/a.flac', 'ref/b.mp3', 'ref/b.wav', 'syn/b.wav', 'syn/c.wav']) touch(f);
+  const pairs = await discoverPairs(path.join(root, 'ref'), path.join(root, 'syn'));
+  const rel = (p: string | null) => p && path.relative(root, p);
+  expect(pairs.map((p) => [p.key, rel(p.ref), rel(p.syn)])).toEqual([
+    ['a', 'ref/a.wav', 'syn/a.flac'],
+    ['a', null, 'syn/a.wav'],
+    ['b', 'ref/b.mp3', 'syn/b.wav'],
+    ['b', 'ref/b.wav', null],
+    ['c', null, 'syn/c.wav'],
+  ]);
+  const both = (side: string, key: string, ...exts: string[]) =>
+    `several files share the name "${key}": ${exts.map((e) => path.join(root, side, `${key}.${e}`)).join(', ')}; keep one`;
+  expect(pairs.map((p) => p.problem)).toEqual([both('syn', 'a', 'flac', 'wav'), both('syn', 'a', 'flac', 'wav'), both('ref', 'b', 'mp3', 'wav'), both('ref', 'b', 'mp3', 'wav'), undefined]);
+  const synOnly = await discoverSynOnly(path.join(root, 'syn'));
+  expect(synOnly.filter((p) => p.problem).map((p) => rel(p.syn))).toEqual(['syn/a.flac', 'syn/a.wav']);
 });
 
 test('folder links are followed once, so a link loop terminates', async () => {

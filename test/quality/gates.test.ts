@@ -70,7 +70,7 @@ describe('parseGate: errors say what was expected', () => {
     const attempt = (): Gate => parseGate('mean(fn) > 0.3', COLUMNS);
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(/unknown column "fn" \(did you mean "fm"\?\)/);
-    expect(attempt).toThrow(/expected one of sample_rate, ref_seconds, syn_seconds, windows, fm, gen, real, fake, disc, mel_l1/);
+    expect(attempt).toThrow(/expected one of sample_rate, ref_seconds, syn_seconds, ref_sample_rate, syn_sample_rate, windows, fm, gen, real, fake, disc, mel_l1/);
     expect(attempt).toThrow(/with <sub> one of s, p2, p3, r1024/);
     expect(() => parseGate('fm_p5 > 1', COLUMNS)).toThrow(/unknown column "fm_p5"/);
     // Per-layer columns exist only when the run has them.

@@ -12,7 +12,8 @@ import { failedResult, makeModel, okResult } from './helpers.js';
 describe('columnsFor', () => {
   it('lists the contract columns in order, four per sub, then family and weights', () => {
     expect(columnsFor(['s', 'p2'])).toEqual([
-      'ref', 'syn', 'status', 'error', 'sample_rate', 'ref_seconds', 'syn_seconds', 'windows',
+      'ref', 'syn', 'status', 'error', 'sample_rate', 'ref_seconds', 'syn_seconds',
+      'ref_format', 'syn_format', 'ref_sample_rate', 'syn_sample_rate', 'windows',
       'fm', 'gen', 'real', 'fake', 'disc', 'mel_l1',
       'fm_s', 'gen_s', 'real_s', 'fake_s',
       'fm_p2', 'gen_p2', 'real_p2', 'fake_p2',
@@ -22,8 +23,8 @@ describe('columnsFor', () => {
 
   it('appends per-layer columns after the contract columns only when asked', () => {
     const columns = columnsFor(['s', 'p2'], { s: 2, p2: 1 });
-    expect(columns.slice(0, 24)).toEqual(columnsFor(['s', 'p2']));
-    expect(columns.slice(24)).toEqual(['fm_s_0', 'fm_s_1', 'fm_p2_0']);
+    expect(columns.slice(0, 28)).toEqual(columnsFor(['s', 'p2']));
+    expect(columns.slice(28)).toEqual(['fm_s_0', 'fm_s_1', 'fm_p2_0']);
   });
 
   it('recovers sub names from a column list and tells layer columns apart', () => {

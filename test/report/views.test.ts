@@ -139,7 +139,7 @@ describe('HTML page', () => {
     expect(data.histograms.map((h) => h.metric)).toEqual(['fm', 'gen', 'real', 'fake', 'disc', 'mel_l1', 'mel_dtw']);
     for (const h of data.histograms) expect(h.counts.reduce((a, b) => a + b, 0)).toBe(6);
     const keys = data.table.columns.map((c) => c.key);
-    expect(keys).toEqual(['file', 'ref', 'status', 'm:fm', 'm:gen', 'm:real', 'm:fake', 'm:disc', 'm:mel_l1', 'm:mel_dtw', 'd:fm', 'd:mel_l1', 'n:ref_seconds', 'n:syn_seconds', 'n:windows', 'error']);
+    expect(keys).toEqual(['file', 'ref', 'status', 'm:fm', 'm:gen', 'm:real', 'm:fake', 'm:disc', 'm:mel_l1', 'm:mel_dtw', 'd:fm', 'd:mel_l1', 'n:ref_seconds', 'n:syn_seconds', 'n:ref_sample_rate', 'n:syn_sample_rate', 'n:windows', 't:ref_format', 't:syn_format', 'error']);
     expect(data.table.values['d:fm']![0]).toBe(100);
     expect(data.table.regressed['d:fm']).toEqual([0]);
     expect(data.table.values['status']).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'error', 'unpaired']);
@@ -154,7 +154,7 @@ describe('HTML page', () => {
     expect(data.histograms.map((h) => h.metric)).toEqual(['gen', 'fake']);
     expect(data.subs!.fm).toBeNull();
     expect(data.subs!.gen).not.toBeNull();
-    expect(data.table.columns.map((c) => c.key)).toEqual(['file', 'status', 'm:gen', 'm:fake', 'n:syn_seconds', 'error']);
+    expect(data.table.columns.map((c) => c.key)).toEqual(['file', 'status', 'm:gen', 'm:fake', 'n:syn_seconds', 't:syn_format', 'error']);
     const html = renderHtml(results);
     expect(html).toContain('Worst 3 by gen (highest first)');
     expect(html).toContain('<figcaption>ref: none</figcaption>');
