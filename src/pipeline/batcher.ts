@@ -8,10 +8,11 @@
  * onnxruntime works on its own threads (measured: that JS work, about 10 ms per 2 s window,
  * then costs a third of that). At most one batch waits beside the one running.
  */
-import type { DiscriminatorEngine, WindowScores } from '../engine/engine.js';
+import type { WindowScores } from '../engine/engine.js';
+import type { ScoringEngine } from '../engine/open-engine.js';
 
 /** The part of the engine batching needs (an interface, so tests can count calls). */
-export type BatchEngine = Pick<DiscriminatorEngine, 'mode' | 'run'>;
+export type BatchEngine = Pick<ScoringEngine, 'mode' | 'run'>;
 
 export interface BatchLimits {
   /** Most windows per engine call. */

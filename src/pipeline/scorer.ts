@@ -5,7 +5,7 @@
  */
 import { loadCheckpoint } from '../checkpoint/index.js';
 import { resolveModelFile } from '../zoo/index.js';
-import { DiscriminatorEngine } from '../engine/engine.js';
+import { openEngine } from '../engine/open-engine.js';
 import type { Device } from '../engine/providers.js';
 import { CheckpointError, UsageError } from '../errors.js';
 import { DEFAULT_FAMILY, findFamily, familyNames, minimumWindow, resolveModel, untrainedWeights } from '../model/index.js';
@@ -26,6 +26,7 @@ export interface ScorerOptions {
   readonly model?: string;
   /** Base seed of the deterministic untrained init (ignored with a checkpoint). Default 0. */
   readonly seed?: number;
+  /** Where the networks run (default `cpu`); see README, "Devices". */
   readonly device?: Device;
   readonly threads?: number;
   /** Window length in seconds; 0 scores whole files in one window. */
@@ -128,7 +129,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     );
   }
   const mode = options.synOnly ? 'syn-only' : 'pair';
-  const engine = await DiscriminatorEngine.create(model, mode, {
+  const engine = await openEngine(model, mode, {
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
@@ -140,6 +141,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     subs: subNames,
     ...info,
     provider: engine.provider,
+    adapter: engine.adapter?.name ?? null,
     segmentSamples: segment,
   };
   const context = {
