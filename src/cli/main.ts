@@ -106,7 +106,8 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)', nonEmpty)
     .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`', nonEmpty)
     .option('--resume <file>', 'skip pairs already scored in FILE (a previous, interrupted report) and keep their records', nonEmpty)
-    .option('--batch-size <n>', 'most windows per engine call (default: sized to a memory budget)', integer(1))
+    .option('--batch-size <n>', 'most windows per engine call (default: 1 on CPU; on a GPU as many as fit --batch-memory)', integer(1))
+    .option('--batch-memory <MiB>', 'GPU memory for one engine call\'s feature maps (default 2048)', integer(1))
     .option('--threads <n>', 'CPU threads for the engine (default: one per core)', integer(1, 1024))
     .addOption(
       new Option(

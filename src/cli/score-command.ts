@@ -39,6 +39,7 @@ export interface ScoreFlags {
   readonly output?: string;
   readonly layers?: boolean;
   readonly batchSize?: number;
+  readonly batchMemory?: number;
   readonly threads?: number;
   readonly device?: Device;
   readonly quiet?: boolean;
@@ -113,6 +114,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     seed: flags.seed,
     segment: flags.segment,
     batchSize: flags.batchSize,
+    batchMemory: flags.batchMemory,
     threads: flags.threads,
     device: flags.device,
     synOnly: flags.synOnly !== undefined,

@@ -4,7 +4,7 @@
  * soon as its last window is scored.
  *
  * Memory stays bounded whatever the file lengths: windows are read one at a time and queued
- * audio never exceeds the batch budget (plus one window), so a two-hour file costs no more
+ * audio never exceeds a few batches' worth (see the batcher), so a two-hour file costs no more
  * than a short one.
  */
 import type { WindowScores } from '../engine/engine.js';
