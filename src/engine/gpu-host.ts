@@ -58,10 +58,7 @@ async function handle(request: HostRequest): Promise<ReplyValue> {
     case 'probe':
       return probe(request.provider);
     case 'open': {
-      const engine = await DiscriminatorEngine.create(request.model, request.mode, {
-        device: request.provider,
-        ...(request.threads ? { threads: request.threads } : {}),
-      });
+      const engine = await DiscriminatorEngine.create(request.model, request.mode, { ...request.options, device: request.provider });
       const id = nextEngine++;
       engines.set(id, engine);
       return { engine: id, layerCounts: engine.layerCounts } satisfies OpenResult;

@@ -19,7 +19,7 @@ import type { ResolvedModel } from '../model/types.js';
 import { vulkanEnvironment, type AdapterInfo } from './adapter.js';
 import type { GraphMode } from './discriminator-graph.js';
 import type { WindowScores } from './engine.js';
-import type { HostReply, HostRequest, OpenResult, ProbeResult } from './gpu-protocol.js';
+import type { HostEngineOptions, HostReply, HostRequest, OpenResult, ProbeResult } from './gpu-protocol.js';
 import type { AdapterPolicy, Provider } from './providers.js';
 
 /** A request without its id (the process numbers them). */
@@ -115,10 +115,10 @@ export class GpuProcess {
     return probe;
   }
 
-  async open(model: ResolvedModel, mode: GraphMode, provider: Provider, adapter: AdapterInfo | null, threads?: number): Promise<HostedEngine> {
+  async open(model: ResolvedModel, mode: GraphMode, provider: Provider, adapter: AdapterInfo | null, options: HostEngineOptions): Promise<HostedEngine> {
     this.engineOpened();
     try {
-      const opened = await this.request<OpenResult>({ type: 'open', model, mode, provider, ...(threads ? { threads } : {}) });
+      const opened = await this.request<OpenResult>({ type: 'open', model, mode, provider, options });
       return new HostedEngine(this, opened.engine, mode, provider, adapter, opened.layerCounts);
     } catch (error) {
       this.engineClosed();

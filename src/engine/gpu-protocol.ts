@@ -6,7 +6,7 @@
 import type { ResolvedModel } from '../model/types.js';
 import type { AdapterInfo } from './adapter.js';
 import type { GraphMode } from './discriminator-graph.js';
-import type { WindowScores } from './engine.js';
+import type { EngineOptions, WindowScores } from './engine.js';
 import type { Provider } from './providers.js';
 
 export type HostRequest =
@@ -18,7 +18,8 @@ export type HostRequest =
       readonly model: ResolvedModel;
       readonly mode: GraphMode;
       readonly provider: Provider;
-      readonly threads?: number;
+      /** The engine options that cross a process boundary (no callbacks, no device: `provider`). */
+      readonly options: HostEngineOptions;
     }
   /** `count` windows of `length` samples per side, stacked row after row. */
   | {
@@ -33,6 +34,8 @@ export type HostRequest =
   | { readonly type: 'close'; readonly id: number; readonly engine: number }
   /** A message cites the native log: leave it in place at exit. */
   | { readonly type: 'keep-log'; readonly id: number };
+
+export type HostEngineOptions = Omit<EngineOptions, 'device' | 'onNotice'>;
 
 export interface ProbeResult {
   /** Null where the adapter cannot be named (no Vulkan loader, or not a WebGPU provider). */

@@ -65,13 +65,15 @@ async function probeCandidate(candidate: Candidate): Promise<{ gpu: GpuProcess; 
   return { gpu, adapter };
 }
 
-async function openCandidate(candidate: Candidate, model: ResolvedModel, mode: GraphMode, threads: number | undefined): Promise<ScoringEngine> {
+async function openCandidate(candidate: Candidate, model: ResolvedModel, mode: GraphMode, options: EngineOptions): Promise<ScoringEngine> {
+  // Every engine option but the device choice and the callback goes to the engine as given.
+  const { device: _device, onNotice: _onNotice, ...engineOptions } = options;
   if (candidate.provider === 'cpu') {
-    return inProcess(await DiscriminatorEngine.create(model, mode, { device: 'cpu', ...(threads ? { threads } : {}) }));
+    return inProcess(await DiscriminatorEngine.create(model, mode, { ...engineOptions, device: 'cpu' }));
   }
   const { gpu, adapter } = await probeCandidate(candidate);
   try {
-    return await gpu.open(model, mode, candidate.provider, adapter, threads);
+    return await gpu.open(model, mode, candidate.provider, adapter, engineOptions);
   } catch (error) {
     throw new Refusal(`${firstLine(messageOf(error))} (native log: ${gpu.citeLog()})`);
   }
@@ -87,7 +89,7 @@ export async function openEngine(model: ResolvedModel, mode: GraphMode, options:
   const failures: string[] = [];
   for (const candidate of deviceCandidates(device)) {
     try {
-      const engine = await openCandidate(candidate, model, mode, options.threads);
+      const engine = await openCandidate(candidate, model, mode, options);
       if (failures.length > 0) options.onNotice?.(`--device ${device}: ${failures.join('; ')}; running on ${engine.provider}`);
       return engine;
     } catch (error) {

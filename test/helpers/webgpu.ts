@@ -13,12 +13,11 @@ import { tinyFamily, tinyWeights } from './tiny-model.js';
 
 export const SOFTWARE_GPU = 'webgpu-software' as const;
 
-// lavapipe compiles each shader with LLVM at its first dispatch, and on a new machine (an empty
-// Mesa shader cache, as in CI) that dominates these tests. 128-bit vectors and no LLVM
-// optimisation passes cut the compile time (measured: about 2.5x less, cold cache) for slower
-// execution, which the small test models do not notice. The GPU processes inherit these.
+// lavapipe compiles each shader with LLVM at its first dispatch and runs the full-width model
+// slowly; 128-bit instead of its default 256-bit vectors makes both cheaper here (measured on a
+// new machine's empty Mesa shader cache, as in CI, 2 busy cores: webgpu-parity 22.7 -> 18.1 s,
+// cli-pipelines/webgpu 37.7 -> 21.1 s). The GPU processes inherit it.
 process.env.LP_NATIVE_VECTOR_WIDTH ??= '128';
-process.env.GALLIVM_PERF ??= 'nopt';
 
 /** Null when the software renderer starts, else why not. */
 async function softwareGpuProblem(): Promise<string | null> {
