@@ -38,8 +38,15 @@ function inProcess(engine: DiscriminatorEngine): ScoringEngine {
 /** A candidate that did not start; `reason` is for the user, in one line. */
 class Refusal extends Error {}
 
-function firstLine(text: string): string {
-  return text.split('\n')[0]!.slice(0, 200);
+/**
+ * onnxruntime's reason in one short line. Its failed checks read "<source>.cc:136 <function>
+ * <condition> was false. Failed to get a WebGPU adapter: No supported adapters"; only the last
+ * sentence is for people.
+ */
+export function runtimeReason(text: string): string {
+  const line = text.split('\n')[0]!.trim();
+  const check = / was false\. (.+)$/.exec(line);
+  return (check ? check[1]! : line).slice(0, 200);
 }
 
 /** The adapter `candidate` would run on, refused when it breaks the candidate's policy. */
@@ -54,7 +61,7 @@ async function probeCandidate(candidate: Candidate): Promise<{ gpu: GpuProcess; 
       candidate.adapters === 'software'
         ? 'no software Vulkan driver: install Mesa 25 or later (lavapipe; Debian: mesa-vulkan-drivers from backports, see .ci/system-packages)'
         : providerHint(provider);
-    throw new Refusal(`${software} (${firstLine(messageOf(error))})`);
+    throw new Refusal(`${software} (${runtimeReason(messageOf(error))})`);
   }
   if (candidate.adapters === 'hardware' && adapter?.software) {
     throw new Refusal(
@@ -75,7 +82,7 @@ async function openCandidate(candidate: Candidate, model: ResolvedModel, mode: G
   try {
     return await gpu.open(model, mode, candidate.provider, adapter, engineOptions);
   } catch (error) {
-    throw new Refusal(`${firstLine(messageOf(error))} (native log: ${gpu.citeLog()})`);
+    throw new Refusal(`${runtimeReason(messageOf(error))} (native log: ${gpu.citeLog()})`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { adapterFromLoaderLog, describeAdapter, vulkanEnvironment } from '../../src/engine/adapter.js';
 import { DEVICES, deviceCandidates, parseDevice, providerCandidates } from '../../src/engine/providers.js';
+import { runtimeReason } from '../../src/engine/open-engine.js';
 import { UsageError } from '../../src/errors.js';
 
 // Lines as the Vulkan loader (1.3.239, Debian bookworm) writes them with VK_LOADER_DEBUG=driver.
@@ -75,4 +76,14 @@ describe('devices', () => {
     expect(() => parseDevice('lavapipe')).toThrow(UsageError);
     expect(() => parseDevice('lavapipe')).toThrow('choose one of: cpu, webgpu, webgpu-software, cuda, auto');
   });
+});
+
+test("onnxruntime's failures are cut to the sentence meant for people", () => {
+  const enforce =
+    '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\n';
+  expect(runtimeReason(enforce)).toBe('Failed to get a WebGPU adapter: No supported adapters');
+  expect(runtimeReason('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library')).toBe(
+    'OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library',
+  );
+  expect(runtimeReason(`first line\nsecond ${'x'.repeat(300)}`)).toBe('first line');
 });
