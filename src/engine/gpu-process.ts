@@ -132,11 +132,17 @@ export class GpuProcess {
     this.idleTimer = null;
   }
 
-  /** After the last engine: end the process unless another engine comes within IDLE_MS. */
+  /** An engine of this process was disposed. */
   engineClosed(): void {
     this.engines -= 1;
-    if (this.engines > 0 || this.ended !== null) return;
+    this.stopWhenIdle();
+  }
+
+  /** Without engines: ends the process unless an engine comes within IDLE_MS. */
+  stopWhenIdle(): void {
+    if (this.engines > 0 || this.ended !== null || this.idleTimer) return;
     this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
       if (this.engines > 0 || this.ended !== null) return;
       // Closing the channel ends the GPU process, which removes its log.
       this.stopping = true;

@@ -57,6 +57,7 @@ async function probeCandidate(candidate: Candidate): Promise<{ gpu: GpuProcess; 
   try {
     ({ adapter } = await gpu.probe(provider));
   } catch (error) {
+    gpu.stopWhenIdle();
     const software =
       candidate.adapters === 'software'
         ? 'no software Vulkan driver: install Mesa 25 or later (lavapipe; Debian: mesa-vulkan-drivers from backports, see .ci/system-packages)'
@@ -64,6 +65,8 @@ async function probeCandidate(candidate: Candidate): Promise<{ gpu: GpuProcess; 
     throw new Refusal(`${software} (${runtimeReason(messageOf(error))})`);
   }
   if (candidate.adapters === 'hardware' && adapter?.software) {
+    // Nothing will run there: free the software renderer's device.
+    gpu.stopWhenIdle();
     throw new Refusal(
       `the only WebGPU adapter is ${describeAdapter(adapter)}, slower than the CPU provider; ` +
         'use --device webgpu-software to run on it anyway',
