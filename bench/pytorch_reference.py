@@ -1,21 +1,25 @@
-"""PyTorch reference for bench/corpus.mjs: the same discriminators, weights and windows.
+"""PyTorch reference for the benchmarks: the same discriminators, weights and windows.
 
 Reads a JSON spec written by the benchmark (layer table, a raw float32 weight file, the pairs
 and the window length), builds the sub-discriminators with torch.nn.Conv1d/Conv2d exactly as
 the upstream modules do (period reshape with reflect padding, AvgPool1d(4, 2, 2), torch.stft
-magnitude with a centred rectangular window), and scores every window of every pair with the
-reference and synthesized windows as one batch of two, as tts-critic does. It reports the
-wall time of the scoring loop only (WAV reading and model construction excluded, after one
-warm-up window) and each pair's fm, so the benchmark can check that both did the same work.
+magnitude with a centred rectangular window), and scores every window of every pair, the
+reference and synthesized windows going through one call, as tts-critic does. It reports the
+wall time of the scoring loop only (WAV reading and model construction excluded, after a
+warm-up call) and each pair's fm, so the benchmark can check that both did the same work.
+
+Optional spec fields: "device" ("cpu" by default, or "cuda"), and "batch": windows per call
+(default 1), taken in order from windows of equal length across pairs, as tts-critic's GPU
+batching does. On CUDA the clock stops only after the device has finished.
 
 Usage: python3 bench/pytorch_reference.py SPEC.json  ->  JSON on stdout
+Needs only torch (no numpy).
 """
 import json
 import sys
 import time
 import wave
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -24,8 +28,10 @@ def read_wav(path):
     with wave.open(path, "rb") as w:
         if w.getsampwidth() != 2 or w.getnchannels() != 1:
             raise SystemExit(f"{path}: the benchmark corpus is 16-bit mono")
-        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    return torch.from_numpy(data.astype(np.float32) / 32768.0)
+        data = bytearray(w.readframes(w.getnframes()))
+    if sys.byteorder != "little":
+        raise SystemExit("the benchmark reads little-endian WAV samples on little-endian machines only")
+    return torch.frombuffer(data, dtype=torch.int16).to(torch.float32) / 32768.0
 
 
 def window_starts(length, segment):
@@ -86,42 +92,58 @@ class Sub(torch.nn.Module):
 
 def main():
     spec = json.load(open(sys.argv[1]))
-    torch.set_num_threads(spec["threads"])
-    raw = np.fromfile(spec["weights"], dtype="<f4")
-    weights = {k: torch.from_numpy(raw[v["offset"]:v["offset"] + v["size"]].copy()).reshape(v["shape"])
+    device = torch.device(spec.get("device", "cpu"))
+    batch = int(spec.get("batch", 1))
+    if device.type == "cpu":
+        torch.set_num_threads(spec["threads"])
+    else:
+        torch.backends.cudnn.benchmark = True  # the fastest conv algorithms PyTorch can find
+    with open(spec["weights"], "rb") as f:
+        raw = torch.frombuffer(bytearray(f.read()), dtype=torch.float32)
+    weights = {k: raw[v["offset"]:v["offset"] + v["size"]].clone().reshape(v["shape"]).to(device)
                for k, v in spec["index"].items()}
-    subs = [Sub(s, weights).eval() for s in spec["subs"]]
+    subs = [Sub(s, weights).to(device).eval() for s in spec["subs"]]
     pairs = [(read_wav(r), read_wav(s)) for r, s in spec["pairs"]]
     segment = spec["segment"]
 
-    def score_window(ref, syn):
-        fm = gen = 0.0
-        batch = torch.stack([ref, syn])
+    # Every window as (pair, start, length); calls hold up to `batch` windows of one length.
+    windows = []
+    for p, (ref, syn) in enumerate(pairs):
+        windows.extend((p, s, n) for s, n in window_starts(min(len(ref), len(syn)), segment))
+    calls = []
+    for length in dict.fromkeys(n for _, _, n in windows):
+        same = [w for w in windows if w[2] == length]
+        calls.extend(same[i:i + batch] for i in range(0, len(same), batch))
+
+    def score_call(call):
+        """fm (without the factor 2) of every window in the call, as one list."""
+        refs = torch.stack([pairs[p][0][s:s + n] for p, s, n in call])
+        syns = torch.stack([pairs[p][1][s:s + n] for p, s, n in call])
+        x = torch.cat([refs, syns]).to(device, non_blocking=True)
+        count = len(call)
+        fm = torch.zeros(count, device=device)
         for sub in subs:
-            maps = sub.features(batch)
+            maps = sub.features(x)
             for f in maps:
-                fm += torch.mean(torch.abs(f[0] - f[1])).item()
-            gen += torch.mean((1 - maps[-1][1]) ** 2).item()
-        return fm, gen
+                fm += torch.abs(f[:count] - f[count:]).flatten(1).mean(1)
+        return fm.tolist()  # waits for the device
 
     with torch.inference_mode():
-        ref, syn = pairs[0]
-        s, n = window_starts(min(len(ref), len(syn)), segment)[0]
-        score_window(ref[s:s + n], syn[s:s + n])  # warm-up: allocations, oneDNN primitives
-        results = []
-        windows = 0
+        score_call(calls[0])  # warm-up: allocations, oneDNN primitives, cuDNN algorithm search
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        per_pair = [[] for _ in pairs]
         start = time.perf_counter()
-        for ref, syn in pairs:
-            length = min(len(ref), len(syn))
-            fms = []
-            for s, n in window_starts(length, segment):
-                fm, _ = score_window(ref[s:s + n], syn[s:s + n])
-                fms.append(fm)
-                windows += 1
-            results.append(2 * sum(fms) / len(fms))
+        for call in calls:
+            for (p, _, _), fm in zip(call, score_call(call)):
+                per_pair[p].append(fm)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         elapsed = time.perf_counter() - start
-    print(json.dumps({"seconds": elapsed, "windows": windows, "fm": results,
-                      "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    results = [2 * sum(fms) / len(fms) for fms in per_pair]
+    print(json.dumps({"seconds": elapsed, "windows": len(windows), "calls": len(calls), "fm": results,
+                      "torch": torch.__version__, "device": str(device),
+                      "threads": torch.get_num_threads()}))
 
 
 if __name__ == "__main__":

@@ -78,6 +78,8 @@ export interface ModelInfo {
   readonly precision: string | null;
   /** Execution provider that actually ran (`cpu`, `webgpu`, `cuda`). */
   readonly provider: string;
+  /** The GPU adapter's name (e.g. `NVIDIA H100 80GB HBM3`); null on CPU and where it cannot be named. */
+  readonly adapter: string | null;
   /** Window length in model samples (0 = whole files). */
   readonly segmentSamples: number;
 }

@@ -120,9 +120,17 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)', nonEmpty)
     .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`', nonEmpty)
     .option('--resume <file>', 'skip pairs already scored in FILE (a previous, interrupted report) and keep their records', nonEmpty)
-    .option('--batch-size <n>', 'most windows per engine call (default: sized to a memory budget)', integer(1))
+    .option('--batch-size <n>', 'most windows per engine call (default: 1 on CPU; on a GPU as many as fit --batch-memory)', integer(1))
+    .option('--batch-memory <MiB>', 'GPU memory for one engine call\'s feature maps (default 2048)', integer(1))
     .option('--threads <n>', 'CPU threads for the engine (default: one per core)', integer(1, 1024))
-    .addOption(new Option('--device <device>', 'where to run: cpu, webgpu (Vulkan), cuda, or auto (first that starts)').default('cpu').argParser(device))
+    .addOption(
+      new Option(
+        '--device <device>',
+        'where to run: cpu, webgpu (a GPU through Vulkan), cuda, auto (the first GPU that starts, else cpu), or webgpu-software (a software renderer such as lavapipe: slow, for tests)',
+      )
+        .default('cpu')
+        .argParser(device),
+    )
     .option('--cache-dir <dir>', 'cache of zoo models and optimized sessions (default: $TTS_CRITIC_CACHE, $XDG_CACHE_HOME/tts-critic or ~/.cache/tts-critic)', nonEmpty)
     .option('--offline', 'never download: use only cached zoo models')
     .option('-q, --quiet', 'no progress, notices or summary on stderr (errors and failed gates still print)')

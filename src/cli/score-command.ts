@@ -30,6 +30,7 @@ export interface ScoreFlags extends WorstFlags {
   readonly output?: string;
   readonly layers?: boolean;
   readonly batchSize?: number;
+  readonly batchMemory?: number;
   readonly threads?: number;
   readonly device?: Device;
   readonly quiet?: boolean;
@@ -99,6 +100,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     seed: flags.seed,
     segment: flags.segment,
     batchSize: flags.batchSize,
+    batchMemory: flags.batchMemory,
     threads: flags.threads,
     device: flags.device,
     synOnly: flags.synOnly !== undefined,

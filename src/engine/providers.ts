@@ -1,15 +1,41 @@
 /**
- * The device -> execution-provider choice, as a small frozen table (the transformers.js
+ * The device -> execution-provider choice, as small frozen tables (the transformers.js
  * pattern). ONNX Runtime providers do not fall back on their own: `create()` throws when a
- * provider cannot start, so `auto` tries them in order and reports each fallback.
+ * provider cannot start, so a device lists the providers to try, in order, and the caller
+ * reports each fallback.
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { UsageError } from '../errors.js';
 
-export type Device = 'cpu' | 'webgpu' | 'cuda' | 'auto';
-export type Provider = Exclude<Device, 'auto'>;
+export type Device = 'cpu' | 'webgpu' | 'webgpu-software' | 'cuda' | 'auto';
+/** onnxruntime's execution providers we use. */
+export type Provider = 'cpu' | 'webgpu' | 'cuda';
 
-export const DEVICES: readonly Device[] = Object.freeze(['cpu', 'webgpu', 'cuda', 'auto']);
+export const DEVICES: readonly Device[] = Object.freeze(['cpu', 'webgpu', 'webgpu-software', 'cuda', 'auto']);
+
+/**
+ * Which WebGPU adapters a device accepts. `hardware`: a real GPU only; a software renderer
+ * (lavapipe, SwiftShader) is refused, since it is far slower than the CPU provider.
+ * `software`: only a software renderer, and only when asked for by name (for tests and CI).
+ */
+export type AdapterPolicy = 'hardware' | 'software';
+
+export interface Candidate {
+  readonly provider: Provider;
+  /** For GPU providers: which adapters are accepted. */
+  readonly adapters: AdapterPolicy;
+}
+
+const candidate = (provider: Provider, adapters: AdapterPolicy = 'hardware'): Candidate => Object.freeze({ provider, adapters });
+
+/** Providers to try, in order, for each device; `auto` prefers the fastest that starts. */
+const DEVICE_CANDIDATES: Readonly<Record<Device, readonly Candidate[]>> = Object.freeze({
+  cpu: Object.freeze([candidate('cpu')]),
+  webgpu: Object.freeze([candidate('webgpu')]),
+  'webgpu-software': Object.freeze([candidate('webgpu', 'software')]),
+  cuda: Object.freeze([candidate('cuda')]),
+  auto: Object.freeze([candidate('cuda'), candidate('webgpu'), candidate('cpu')]),
+});
 
 const PROVIDER_CONFIG: Readonly<Record<Provider, InferenceSession.ExecutionProviderConfig>> = Object.freeze({
   cpu: 'cpu',
@@ -32,9 +58,6 @@ export function providerHint(provider: Provider): string {
   return PROVIDER_HINT[provider];
 }
 
-/** `auto` prefers the fastest provider that starts. */
-const AUTO_ORDER: readonly Provider[] = Object.freeze(['cuda', 'webgpu', 'cpu']);
-
 export function parseDevice(value: string): Device {
   const device = value.trim().toLowerCase() as Device;
   if (!DEVICES.includes(device)) {
@@ -43,9 +66,14 @@ export function parseDevice(value: string): Device {
   return device;
 }
 
+/** What to try, in order, for a requested device. */
+export function deviceCandidates(device: Device): readonly Candidate[] {
+  return DEVICE_CANDIDATES[device];
+}
+
 /** Providers to try, in order, for a requested device. */
 export function providerCandidates(device: Device): readonly Provider[] {
-  return device === 'auto' ? AUTO_ORDER : [device];
+  return [...new Set(deviceCandidates(device).map((c) => c.provider))];
 }
 
 export function providerConfig(provider: Provider): InferenceSession.ExecutionProviderConfig {

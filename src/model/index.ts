@@ -2,4 +2,4 @@ export * from './types.js';
 export { FAMILIES, DEFAULT_FAMILY, findFamily, getFamily, familyNames } from './families/index.js';
 export { untrainedWeights, lazyUntrainedWeights, fnv1a32, mulberry32Fill } from './init.js';
 export { resolveModel, requiredKeys } from './resolve.js';
-export { minimumWindow, minimumSamples } from './geometry.js';
+export { featureValues, minimumWindow, minimumSamples } from './geometry.js';

@@ -1,24 +1,36 @@
 /**
  * Groups windows of equal length into engine calls. A queue per window length fills up to the
- * batch size; queued audio is bounded by `batchSamples`, beyond which every queue runs, so
- * memory does not grow with the number of distinct lengths (short files of all sizes).
+ * batch size or the call's sample budget, across files: in a corpus of mixed durations the
+ * full-length windows of every file share calls, while the windows of files shorter than the
+ * window length (one window each, of its own length) wait in their own queues for company.
+ * Windows are never padded to share a call: padding changes the scores.
+ *
+ * What waits is bounded: once the queues together hold QUEUED_CALLS calls' worth of audio (or
+ * of windows, when only the count is limited), the emptiest queue runs, then the next, until
+ * they fit again: a rare length gains nothing by waiting, while a common one is filling up.
+ * Common lengths thus run in full calls, and memory does not grow with the number of distinct
+ * lengths (short files of all sizes, or whole files with --segment 0).
  *
  * One engine call runs at a time, in the background: `add` returns once a call has started,
  * so the caller decodes, resamples and computes the mel distance of the next windows while
  * onnxruntime works on its own threads (measured: that JS work, about 10 ms per 2 s window,
  * then costs a third of that). At most one batch waits beside the one running.
  */
-import type { DiscriminatorEngine, WindowScores } from '../engine/engine.js';
+import type { WindowScores } from '../engine/engine.js';
+import type { ScoringEngine } from '../engine/open-engine.js';
 
 /** The part of the engine batching needs (an interface, so tests can count calls). */
-export type BatchEngine = Pick<DiscriminatorEngine, 'mode' | 'run'>;
+export type BatchEngine = Pick<ScoringEngine, 'mode' | 'run'>;
 
 export interface BatchLimits {
-  /** Most windows per engine call. */
+  /** Most windows per engine call (may be infinite when `batchSamples` is finite). */
   readonly batchSize: number;
-  /** Most queued samples (per side) before every queue is run regardless of fill. */
+  /** Most samples (per side) in one engine call; a queue runs once it holds this many. */
   readonly batchSamples: number;
 }
+
+/** How many calls' worth of windows may wait in the queues together. */
+export const QUEUED_CALLS = 4;
 
 export interface BatchItem<T> {
   readonly ref: Float32Array | null;
@@ -38,6 +50,7 @@ export interface BatchCallbacks<T> {
 export class WindowBatcher<T> {
   private readonly queues = new Map<number, BatchItem<T>[]>();
   private queuedSamples = 0;
+  private queuedWindows = 0;
   /** The engine call in progress; it never rejects (failures go to `failed`). */
   private running: Promise<void> = Promise.resolve();
 
@@ -54,12 +67,33 @@ export class WindowBatcher<T> {
     queue.push(item);
     this.queues.set(length, queue);
     this.queuedSamples += length;
+    this.queuedWindows += 1;
     if (queue.length >= this.limits.batchSize || queue.length * length >= this.limits.batchSamples) await this.run(length);
   }
 
-  /** Runs every queue when the audio waiting in them exceeds the budget. */
+  /** Runs the emptiest queues while the windows waiting exceed what may wait. */
   async relieve(): Promise<void> {
-    if (this.queuedSamples >= this.limits.batchSamples) await this.flush();
+    while (
+      this.queuedSamples >= QUEUED_CALLS * this.limits.batchSamples ||
+      this.queuedWindows >= QUEUED_CALLS * this.limits.batchSize
+    ) {
+      const length = this.emptiestQueue();
+      if (length < 0) return;
+      await this.run(length);
+    }
+  }
+
+  /** The length whose queue holds the fewest windows (the shortest among equals), or -1. */
+  private emptiestQueue(): number {
+    let best = -1;
+    let bestCount = Number.POSITIVE_INFINITY;
+    for (const [length, queue] of this.queues) {
+      if (queue.length < bestCount || (queue.length === bestCount && length < best)) {
+        best = length;
+        bestCount = queue.length;
+      }
+    }
+    return best;
   }
 
   /** Runs every queue and waits for the last call to finish. */
@@ -79,6 +113,7 @@ export class WindowBatcher<T> {
     this.queues.delete(length);
     if (items.length === 0) return;
     this.queuedSamples -= items.length * length;
+    this.queuedWindows -= items.length;
     await this.running;
     this.running = this.execute(items, length);
   }

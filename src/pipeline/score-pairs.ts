@@ -4,10 +4,11 @@
  * soon as its last window is scored.
  *
  * Memory stays bounded whatever the file lengths: windows are read one at a time and queued
- * audio never exceeds the batch budget (plus one window), so a two-hour file costs no more
+ * audio never exceeds a few batches' worth (see the batcher), so a two-hour file costs no more
  * than a short one.
  */
-import type { DiscriminatorEngine, WindowScores } from '../engine/engine.js';
+import type { WindowScores } from '../engine/engine.js';
+import type { ScoringEngine } from '../engine/open-engine.js';
 import { messageOf } from '../errors.js';
 import type { PairResult } from '../scores.js';
 import { PairAccumulator } from './aggregate.js';
@@ -17,7 +18,7 @@ import { PairAudio, type PairAudioLimits, type PairFiles } from './pair-audio.js
 import { planWindows } from './windows.js';
 
 export interface ScoringContext extends BatchLimits, PairAudioLimits {
-  readonly engine: DiscriminatorEngine;
+  readonly engine: ScoringEngine;
   readonly subNames: readonly string[];
   /** Window length in model samples; 0 = whole files. */
   readonly segment: number;

@@ -5,12 +5,13 @@
  */
 import path from 'node:path';
 import { cacheRoot } from '../zoo/config.js';
-import { DiscriminatorEngine } from '../engine/engine.js';
+import { openEngine } from '../engine/open-engine.js';
 import type { Device } from '../engine/providers.js';
 import { CheckpointError, UsageError } from '../errors.js';
 import { DEFAULT_FAMILY, findFamily, familyNames, lazyUntrainedWeights, minimumWindow, resolveModel } from '../model/index.js';
 import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
+import { batchPolicy } from './batch-policy.js';
 import { discoverPairs, discoverSynOnly, type PairSpec } from './discover.js';
 import { scorePairs, type ScoreLoopOptions } from './score-pairs.js';
 
@@ -26,12 +27,15 @@ export interface ScorerOptions {
   readonly model?: string;
   /** Base seed of the deterministic untrained init (ignored with a checkpoint). Default 0. */
   readonly seed?: number;
+  /** Where the networks run (default `cpu`); see README, "Devices". */
   readonly device?: Device;
   readonly threads?: number;
   /** Window length in seconds; 0 scores whole files in one window. */
   readonly segment?: number;
-  /** Most windows per engine call (default: 1 on CPU, where batching gains nothing; up to 16 s of audio on GPU). */
+  /** Most windows per engine call (default: 1 on CPU, where batching gains nothing; on a GPU as many as fit `batchMemory`). */
   readonly batchSize?: number;
+  /** GPU memory for one engine call's feature maps, in MiB (default 2048). */
+  readonly batchMemory?: number;
   /** Reference-free scoring: only `gen` and `fake` are reported. */
   readonly synOnly?: boolean;
   /** Model zoo cache folder and offline switch (see README, "Model zoo"); optimized sessions are cached there too. */
@@ -115,25 +119,14 @@ function weightsId(info: LoadedWeights['info']): string {
   return info.weights === 'untrained' ? `untrained:seed=${info.seed}` : `sha256:${info.sha256}`;
 }
 
-/**
- * Batching policy. On CPU one window per call is fastest and leanest (measured: 4 x 1 s
- * sovits5 windows take as long batched as one by one, at twice the memory), so windows are
- * only grouped on GPU providers, up to this much audio per side.
- */
-const GPU_BATCH_SECONDS = 16;
-const GPU_MAX_BATCH = 16;
-
-function batchPolicy(provider: string, sampleRate: number, requested: number | undefined): { batchSize: number; batchSamples: number } {
-  if (requested !== undefined) return { batchSize: requested, batchSamples: Number.POSITIVE_INFINITY };
-  if (provider === 'cpu') return { batchSize: 1, batchSamples: Number.POSITIVE_INFINITY };
-  return { batchSize: GPU_MAX_BATCH, batchSamples: GPU_BATCH_SECONDS * sampleRate };
-}
-
 export async function createScorer(options: ScorerOptions = {}): Promise<Scorer> {
   const segmentSeconds = options.segment ?? DEFAULT_SEGMENT_SECONDS;
   if (!Number.isFinite(segmentSeconds) || segmentSeconds < 0) throw new UsageError(`--segment must be 0 or a positive number of seconds, got ${options.segment}`);
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
     throw new UsageError(`--batch-size must be a positive integer, got ${options.batchSize}`);
+  }
+  if (options.batchMemory !== undefined && !(Number.isFinite(options.batchMemory) && options.batchMemory > 0)) {
+    throw new UsageError(`--batch-memory must be a positive number of MiB, got ${options.batchMemory}`);
   }
   const { model, info } = await loadWeights(options);
   const sampleRate = model.family.sampleRate;
@@ -145,7 +138,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     );
   }
   const mode = options.synOnly ? 'syn-only' : 'pair';
-  const engine = await DiscriminatorEngine.create(model, mode, {
+  const engine = await openEngine(model, mode, {
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
@@ -158,6 +151,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     subs: subNames,
     ...info,
     provider: engine.provider,
+    adapter: engine.adapter?.name ?? null,
     segmentSamples: segment,
   };
   const context = {
@@ -166,7 +160,13 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     sampleRate,
     segment,
     minimumLength,
-    ...batchPolicy(engine.provider, sampleRate, options.batchSize),
+    ...batchPolicy({
+      provider: engine.provider,
+      subs: model.subs,
+      sides: mode === 'pair' ? 2 : 1,
+      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      ...(options.batchMemory !== undefined ? { batchMemoryMiB: options.batchMemory } : {}),
+    }),
   };
   const scorer: Scorer = {
     model: modelInfo,

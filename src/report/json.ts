@@ -107,6 +107,7 @@ export function modelToJson(model: ModelInfo): Record<string, unknown> {
     sha256: model.sha256,
     precision: model.precision,
     provider: model.provider,
+    adapter: model.adapter,
     segment_samples: model.segmentSamples,
   };
 }
@@ -136,6 +137,7 @@ export function modelFromJson(value: unknown, source: string): ModelInfo {
     sha256: strOrNull('sha256'),
     precision: strOrNull('precision'),
     provider: typeof m['provider'] === 'string' ? (m['provider'] as string) : '',
+    adapter: typeof m['adapter'] === 'string' ? (m['adapter'] as string) : null,
     segmentSamples: typeof m['segment_samples'] === 'number' ? (m['segment_samples'] as number) : 0,
   };
 }

@@ -197,6 +197,7 @@ describe('a folder pair with every kind of file', () => {
       sha256: checkpointSha,
       precision: 'float32',
       provider: 'cpu',
+      adapter: null,
       segment_samples: 64000,
     });
     checkRecords(doc.files, { emptyIs: null });

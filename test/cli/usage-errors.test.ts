@@ -61,7 +61,7 @@ const CASES: ReadonlyArray<[string, string[], RegExp]> = [
   ['--seed abc', ['score', 'ref', 'syn', '--seed', 'abc'], /--seed.*'abc' is invalid.*integer from 0 to 4294967295/],
   ['--seed -3', ['score', 'ref', 'syn', '--seed', '-3'], /--seed.*'-3' is invalid/],
   ['--format xml', ['score', 'ref', 'syn', '--format', 'xml'], /--format.*'xml' is invalid.*csv, json, jsonl/],
-  ['--device tpu', ['score', 'ref', 'syn', '--device', 'tpu'], /--device.*'tpu' is invalid.*cpu, webgpu, cuda, auto/],
+  ['--device tpu', ['score', 'ref', 'syn', '--device', 'tpu'], /--device.*'tpu' is invalid.*cpu, webgpu, webgpu-software, cuda, auto/],
   ['--batch-size 0', ['score', 'ref', 'syn', '--batch-size', '0'], /--batch-size.*'0' is invalid.*integer from 1/],
   ['--batch-size 1.5', ['score', 'ref', 'syn', '--batch-size', '1.5'], /--batch-size.*'1\.5' is invalid/],
   ['--threads 0', ['score', 'ref', 'syn', '--threads', '0'], /--threads.*'0' is invalid/],

@@ -1,5 +1,5 @@
 import type { WindowScores } from '../../src/engine/engine.js';
-import { WindowBatcher, type BatchEngine } from '../../src/pipeline/batcher.js';
+import { QUEUED_CALLS, WindowBatcher, type BatchEngine } from '../../src/pipeline/batcher.js';
 
 /** A fake engine that records the shape of every call and echoes each window's first sample. */
 function fakeEngine(fail = false) {
@@ -35,19 +35,52 @@ test('windows of equal length share a call; a full queue runs at once; tags come
   expect(got.sort()).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
 });
 
-test('the sample budget bounds queued audio across lengths', async () => {
+test('a queue runs once it holds a call\'s sample budget, whatever the count', async () => {
   const { engine, calls } = fakeEngine();
-  const batcher = new WindowBatcher<number>(engine, { batchSize: 100, batchSamples: 250 }, { scored: () => {}, failed: () => {} });
+  const batcher = new WindowBatcher<number>(engine, { batchSize: Infinity, batchSamples: 250 }, { scored: () => {}, failed: () => {} });
   await batcher.add({ ...windowOf(100, 1), tag: 1 });
-  await batcher.add({ ...windowOf(90, 2), tag: 2 });
-  await batcher.relieve();
-  expect(calls).toHaveLength(0); // 190 samples queued, under budget
-  await batcher.add({ ...windowOf(80, 3), tag: 3 });
-  await batcher.relieve();
-  expect(calls.map((c) => c.length).sort()).toEqual([100, 80, 90]);
-  // A single queue reaching the budget runs by itself.
+  await batcher.add({ ...windowOf(100, 2), tag: 2 });
+  expect(calls).toHaveLength(0);
+  await batcher.add({ ...windowOf(100, 3), tag: 3 });
+  expect(calls).toEqual([{ count: 3, length: 100 }]);
+  // A single window over the budget runs by itself.
   await batcher.add({ ...windowOf(300, 4), tag: 4 });
-  expect(calls).toHaveLength(4);
+  expect(calls).toEqual([{ count: 3, length: 100 }, { count: 1, length: 300 }]);
+});
+
+test(`queued audio is bounded by ${QUEUED_CALLS} calls' worth; the emptiest queues run first, so a common length keeps filling`, async () => {
+  const { engine, calls } = fakeEngine();
+  const budget = 1000;
+  const batcher = new WindowBatcher<number>(engine, { batchSize: Infinity, batchSamples: budget }, { scored: () => {}, failed: () => {} });
+  let tag = 0;
+  let added = 0;
+  // A mixed corpus: full windows of 100 samples, and short files of lengths 10..59 (one window each).
+  for (let file = 0; file < 50; file++) {
+    await batcher.add({ ...windowOf(100, ++tag), tag });
+    await batcher.add({ ...windowOf(10 + file, ++tag), tag });
+    added += 100 + 10 + file;
+    await batcher.relieve();
+    const queued = added - calls.reduce((n, c) => n + c.count * c.length, 0);
+    expect(queued).toBeLessThan(QUEUED_CALLS * budget);
+  }
+  await batcher.flush();
+  const full = calls.filter((c) => c.length === 100);
+  // Every 100-sample window ran in full calls of 10 (the budget), none cut short by the pressure of the short ones.
+  expect(full.map((c) => c.count)).toEqual([10, 10, 10, 10, 10]);
+  expect(calls.filter((c) => c.length !== 100).every((c) => c.count === 1)).toBe(true);
+  expect(calls.reduce((n, c) => n + c.count, 0)).toBe(100);
+});
+
+test('with only a window count (--batch-size), distinct lengths are still bounded in number', async () => {
+  const { engine, calls } = fakeEngine();
+  const batcher = new WindowBatcher<number>(engine, { batchSize: 2, batchSamples: Infinity }, { scored: () => {}, failed: () => {} });
+  for (let i = 1; i <= 20; i++) {
+    await batcher.add({ ...windowOf(i, i), tag: i }); // whole files of 20 different lengths
+    await batcher.relieve();
+    expect(i - calls.length).toBeLessThan(QUEUED_CALLS * 2);
+  }
+  // The shortest waiting windows went first.
+  expect(calls[0]).toEqual({ count: 1, length: 1 });
 });
 
 test('a failed engine call reports every window of that call, and the batcher carries on', async () => {

@@ -52,7 +52,7 @@ describe('worstFileMedia', () => {
       expect(good.ref!.spectrogram).not.toBe(good.syn!.spectrogram);
       const bad = media.get('syn/broken.wav')!;
       expect(bad.ref).toEqual({ href: null, spectrogram: null, problem: expect.stringMatching(/^ref\/gone\.wav not found/) });
-      expect(bad.syn).toEqual({ href: '../syn/broken.wav', spectrogram: null, problem: expect.stringMatching(/^no spectrogram: not a WAV file/) });
+      expect(bad.syn).toEqual({ href: '../syn/broken.wav', spectrogram: null, problem: expect.stringMatching(/^no spectrogram: not an audio file/) });
       // A reference-free entry; 300 samples are too few for the mel's reflect padding.
       expect(media.get('syn/short.wav')).toEqual({ ref: null, syn: { href: '../syn/short.wav', spectrogram: null, problem: 'too short for a spectrogram' } });
     } finally {

@@ -17,6 +17,7 @@ const MODEL: ModelInfo = {
   sha256: 'ab'.repeat(32),
   precision: 'float32',
   provider: 'cpu',
+  adapter: null,
   segmentSamples: 64000,
 };
 const WEIGHTS = `sha256:${'ab'.repeat(32)}`;

@@ -17,6 +17,7 @@ export function makeModel(overrides: Partial<ModelInfo> = {}): ModelInfo {
     sha256: null,
     precision: null,
     provider: 'cpu',
+    adapter: null,
     segmentSamples: 96000,
     ...overrides,
   };

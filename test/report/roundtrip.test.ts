@@ -151,6 +151,7 @@ describe('record layout', () => {
       sha256: null,
       precision: null,
       provider: 'cpu',
+      adapter: null,
       segment_samples: 96000,
     });
     expect(doc.files).toHaveLength(2);
