@@ -13,10 +13,11 @@ import type { PairResult } from '../scores.js';
 import { PairAccumulator } from './aggregate.js';
 import { WindowBatcher, type BatchLimits } from './batcher.js';
 import type { PairSpec } from './discover.js';
-import { PairAudio, type PairAudioLimits } from './pair-audio.js';
+import { PairAudio, type PairAlignOptions, type PairAudioLimits, type PairTiming } from './pair-audio.js';
+import { alignmentWarning, durationWarning } from './pair-warnings.js';
 import { planWindows } from './windows.js';
 
-export interface ScoringContext extends BatchLimits, PairAudioLimits {
+export interface ScoringContext extends BatchLimits, PairAudioLimits, PairAlignOptions {
   readonly engine: DiscriminatorEngine;
   readonly subNames: readonly string[];
   /** Window length in model samples; 0 = whole files. */
@@ -37,6 +38,9 @@ interface PairState {
   synSeconds: number | null;
   windowsTotal: number;
   settled: boolean;
+  /** Known once the pair's audio is prepared. */
+  timing: PairTiming | null;
+  melDtw: number | null;
 }
 
 export function pairResult(
@@ -56,9 +60,22 @@ export function pairResult(
     refSeconds: durations.ref ?? null,
     synSeconds: durations.syn ?? null,
     windows: 0,
+    offsetMs: null,
+    warning: '',
     totals: null,
     subs: [],
   };
+}
+
+/** The `warning` column of a scored pair: every reason its comparison may be unsound. */
+function warningsOf(timing: PairTiming, sampleRate: number, offsetMs: number | null): string {
+  const warnings: string[] = [];
+  const problem = timing.estimate?.problem;
+  if (problem) warnings.push(alignmentWarning(problem));
+  if (timing.unusable) warnings.push(alignmentWarning(`the offset found leaves too little overlap to score`));
+  const duration = durationWarning(timing.refRest, timing.synRest, sampleRate, offsetMs);
+  if (duration) warnings.push(duration);
+  return warnings.join('; ');
 }
 
 /** Why a spec cannot be scored before any file is opened, or null. */
@@ -89,11 +106,15 @@ export async function* scorePairs(
     if (pair.accumulator.windows < pair.windowsTotal) return;
     pair.settled = true;
     const { totals, subs } = pair.accumulator.result();
+    const timing = pair.timing;
+    const offsetMs = timing?.estimate && !timing.unusable && timing.estimate.samples !== null ? (1000 * timing.offset) / ctx.sampleRate : null;
     ready.push({
       ...pairResult(pair.spec, ctx.sampleRate, 'error', '', { ref: pair.refSeconds, syn: pair.synSeconds }),
       status: 'ok',
       windows: pair.accumulator.windows,
-      totals,
+      offsetMs,
+      warning: timing ? warningsOf(timing, ctx.sampleRate, offsetMs) : '',
+      totals: { ...totals, melDtw: pair.melDtw },
       subs,
     });
   };
@@ -120,6 +141,8 @@ export async function* scorePairs(
       synSeconds: null,
       windowsTotal: 0,
       settled: false,
+      timing: null,
+      melDtw: null,
     };
     let audio: PairAudio | null = null;
     try {
@@ -127,6 +150,8 @@ export async function* scorePairs(
         state.refSeconds = opened.refSeconds;
         state.synSeconds = opened.synSeconds;
       });
+      state.timing = audio.timing;
+      state.melDtw = audio.melDtw;
       const windows = planWindows(audio.length, ctx.segment);
       state.windowsTotal = windows.length;
       for (const w of windows) {

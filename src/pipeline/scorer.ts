@@ -12,10 +12,19 @@ import { DEFAULT_FAMILY, findFamily, familyNames, minimumWindow, resolveModel, u
 import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
 import { discoverPairs, discoverSynOnly, type PairSpec } from './discover.js';
+import { ALIGN_MODES, type AlignMode } from './pair-audio.js';
 import { scorePairs, type ScoreLoopOptions } from './score-pairs.js';
 
 /** Window length when none is asked for: long enough for stable scores, short enough to keep memory modest. */
 export const DEFAULT_SEGMENT_SECONDS = 2;
+/**
+ * Alignment when none is asked for: a constant delay (vocoder latency, padding, a resampling
+ * filter) costs fm more than real quality differences do, and on a pair that is already aligned
+ * the search finds 0 and changes nothing (see README, "Which metric when").
+ */
+export const DEFAULT_ALIGN: AlignMode = 'offset';
+/** Largest offset `--align offset` searches when none is given, in seconds. */
+export const DEFAULT_MAX_OFFSET_SECONDS = 0.5;
 
 export interface ScorerOptions {
   /** Family name or alias; default: detected from the checkpoint, else `sovits5`. */
@@ -34,6 +43,10 @@ export interface ScorerOptions {
   readonly batchSize?: number;
   /** Reference-free scoring: only `gen` and `fake` are reported. */
   readonly synOnly?: boolean;
+  /** `offset` (default): find and remove one constant delay per pair; `none`: compare the files as they are. */
+  readonly align?: AlignMode;
+  /** Largest |offset| searched by `align: 'offset'`, in seconds (default 0.5). */
+  readonly maxOffset?: number;
   /** Model zoo cache folder and offline switch (see README, "Model zoo"). */
   readonly cacheDir?: string;
   readonly offline?: boolean;
@@ -118,6 +131,12 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
     throw new UsageError(`--batch-size must be a positive integer, got ${options.batchSize}`);
   }
+  const align = options.align ?? DEFAULT_ALIGN;
+  if (!ALIGN_MODES.includes(align)) throw new UsageError(`--align must be one of ${ALIGN_MODES.join(', ')}, got "${String(options.align)}"`);
+  const maxOffsetSeconds = options.maxOffset ?? DEFAULT_MAX_OFFSET_SECONDS;
+  if (!Number.isFinite(maxOffsetSeconds) || maxOffsetSeconds <= 0) {
+    throw new UsageError(`--max-offset must be a positive number of seconds, got ${options.maxOffset}`);
+  }
   const { model, info } = await loadWeights(options);
   const sampleRate = model.family.sampleRate;
   const segment = Math.round(segmentSeconds * sampleRate);
@@ -148,6 +167,8 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     sampleRate,
     segment,
     minimumLength,
+    align,
+    maxOffset: Math.round(maxOffsetSeconds * sampleRate),
     ...batchPolicy(engine.provider, sampleRate, options.batchSize),
   };
   const scorer: Scorer = {

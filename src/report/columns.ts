@@ -31,6 +31,11 @@ export const BASE_COLUMNS = [
   'fake',
   'disc',
   'mel_l1',
+  // Timing (issue 13): the mel distance along a DTW path, the offset removed by --align offset,
+  // and why a comparison may be unsound.
+  'mel_dtw',
+  'offset_ms',
+  'warning',
 ] as const;
 
 /** The four per-sub-discriminator metrics, in contract order (`fm_<sub>`, `gen_<sub>`, ...). */
@@ -40,7 +45,7 @@ export const SUB_METRICS = ['fm', 'gen', 'real', 'fake'] as const;
 export const MODEL_COLUMNS = ['family', 'weights'] as const;
 
 /** Columns holding text; every other column is numeric. */
-export const TEXT_COLUMNS: ReadonlySet<string> = new Set(['ref', 'syn', 'status', 'error', 'family', 'weights']);
+export const TEXT_COLUMNS: ReadonlySet<string> = new Set(['ref', 'syn', 'status', 'error', 'warning', 'family', 'weights']);
 
 /** Columns a file must have to be taken for a tts-critic report. */
 export const REQUIRED_COLUMNS = ['ref', 'syn', 'status'] as const;
@@ -50,9 +55,10 @@ export function isTextColumn(column: string): boolean {
 }
 
 /**
- * Columns computed from the reference recording (`fm`, `real`, `disc`, `mel_l1`, `ref_seconds`,
- * `fm_<sub>`, `real_<sub>`, `fm_<sub>_<i>`): always empty in reference-free (`--syn-only`) runs,
- * which have only `gen`, `fake`, `gen_<sub>`, `fake_<sub>` and the duration of the file.
+ * Columns computed from the reference recording (`fm`, `real`, `disc`, `mel_l1`, `mel_dtw`,
+ * `offset_ms`, `ref_seconds`, `fm_<sub>`, `real_<sub>`, `fm_<sub>_<i>`): always empty in
+ * reference-free (`--syn-only`) runs, which have only `gen`, `fake`, `gen_<sub>`, `fake_<sub>`
+ * and the duration of the file.
  */
 export function needsReference(column: string): boolean {
   return (
@@ -60,6 +66,8 @@ export function needsReference(column: string): boolean {
     column === 'real' ||
     column === 'disc' ||
     column === 'mel_l1' ||
+    column === 'mel_dtw' ||
+    column === 'offset_ms' ||
     column === 'ref_seconds' ||
     column.startsWith('fm_') ||
     column.startsWith('real_')

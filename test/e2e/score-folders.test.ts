@@ -16,11 +16,12 @@ import { writeFile } from 'node:fs/promises';
 const SUBS = ['s', 'p2', 'p3', 'p5', 'p7', 'p11']; // gpt-sovits, in model order
 const CONTRACT_COLUMNS = [
   'ref', 'syn', 'status', 'error', 'sample_rate', 'ref_seconds', 'syn_seconds', 'windows',
-  'fm', 'gen', 'real', 'fake', 'disc', 'mel_l1',
+  'fm', 'gen', 'real', 'fake', 'disc', 'mel_l1', 'mel_dtw', 'offset_ms', 'warning',
   ...SUBS.flatMap((s) => [`fm_${s}`, `gen_${s}`, `real_${s}`, `fake_${s}`]),
   'family', 'weights',
 ];
-const METRICS = CONTRACT_COLUMNS.filter((c) => !['ref', 'syn', 'status', 'error', 'family', 'weights'].includes(c));
+// offset_ms is empty where --align offset finds no clear offset (these tones keep a steady level).
+const METRICS = CONTRACT_COLUMNS.filter((c) => !['ref', 'syn', 'status', 'error', 'warning', 'offset_ms', 'family', 'weights'].includes(c));
 
 interface Expected {
   ref: string;
@@ -270,7 +271,8 @@ test("the README's main job: `tts-critic score fixtures/ref fixtures/syn` exits 
   for (const r of rows) {
     expect(r.family).toBe('sovits5');
     expect(r.weights).toBe('untrained:seed=0');
-    for (const column of header.filter((h) => !['ref', 'syn', 'status', 'error', 'family', 'weights'].includes(h))) finite(r[column], `${r.syn} ${column}`);
+    for (const column of header.filter((h) => !['ref', 'syn', 'status', 'error', 'warning', 'family', 'weights'].includes(h))) finite(r[column], `${r.syn} ${column}`);
+    expect([r.syn, r.offset_ms, r.warning]).toEqual([r.syn, '0', '']);
   }
   // The tool says the untrained default's adversarial scores need a trained checkpoint.
   expect(run.stderr).toMatch(/adversarial scores .* need a trained checkpoint/);
