@@ -3,22 +3,27 @@
  *
  * Three stages, each searching a smaller range more finely:
  *  1. Envelope, coarse: Pearson correlation of the two log-energy envelopes (envelope.ts) at
- *     every 10 ms of lag over the whole search range (every 1 ms for short files). This is the
- *     stage that decides whether there is a clear offset at all.
- *  2. Envelope, fine: the same correlation at every block (about 1 ms) around the coarse peak,
- *     and a parabola through the peak and its neighbours for a fraction of a block.
+ *     every 10 ms of lag over the whole search range (every block for short files). This
+ *     stage decides whether there is a clear offset at all: the files must follow each other
+ *     (correlation >= 0.7), change level at all, and the best match must not lie at the edge
+ *     of the range.
+ *  2. Envelope, fine: the same correlation at every block (about 1 ms) around each peak near
+ *     the best one, and a parabola through the peak and its neighbours for a fraction of a
+ *     block. Peaks that come within 0.1 of the best (periodic content: a steady syllable rate,
+ *     a repeated word) stay candidates.
  *  3. Waveform: normalised cross-correlation of the samples at every lag within two blocks of
- *     the envelope estimate. Used only when its peak is clear (high, and well above any other
- *     peak in that small range): then the offset is exact to the sample. Vocoders do not keep
- *     the reference's phase, and their waveforms correlate weakly or at drifting lags; then the
- *     envelope estimate stands, rounded to whole samples, and an estimate within one block of
- *     zero is taken as zero, since the envelope cannot resolve less.
+ *     each candidate. A clear peak (high, and well above any other peak in that small range)
+ *     makes the offset exact to the sample and picks between candidates. Vocoders do not keep
+ *     the reference's phase and their waveforms correlate weakly; then a single candidate's
+ *     envelope estimate stands, rounded to whole samples (within one block of zero it counts as
+ *     zero: the envelope cannot resolve less), and several candidates mean "no clear offset".
  *
  * Sign: a positive offset means the synthesized file lags the reference (its content at
  * t + offset matches the reference at t).
  *
  * Time is linear in duration with small constants (about 100 + 21 correlations of the
- * envelopes and at most 2 s of waveform correlated at 129 lags per candidate); memory is the two envelopes.
+ * envelopes per candidate, and at most 2 s of waveform correlated at 129 lags per candidate);
+ * memory is the two envelopes (4 bytes per millisecond each).
  */
 import { FRAME_BLOCKS, blockSize, logEnergyEnvelope } from './envelope.js';
 import type { SignalSource } from './signal.js';
