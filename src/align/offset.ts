@@ -290,6 +290,28 @@ interface WaveformMatch {
   readonly clear: boolean;
 }
 
+/**
+ * Adds Σ x[t]·y[t+k] and Σ y[t+k]² over t < n to cross[k] and synEnergy[k] for every lag k,
+ * and returns Σ x[t]². A plain synchronous loop, so that it is compiled early (it is the hot
+ * part of stage 3).
+ */
+function accumulateCorrelation(x: Float32Array, y: Float32Array, n: number, cross: Float64Array, synEnergy: Float64Array): number {
+  let refEnergy = 0;
+  let energy = 0;
+  for (let t = 0; t < n; t++) {
+    refEnergy += x[t]! * x[t]!;
+    energy += y[t]! * y[t]!;
+  }
+  for (let k = 0; k < cross.length; k++) {
+    if (k > 0) energy += y[n + k - 1]! * y[n + k - 1]! - y[k - 1]! * y[k - 1]!;
+    synEnergy[k]! += energy;
+    let c = 0;
+    for (let t = 0; t < n; t++) c += x[t]! * y[t + k]!;
+    cross[k]! += c;
+  }
+  return refEnergy;
+}
+
 /** Normalised correlation at each lag from its sums (NaN where a side is silent). */
 function normalised(cross: Float64Array, synEnergy: Float64Array, refEnergy: number): number[] {
   return Array.from(cross, (c, k) => (refEnergy > 0 && synEnergy[k]! > 0 ? c / Math.sqrt(refEnergy * synEnergy[k]!) : Number.NaN));
@@ -324,16 +346,7 @@ async function waveformLag(
     const start = t0 + (span <= budget ? p * pieceLength : Math.floor(((span - pieceLength) * p) / (pieces - 1)));
     const x = await ref.read(start, pieceLength);
     const y = await syn.read(start + center - reach, pieceLength + 2 * reach);
-    for (let t = 0; t < pieceLength; t++) half.refEnergy += x[t]! * x[t]!;
-    let energy = 0;
-    for (let t = 0; t < pieceLength; t++) energy += y[t]! * y[t]!;
-    for (let k = 0; k < lags; k++) {
-      if (k > 0) energy += y[pieceLength + k - 1]! ** 2 - y[k - 1]! ** 2;
-      half.synEnergy[k]! += energy;
-      let c = 0;
-      for (let t = 0; t < pieceLength; t++) c += x[t]! * y[t + k]!;
-      half.cross[k]! += c;
-    }
+    half.refEnergy += accumulateCorrelation(x, y, pieceLength, half.cross, half.synEnergy);
   }
   const [a, b] = halves as [(typeof halves)[number], (typeof halves)[number]];
   const values = normalised(

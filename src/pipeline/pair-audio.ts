@@ -10,6 +10,7 @@ import type { SignalSource } from '../align/signal.js';
 import { openAudio, type AudioReader } from '../audio/index.js';
 import { MEL_MIN_SAMPLES, MEL_SAMPLE_RATE, melL1 } from '../audio/mel.js';
 import { InputFileError, messageOf } from '../errors.js';
+import { cachingReader } from './cached-reader.js';
 import type { PairSpec } from './discover.js';
 import type { Window } from './windows.js';
 
@@ -100,10 +101,11 @@ export class PairAudio {
     settings: PairAudioLimits & PairAlignOptions,
     onOpened: (durations: { refSeconds: number | null; synSeconds: number }) => void,
   ): Promise<PairAudio> {
-    const syn = await about(spec.syn!, () => openAudio(spec.syn!));
+    // Short files are decoded once per rate and then read from memory (cached-reader.ts).
+    const syn = cachingReader(await about(spec.syn!, () => openAudio(spec.syn!)));
     let ref: AudioReader | null = null;
     try {
-      ref = spec.ref ? await about(spec.ref, () => openAudio(spec.ref!)) : null;
+      ref = spec.ref ? cachingReader(await about(spec.ref, () => openAudio(spec.ref!))) : null;
     } catch (error) {
       await syn.close().catch(() => undefined);
       throw error;
