@@ -72,7 +72,7 @@ function warningsOf(timing: PairTiming, sampleRate: number, offsetMs: number | n
   const warnings: string[] = [];
   const problem = timing.estimate?.problem;
   if (problem) warnings.push(alignmentWarning(problem));
-  if (timing.unusable) warnings.push(alignmentWarning(`the offset found leaves too little overlap to score`));
+  if (timing.unusable) warnings.push(alignmentWarning('the offset found leaves too little overlap to score'));
   const duration = durationWarning(timing.refRest, timing.synRest, sampleRate, offsetMs);
   if (duration) warnings.push(duration);
   return warnings.join('; ');
