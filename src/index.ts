@@ -10,7 +10,15 @@
 import { createScorer, type ScorerOptions } from './pipeline/scorer.js';
 import type { ModelInfo, PairResult } from './scores.js';
 
-export { createScorer, DEFAULT_SEGMENT_SECONDS, type Scorer, type ScorerOptions } from './pipeline/scorer.js';
+export {
+  createScorer,
+  DEFAULT_ALIGN,
+  DEFAULT_MAX_OFFSET_SECONDS,
+  DEFAULT_SEGMENT_SECONDS,
+  type Scorer,
+  type ScorerOptions,
+} from './pipeline/scorer.js';
+export { ALIGN_MODES, type AlignMode } from './pipeline/pair-audio.js';
 export type { ScoreLoopOptions } from './pipeline/score-pairs.js';
 export { discoverPairs, discoverSynOnly, listAudioFiles, type PairSpec } from './pipeline/discover.js';
 export { parseManifest } from './pipeline/manifest.js';

@@ -31,6 +31,11 @@ export interface PairTotals {
   readonly disc: number | null;
   /** Mean |log-mel(ref) − log-mel(syn)| with the GPT-SoVITS mel at 32 kHz (null in syn-only mode). */
   readonly melL1: number | null;
+  /**
+   * The same mel distance along the best dynamic-time-warping path between the whole files
+   * (src/align/mel-dtw.ts; null in syn-only mode). Always set by the scorer.
+   */
+  readonly melDtw?: number | null;
 }
 
 /** One output record: a scored pair, a pair that failed, or a file without a partner. */
@@ -56,6 +61,17 @@ export interface PairResult {
   readonly synSampleRate: number | null;
   /** Number of windows the pair was cut into (0 when not scored). */
   readonly windows: number;
+  /**
+   * `--align offset`: how far the synthesized file lags the reference (negative: it leads), in
+   * milliseconds, as removed before scoring; null with `--align none`, without a reference, or
+   * when no clear offset was found. Always set by the scorer.
+   */
+  readonly offsetMs?: number | null;
+  /**
+   * Why the comparison may be unsound (durations differ, no clear offset), reasons joined by
+   * "; "; empty when there is none. Always set by the scorer.
+   */
+  readonly warning?: string;
   /** Null unless status is ok. */
   readonly totals: PairTotals | null;
   /** In the model's sub-discriminator order; empty unless status is ok. */

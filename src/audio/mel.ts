@@ -169,3 +169,26 @@ export async function melL1Streamed(ref: SampleReader, syn: SampleReader, length
   }
   return sum / (frames * MEL_BINS);
 }
+
+/**
+ * Log-mel frames [f0, f1) of an n-sample 32 kHz signal read through `read` (frame-major, like
+ * LogMel.data): the same values as logMelSpectrogram of the whole signal, for one stretch of it.
+ */
+export async function logMelFrames(read: SampleReader, n: number, f0: number, f1: number): Promise<Float32Array> {
+  checkLength(n);
+  const frames = melFrameCount(n);
+  if (!(Number.isInteger(f0) && Number.isInteger(f1) && 0 <= f0 && f0 <= f1 && f1 <= frames)) {
+    throw new RangeError(`frames [${f0}, ${f1}) are outside the signal's ${frames}`);
+  }
+  const out = new Float32Array((f1 - f0) * MEL_BINS);
+  if (f1 === f0) return out;
+  const span = melInputSpan(n, f0, f1);
+  const samples = await read(span.start, span.end - span.start);
+  const row = new Float64Array(MEL_BINS);
+  const c = computer();
+  for (let f = f0; f < f1; f++) {
+    c.logMelFrame(samples, span.start, n, f, row);
+    out.set(row, (f - f0) * MEL_BINS);
+  }
+  return out;
+}

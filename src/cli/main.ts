@@ -7,7 +7,8 @@ import { CheckpointError, UsageError, isError, messageOf } from '../errors.js';
 import { DEVICES, parseDevice } from '../engine/providers.js';
 import { DEFAULT_FAMILY, FAMILIES } from '../model/index.js';
 import { ZOO } from '../model/zoo.js';
-import { DEFAULT_SEGMENT_SECONDS } from '../pipeline/scorer.js';
+import { ALIGN_MODES } from '../pipeline/pair-audio.js';
+import { DEFAULT_ALIGN, DEFAULT_MAX_OFFSET_SECONDS, DEFAULT_SEGMENT_SECONDS } from '../pipeline/scorer.js';
 import { REPORT_FORMATS } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
@@ -29,6 +30,12 @@ function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
 function seconds(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected 0 (whole files) or a positive number of seconds.');
+  return n;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds.');
   return n;
 }
 
@@ -108,6 +115,12 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('-f, --family <name>', `discriminator family (${FAMILIES.map((f) => f.name).join(', ')}); default: detected from the checkpoint, else ${DEFAULT_FAMILY}`, nonEmpty)
     .option('--seed <n>', 'base seed of the untrained weights', integer(0, 0xffffffff))
     .option('--segment <seconds>', `window length in seconds; 0 scores whole files in one window (default ${DEFAULT_SEGMENT_SECONDS})`, seconds)
+    .addOption(
+      new Option('--align <mode>', `offset: find and remove one constant delay per pair before scoring; none: compare the files as they are (default ${DEFAULT_ALIGN})`).choices(
+        ALIGN_MODES,
+      ),
+    )
+    .option('--max-offset <seconds>', `largest delay --align offset searches, either way (default ${DEFAULT_MAX_OFFSET_SECONDS})`, positiveSeconds)
     .addOption(formatOption('csv'))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout', nonEmpty)
     .option('--layers', 'add per-layer feature distances as CSV columns fm_<sub>_<i>')

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Device } from '../engine/providers.js';
 import { collectPairs } from '../pipeline/inputs.js';
+import type { AlignMode } from '../pipeline/pair-audio.js';
 import { checkResumeModel, planResume, readResumeSource } from '../pipeline/resume.js';
-import { createScorer } from '../pipeline/scorer.js';
+import { createScorer, DEFAULT_ALIGN } from '../pipeline/scorer.js';
 import { inShard, parseShard } from '../pipeline/shard.js';
 import { checkBaselineModel, parseGates, parseMaxRegression } from '../quality/index.js';
 import { columnsFor, createReportWriter, formatSummary, readReport, resultToRow, summarize, type ReportFormat, type Row } from '../report/index.js';
@@ -26,6 +27,8 @@ export interface ScoreFlags extends WorstFlags {
   readonly model?: string;
   readonly seed?: number;
   readonly segment?: number;
+  readonly align?: AlignMode;
+  readonly maxOffset?: number;
   readonly format?: ReportFormat;
   readonly output?: string;
   readonly layers?: boolean;
@@ -60,6 +63,23 @@ async function checkOutputWritable(output: string | undefined): Promise<void> {
   } catch (error) {
     if (error instanceof UsageError) throw error;
   }
+}
+
+/**
+ * The note on stderr about time alignment, once per run, and only when some scored pair carries
+ * a warning: that is when fm and mel_l1 may measure timing rather than quality, and the note says
+ * what to use instead. On pairs without warnings (aligned vocoder outputs) it would be noise.
+ */
+export function timingNote(rows: readonly Row[], align: AlignMode): string | null {
+  const warned = rows.filter((row) => row['status'] === 'ok' && typeof row['warning'] === 'string' && row['warning'] !== '').length;
+  if (warned === 0) return null;
+  const ok = rows.filter((row) => row['status'] === 'ok').length;
+  const offset = align === 'offset' ? '--align offset (in use) removes only a constant delay' : 'for a constant delay use --align offset';
+  return (
+    `note: ${warned} of ${ok} scored pairs carry a warning (see the warning column). fm and mel_l1 compare the files ` +
+    `frame by frame and assume they are time-aligned; ${offset}. For outputs with their own timing (TTS) use mel_dtw, ` +
+    'or the reference-free scores gen and fake (--syn-only) with a trained checkpoint.'
+  );
 }
 
 export async function scoreCommand(refDir: string | undefined, synDir: string | undefined, flags: ScoreFlags, io: CliIO): Promise<number> {
@@ -99,6 +119,8 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     model: flags.model,
     seed: flags.seed,
     segment: flags.segment,
+    align: flags.align,
+    maxOffset: flags.maxOffset,
     batchSize: flags.batchSize,
     batchMemory: flags.batchMemory,
     threads: flags.threads,
@@ -177,7 +199,11 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     if (interrupted !== null) {
       say(io, `interrupted: ${rows.length - resumed.length} of ${pairs.length} pairs scored and written; rerun with --resume to continue`);
     }
-    if (!quiet) io.stderr.write(formatSummary(summary));
+    if (!quiet) {
+      const note = timingNote(rows, flags.align ?? DEFAULT_ALIGN);
+      if (note) say(io, note);
+      io.stderr.write(formatSummary(summary));
+    }
     if (interrupted !== null) return interrupted;
 
     const gateFailed = printJudgement(io, judgement, quiet);

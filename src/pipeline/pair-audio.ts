@@ -1,13 +1,22 @@
 /**
- * One pair's audio, ready for windowing: both files opened, their lengths at the model rate
- * checked and trimmed to the shorter, and windows read on demand (with the mel distance of the
- * same stretch at 32 kHz). Every failure is an InputFileError that names the file.
+ * One pair's audio, ready for windowing: both files opened, the constant offset between them
+ * found and removed (`--align offset`), their compared stretch at the model rate checked, the
+ * whole-file mel_dtw computed, and windows read on demand (with the mel distance of the same
+ * stretch at 32 kHz). Every failure is an InputFileError that names the file.
  */
+import { alignedOverlap, estimateOffset, type AlignedOverlap, type OffsetEstimate } from '../align/offset.js';
+import { melDtwStreamed } from '../align/mel-dtw.js';
+import type { SignalSource } from '../align/signal.js';
 import { openAudio, type AudioReader } from '../audio/index.js';
 import { MEL_MIN_SAMPLES, MEL_SAMPLE_RATE, melL1 } from '../audio/mel.js';
 import { InputFileError, messageOf } from '../errors.js';
+import { cachingReader } from './cached-reader.js';
 import type { PairSpec } from './discover.js';
 import type { Window } from './windows.js';
+
+/** `--align`: `offset` finds and removes one constant delay per pair; `none` compares the files as they are. */
+export const ALIGN_MODES = ['offset', 'none'] as const;
+export type AlignMode = (typeof ALIGN_MODES)[number];
 
 export interface PairAudioLimits {
   /** Model sample rate. */
@@ -33,10 +42,16 @@ function audioFacts(reader: AudioReader): AudioFacts {
   return { seconds: frames / sampleRate, format, sampleRate };
 }
 
+export interface PairAlignOptions {
+  readonly align: AlignMode;
+  /** Largest |offset| `--align offset` searches, in model samples. */
+  readonly maxOffset: number;
+}
+
 export interface WindowAudio {
   readonly ref: Float32Array | null;
   readonly syn: Float32Array;
-  /** mel L1 of the window (NaN without a reference). */
+  /** mel L1 of this window (NaN without a reference). */
   readonly melL1: number;
 }
 
@@ -55,15 +70,22 @@ export function formatSeconds(s: number): string {
   return s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`;
 }
 
-const TAIL_CHUNK_FRAMES = 1 << 20;
+/** `reader` at `rate` as a SignalSource whose read errors name `file`. */
+function sourceAt(reader: AudioReader, file: string, rate: number): SignalSource {
+  return { length: reader.lengthAt(rate), read: (start, length) => about(file, () => reader.read(rate, start, length)) };
+}
 
-/** Decodes what lies beyond `seconds` at the file's own rate: the reader rejects NaN/Inf samples. */
-async function checkTail(reader: AudioReader, seconds: number): Promise<void> {
-  const rate = reader.info.sampleRate;
-  const end = reader.lengthAt(rate);
-  for (let start = Math.floor(seconds * rate); start < end; start += TAIL_CHUNK_FRAMES) {
-    await reader.read(rate, start, Math.min(TAIL_CHUNK_FRAMES, end - start));
-  }
+/** What was found about a pair's timing. */
+export interface PairTiming {
+  /** The offset removed, in model samples (0 unless `--align offset` found one). */
+  readonly offset: number;
+  /** The offset search's result (null with `--align none` or without a reference). */
+  readonly estimate: OffsetEstimate | null;
+  /** A clear offset whose overlap would be too short to score, so it was not applied. */
+  readonly unusable: boolean;
+  /** Model samples of each file from its compared stretch's start to its end. */
+  readonly refRest: number;
+  readonly synRest: number;
 }
 
 export class PairAudio {
@@ -72,78 +94,97 @@ export class PairAudio {
     private readonly syn: AudioReader,
     private readonly ref: AudioReader | null,
     private readonly limits: PairAudioLimits,
-    /** Trimmed length in model samples. */
-    readonly length: number,
-    /** Trimmed length at 32 kHz, for the mel distance. */
-    private readonly melLength: number,
+    /** Compared stretches at the model rate. */
+    private readonly span: AlignedOverlap,
+    /** The same at 32 kHz, for the mel distance. */
+    private readonly melSpan: AlignedOverlap,
+    /** Null without a reference. */
+    readonly timing: PairTiming | null,
+    /** mel_dtw of the whole files (null without a reference). */
+    readonly melDtw: number | null,
   ) {}
 
-  get refSeconds(): number | null {
-    return this.ref ? this.ref.info.frames / this.ref.info.sampleRate : null;
-  }
-
-  get synSeconds(): number {
-    return this.syn.info.frames / this.syn.info.sampleRate;
-  }
-
-  /** What each file is, for the report. */
-  get files(): PairFiles {
-    return { ref: this.ref ? audioFacts(this.ref) : null, syn: audioFacts(this.syn) };
+  /** Length of the compared stretch in model samples. */
+  get length(): number {
+    return this.span.length;
   }
 
   /**
-   * Opens `spec.syn` (and `spec.ref` unless reference-free). `onOpened` receives the pair as
-   * soon as both files are open, so durations can be reported even if a later check fails.
+   * Opens `spec.syn` (and `spec.ref` unless reference-free). `onOpened` receives what each file
+   * is (duration, format, own rate) as soon as both are open, so it can be reported even if a
+   * later check fails.
    */
-  static async open(spec: PairSpec, limits: PairAudioLimits, onOpened: (pair: PairAudio) => void): Promise<PairAudio> {
-    const syn = await about(spec.syn!, () => openAudio(spec.syn!));
+  static async open(
+    spec: PairSpec,
+    settings: PairAudioLimits & PairAlignOptions,
+    onOpened: (files: PairFiles) => void,
+  ): Promise<PairAudio> {
+    // Short files are decoded once per rate and then read from memory (cached-reader.ts).
+    const syn = cachingReader(await about(spec.syn!, () => openAudio(spec.syn!)));
     let ref: AudioReader | null = null;
     try {
-      ref = spec.ref ? await about(spec.ref, () => openAudio(spec.ref!)) : null;
+      ref = spec.ref ? cachingReader(await about(spec.ref, () => openAudio(spec.ref!))) : null;
     } catch (error) {
       await syn.close().catch(() => undefined);
       throw error;
     }
-    const synLength = syn.lengthAt(limits.sampleRate);
-    const refLength = ref ? ref.lengthAt(limits.sampleRate) : Infinity;
-    const length = Math.min(synLength, refLength);
-    const melLength = ref ? Math.min(syn.lengthAt(MEL_SAMPLE_RATE), ref.lengthAt(MEL_SAMPLE_RATE)) : 0;
-    const pair = new PairAudio(spec, syn, ref, limits, length, melLength);
-    onOpened(pair);
+    onOpened({ ref: ref ? audioFacts(ref) : null, syn: audioFacts(syn) });
     try {
-      pair.checkLength(refLength < synLength ? spec.ref! : spec.syn!);
-      // Trimming leaves the longer file's tail unread; NaN/Inf there is still a broken file.
-      await about(spec.syn!, () => checkTail(syn, length / limits.sampleRate));
-      if (ref) await about(spec.ref!, () => checkTail(ref, length / limits.sampleRate));
+      return ref ? await PairAudio.prepare(spec, syn, ref, settings) : PairAudio.prepareAlone(spec, syn, settings);
     } catch (error) {
-      await pair.close();
+      await Promise.all([syn, ref].map((r) => r?.close().catch(() => undefined)));
       throw error;
     }
-    return pair;
   }
 
-  /** `file` is the shorter file of the pair: it decides the trimmed length. */
-  private checkLength(file: string): void {
-    const { sampleRate, minimumLength } = this.limits;
-    if (this.length === 0) throw new InputFileError(`${file}: no audio samples`);
-    if (this.length < minimumLength) {
-      const what = this.ref ? 'the pair (trimmed to the shorter file)' : 'it';
-      throw new InputFileError(
-        `${file}: too short: ${what} has ${this.length} samples (${formatSeconds(this.length / sampleRate)}) at ${sampleRate} Hz; ` +
-          `the discriminators need at least ${minimumLength} (${formatSeconds(minimumLength / sampleRate)})`,
-      );
-    }
-    if (this.ref && this.melLength < MEL_MIN_SAMPLES) {
-      throw new InputFileError(`${file}: too short for the mel distance: ${this.melLength} samples at 32 kHz, at least ${MEL_MIN_SAMPLES} needed`);
-    }
+  private static prepareAlone(spec: PairSpec, syn: AudioReader, limits: PairAudioLimits): PairAudio {
+    const length = syn.lengthAt(limits.sampleRate);
+    checkDiscriminatorLength(spec.syn!, length, limits, 'it');
+    const span = { refStart: 0, synStart: 0, length };
+    return new PairAudio(spec, syn, null, limits, span, { refStart: 0, synStart: 0, length: 0 }, null, null);
   }
 
-  /** The window's samples at the model rate, and its mel distance. */
+  private static async prepare(spec: PairSpec, syn: AudioReader, ref: AudioReader, settings: PairAudioLimits & PairAlignOptions): Promise<PairAudio> {
+    const rate = settings.sampleRate;
+    const refLength = ref.lengthAt(rate);
+    const synLength = syn.lengthAt(rate);
+    const ref32 = ref.lengthAt(MEL_SAMPLE_RATE);
+    const syn32 = syn.lengthAt(MEL_SAMPLE_RATE);
+    const shorter = refLength < synLength ? spec.ref! : spec.syn!;
+    checkDiscriminatorLength(shorter, Math.min(refLength, synLength), settings, 'the pair (trimmed to the shorter file)');
+    checkMelLength(shorter, Math.min(ref32, syn32));
+
+    let estimate: OffsetEstimate | null = null;
+    let offset = 0;
+    let unusable = false;
+    if (settings.align === 'offset') {
+      estimate = await estimateOffset(sourceAt(ref, spec.ref!, rate), sourceAt(syn, spec.syn!, rate), { sampleRate: rate, maxOffset: settings.maxOffset });
+      const found = estimate.samples ?? 0;
+      // An offset that leaves too little overlap to score is reported but not applied.
+      const overlap = alignedOverlap(refLength, synLength, found).length;
+      const overlap32 = alignedOverlap(ref32, syn32, Math.round((found * MEL_SAMPLE_RATE) / rate)).length;
+      if (overlap >= settings.minimumLength && overlap32 >= MEL_MIN_SAMPLES) offset = found;
+      else unusable = true;
+    }
+    const span = alignedOverlap(refLength, synLength, offset);
+    const melSpan = alignedOverlap(ref32, syn32, Math.round((offset * MEL_SAMPLE_RATE) / rate));
+    // Reads every sample of both files, so NaN/Inf anywhere (also in a part trimmed off) fails the pair.
+    const melDtw = await melDtwStreamed(
+      (start, length) => about(spec.ref!, () => ref.read(MEL_SAMPLE_RATE, start, length)),
+      ref32,
+      (start, length) => about(spec.syn!, () => syn.read(MEL_SAMPLE_RATE, start, length)),
+      syn32,
+    );
+    const timing = { offset, estimate, unusable, refRest: refLength - span.refStart, synRest: synLength - span.synStart };
+    return new PairAudio(spec, syn, ref, settings, span, melSpan, timing, melDtw);
+  }
+
+  /** The window's samples at the model rate (`w` counts from the compared stretch's start), and its mel distance. */
   async read(w: Window): Promise<WindowAudio> {
     const { sampleRate } = this.limits;
-    const syn = await about(this.spec.syn!, () => this.syn.read(sampleRate, w.start, w.length));
+    const syn = await about(this.spec.syn!, () => this.syn.read(sampleRate, this.span.synStart + w.start, w.length));
     if (!this.ref) return { ref: null, syn, melL1: Number.NaN };
-    const ref = await about(this.spec.ref!, () => this.ref!.read(sampleRate, w.start, w.length));
+    const ref = await about(this.spec.ref!, () => this.ref!.read(sampleRate, this.span.refStart + w.start, w.length));
     return { ref, syn, melL1: sampleRate === MEL_SAMPLE_RATE ? melL1(ref, syn) : await this.melAt32k(w) };
   }
 
@@ -153,16 +194,35 @@ export class PairAudio {
    */
   private async melAt32k(w: Window): Promise<number> {
     const scale = MEL_SAMPLE_RATE / this.limits.sampleRate;
-    const start = Math.min(Math.round(w.start * scale), Math.max(0, this.melLength - MEL_MIN_SAMPLES));
-    const length = Math.max(MEL_MIN_SAMPLES, Math.min(Math.round(w.length * scale), this.melLength - start));
+    const { refStart, synStart, length: melLength } = this.melSpan;
+    const start = Math.min(Math.round(w.start * scale), Math.max(0, melLength - MEL_MIN_SAMPLES));
+    const length = Math.max(MEL_MIN_SAMPLES, Math.min(Math.round(w.length * scale), melLength - start));
     const [r, s] = await Promise.all([
-      about(this.spec.ref!, () => this.ref!.read(MEL_SAMPLE_RATE, start, length)),
-      about(this.spec.syn!, () => this.syn.read(MEL_SAMPLE_RATE, start, length)),
+      about(this.spec.ref!, () => this.ref!.read(MEL_SAMPLE_RATE, refStart + start, length)),
+      about(this.spec.syn!, () => this.syn.read(MEL_SAMPLE_RATE, synStart + start, length)),
     ]);
     return melL1(r, s);
   }
 
   async close(): Promise<void> {
     await Promise.all([this.syn, this.ref].map((r) => r?.close().catch(() => undefined)));
+  }
+}
+
+/** `file` decides the length (the shorter of a pair): it must fit the discriminators. */
+function checkDiscriminatorLength(file: string, length: number, limits: PairAudioLimits, what: string): void {
+  const { sampleRate, minimumLength } = limits;
+  if (length === 0) throw new InputFileError(`${file}: no audio samples`);
+  if (length < minimumLength) {
+    throw new InputFileError(
+      `${file}: too short: ${what} has ${length} samples (${formatSeconds(length / sampleRate)}) at ${sampleRate} Hz; ` +
+        `the discriminators need at least ${minimumLength} (${formatSeconds(minimumLength / sampleRate)})`,
+    );
+  }
+}
+
+function checkMelLength(file: string, length: number): void {
+  if (length < MEL_MIN_SAMPLES) {
+    throw new InputFileError(`${file}: too short for the mel distance: ${length} samples at 32 kHz, at least ${MEL_MIN_SAMPLES} needed`);
   }
 }

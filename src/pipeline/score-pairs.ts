@@ -14,10 +14,11 @@ import type { PairResult } from '../scores.js';
 import { PairAccumulator } from './aggregate.js';
 import { WindowBatcher, type BatchLimits } from './batcher.js';
 import type { PairSpec } from './discover.js';
-import { PairAudio, type PairAudioLimits, type PairFiles } from './pair-audio.js';
+import { PairAudio, type PairAlignOptions, type PairAudioLimits, type PairFiles, type PairTiming } from './pair-audio.js';
+import { alignmentWarning, durationWarning } from './pair-warnings.js';
 import { planWindows } from './windows.js';
 
-export interface ScoringContext extends BatchLimits, PairAudioLimits {
+export interface ScoringContext extends BatchLimits, PairAudioLimits, PairAlignOptions {
   readonly engine: ScoringEngine;
   readonly subNames: readonly string[];
   /** Window length in model samples; 0 = whole files. */
@@ -37,6 +38,9 @@ interface PairState {
   files: PairFiles;
   windowsTotal: number;
   settled: boolean;
+  /** Known once the pair's audio is prepared. */
+  timing: PairTiming | null;
+  melDtw: number | null;
 }
 
 export function pairResult(
@@ -60,9 +64,22 @@ export function pairResult(
     refSampleRate: files.ref?.sampleRate ?? null,
     synSampleRate: files.syn?.sampleRate ?? null,
     windows: 0,
+    offsetMs: null,
+    warning: '',
     totals: null,
     subs: [],
   };
+}
+
+/** The `warning` column of a scored pair: every reason its comparison may be unsound. */
+function warningsOf(timing: PairTiming, sampleRate: number, offsetMs: number | null): string {
+  const warnings: string[] = [];
+  const problem = timing.estimate?.problem;
+  if (problem) warnings.push(alignmentWarning(problem));
+  if (timing.unusable) warnings.push(alignmentWarning('the offset found leaves too little overlap to score'));
+  const duration = durationWarning(timing.refRest, timing.synRest, sampleRate, offsetMs);
+  if (duration) warnings.push(duration);
+  return warnings.join('; ');
 }
 
 /** Why a spec cannot be scored before any file is opened, or null. */
@@ -93,11 +110,15 @@ export async function* scorePairs(
     if (pair.accumulator.windows < pair.windowsTotal) return;
     pair.settled = true;
     const { totals, subs } = pair.accumulator.result();
+    const timing = pair.timing;
+    const offsetMs = timing?.estimate && !timing.unusable && timing.estimate.samples !== null ? (1000 * timing.offset) / ctx.sampleRate : null;
     ready.push({
       ...pairResult(pair.spec, ctx.sampleRate, 'error', '', pair.files),
       status: 'ok',
       windows: pair.accumulator.windows,
-      totals,
+      offsetMs,
+      warning: timing ? warningsOf(timing, ctx.sampleRate, offsetMs) : '',
+      totals: { ...totals, melDtw: pair.melDtw },
       subs,
     });
   };
@@ -123,12 +144,16 @@ export async function* scorePairs(
       files: {},
       windowsTotal: 0,
       settled: false,
+      timing: null,
+      melDtw: null,
     };
     let audio: PairAudio | null = null;
     try {
-      audio = await PairAudio.open(state.spec, ctx, (opened) => {
-        state.files = opened.files;
+      audio = await PairAudio.open(state.spec, ctx, (files) => {
+        state.files = files;
       });
+      state.timing = audio.timing;
+      state.melDtw = audio.melDtw;
       const windows = planWindows(audio.length, ctx.segment);
       state.windowsTotal = windows.length;
       for (const w of windows) {

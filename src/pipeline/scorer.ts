@@ -13,10 +13,19 @@ import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
 import { batchPolicy } from './batch-policy.js';
 import { discoverPairs, discoverSynOnly, type PairSpec } from './discover.js';
+import { ALIGN_MODES, type AlignMode } from './pair-audio.js';
 import { scorePairs, type ScoreLoopOptions } from './score-pairs.js';
 
 /** Window length when none is asked for: long enough for stable scores, short enough to keep memory modest. */
 export const DEFAULT_SEGMENT_SECONDS = 2;
+/**
+ * Alignment when none is asked for: a constant delay (vocoder latency, padding, a resampling
+ * filter) costs fm more than real quality differences do, and on a pair that is already aligned
+ * the search finds 0 and changes nothing (see README, "Which metric when").
+ */
+export const DEFAULT_ALIGN: AlignMode = 'offset';
+/** Largest offset `--align offset` searches when none is given, in seconds. */
+export const DEFAULT_MAX_OFFSET_SECONDS = 0.5;
 
 export interface ScorerOptions {
   /** Family name or alias; default: detected from the checkpoint, else `sovits5`. */
@@ -38,6 +47,10 @@ export interface ScorerOptions {
   readonly batchMemory?: number;
   /** Reference-free scoring: only `gen` and `fake` are reported. */
   readonly synOnly?: boolean;
+  /** `offset` (default): find and remove one constant delay per pair; `none`: compare the files as they are. */
+  readonly align?: AlignMode;
+  /** Largest |offset| searched by `align: 'offset'`, in seconds (default 0.5). */
+  readonly maxOffset?: number;
   /** Model zoo cache folder and offline switch (see README, "Model zoo"); optimized sessions are cached there too. */
   readonly cacheDir?: string;
   /** Keep optimized CPU sessions in `<cache>/sessions` for a fast start next time (default true). */
@@ -128,6 +141,12 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
   if (options.batchMemory !== undefined && !(Number.isFinite(options.batchMemory) && options.batchMemory > 0)) {
     throw new UsageError(`--batch-memory must be a positive number of MiB, got ${options.batchMemory}`);
   }
+  const align = options.align ?? DEFAULT_ALIGN;
+  if (!ALIGN_MODES.includes(align)) throw new UsageError(`--align must be one of ${ALIGN_MODES.join(', ')}, got "${String(options.align)}"`);
+  const maxOffsetSeconds = options.maxOffset ?? DEFAULT_MAX_OFFSET_SECONDS;
+  if (!Number.isFinite(maxOffsetSeconds) || maxOffsetSeconds <= 0) {
+    throw new UsageError(`--max-offset must be a positive number of seconds, got ${options.maxOffset}`);
+  }
   const { model, info } = await loadWeights(options);
   const sampleRate = model.family.sampleRate;
   const segment = Math.round(segmentSeconds * sampleRate);
@@ -160,6 +179,8 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     sampleRate,
     segment,
     minimumLength,
+    align,
+    maxOffset: Math.round(maxOffsetSeconds * sampleRate),
     ...batchPolicy({
       provider: engine.provider,
       subs: model.subs,

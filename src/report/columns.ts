@@ -36,6 +36,11 @@ export const BASE_COLUMNS = [
   'fake',
   'disc',
   'mel_l1',
+  // Timing (issue 13): the mel distance along a DTW path, the offset removed by --align offset,
+  // and why a comparison may be unsound.
+  'mel_dtw',
+  'offset_ms',
+  'warning',
 ] as const;
 
 /** The four per-sub-discriminator metrics, in contract order (`fm_<sub>`, `gen_<sub>`, ...). */
@@ -45,7 +50,7 @@ export const SUB_METRICS = ['fm', 'gen', 'real', 'fake'] as const;
 export const MODEL_COLUMNS = ['family', 'weights'] as const;
 
 /** Columns holding text; every other column is numeric. */
-export const TEXT_COLUMNS: ReadonlySet<string> = new Set(['ref', 'syn', 'status', 'error', 'ref_format', 'syn_format', 'family', 'weights']);
+export const TEXT_COLUMNS: ReadonlySet<string> = new Set(['ref', 'syn', 'status', 'error', 'warning', 'ref_format', 'syn_format', 'family', 'weights']);
 
 /** Columns a file must have to be taken for a tts-critic report. */
 export const REQUIRED_COLUMNS = ['ref', 'syn', 'status'] as const;
@@ -55,10 +60,10 @@ export function isTextColumn(column: string): boolean {
 }
 
 /**
- * Columns computed from the reference recording (`fm`, `real`, `disc`, `mel_l1`, `ref_seconds`,
- * `ref_format`, `ref_sample_rate`, `fm_<sub>`, `real_<sub>`, `fm_<sub>_<i>`): always empty in
- * reference-free (`--syn-only`) runs, which have only `gen`, `fake`, `gen_<sub>`, `fake_<sub>`
- * and the facts of the synthesized file.
+ * Columns computed from the reference recording (`fm`, `real`, `disc`, `mel_l1`, `mel_dtw`,
+ * `offset_ms`, `ref_seconds`, `ref_format`, `ref_sample_rate`, `fm_<sub>`, `real_<sub>`,
+ * `fm_<sub>_<i>`): always empty in reference-free (`--syn-only`) runs, which have only `gen`,
+ * `fake`, `gen_<sub>`, `fake_<sub>` and the facts of the synthesized file.
  */
 export function needsReference(column: string): boolean {
   return (
@@ -66,6 +71,8 @@ export function needsReference(column: string): boolean {
     column === 'real' ||
     column === 'disc' ||
     column === 'mel_l1' ||
+    column === 'mel_dtw' ||
+    column === 'offset_ms' ||
     column === 'ref_seconds' ||
     column === 'ref_format' ||
     column === 'ref_sample_rate' ||

@@ -37,6 +37,9 @@ export function resultToRow(result: PairResult, model: ModelInfo): Row {
     fake: finiteOrNull(totals?.fake),
     disc: finiteOrNull(totals?.disc),
     mel_l1: finiteOrNull(totals?.melL1),
+    mel_dtw: finiteOrNull(totals?.melDtw),
+    offset_ms: result.status === 'ok' ? finiteOrNull(result.offsetMs) : null,
+    warning: result.status === 'ok' ? (result.warning ?? '') : '',
   };
   const byName = new Map(result.status === 'ok' ? result.subs.map((s) => [s.name, s] as const) : []);
   for (const sub of model.subs) {

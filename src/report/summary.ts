@@ -8,8 +8,8 @@ import { describe, type MetricStats } from './stats.js';
 
 export type { MetricStats } from './stats.js';
 
-/** Metrics the summary always reports; `fm`, `disc` and `mel_l1` are null in syn-only mode. */
-export const DEFAULT_SUMMARY_METRICS = ['fm', 'gen', 'disc', 'mel_l1'] as const;
+/** Metrics the summary always reports; `fm`, `disc`, `mel_l1` and `mel_dtw` are null in syn-only mode. */
+export const DEFAULT_SUMMARY_METRICS = ['fm', 'gen', 'disc', 'mel_l1', 'mel_dtw'] as const;
 
 export interface WorstFile {
   readonly ref: string;

@@ -7,5 +7,6 @@ declare module 'fft.js' {
     realTransform(output: number[] | Float64Array, input: ArrayLike<number>): void;
     completeSpectrum(spectrum: number[] | Float64Array): void;
     transform(output: number[] | Float64Array, input: ArrayLike<number>): void;
+    inverseTransform(output: number[] | Float64Array, input: ArrayLike<number>): void;
   }
 }

@@ -19,7 +19,7 @@ import {
   type Stats,
 } from '../helpers/pipeline-fixtures.js';
 
-const METRICS = ['fm', 'gen', 'disc', 'mel_l1'];
+const METRICS = ['fm', 'gen', 'disc', 'mel_l1', 'mel_dtw'];
 
 let root: string;
 let corpus: Corpus;
@@ -93,7 +93,7 @@ function stats(values: number[]): Stats {
   };
 }
 
-test('by default: counts, statistics of fm, gen, disc and mel_l1, and the worst files on stderr', async () => {
+test('by default: counts, statistics of fm, gen, disc, mel_l1 and mel_dtw, and the worst files on stderr', async () => {
   const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-o', 'out.csv']);
   expect(run.code).toBe(0);
   expect(run.stdout).toBe('');

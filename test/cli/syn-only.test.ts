@@ -25,7 +25,7 @@ import {
   type Rec,
 } from '../helpers/pipeline-fixtures.js';
 
-const REFERENCE_COLUMNS = ['ref_seconds', 'fm', 'real', 'disc', 'mel_l1', ...GPT_SOVITS_SUBS.flatMap((s) => [`fm_${s}`, `real_${s}`])];
+const REFERENCE_COLUMNS = ['ref_seconds', 'fm', 'real', 'disc', 'mel_l1', 'mel_dtw', 'offset_ms', ...GPT_SOVITS_SUBS.flatMap((s) => [`fm_${s}`, `real_${s}`])];
 const SYN_COLUMNS = ['syn_seconds', 'gen', 'fake', ...GPT_SOVITS_SUBS.flatMap((s) => [`gen_${s}`, `fake_${s}`])];
 
 let root: string;

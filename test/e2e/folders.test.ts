@@ -9,7 +9,7 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { finite, parseCsv, REPO_ROOT, stackLines } from '../helpers/e2e.js';
 
-const CONTRACT_HEAD = ['ref', 'syn', 'status', 'error', 'sample_rate', 'ref_seconds', 'syn_seconds', 'ref_format', 'syn_format', 'ref_sample_rate', 'syn_sample_rate', 'windows', 'fm', 'gen', 'real', 'fake', 'disc', 'mel_l1'];
+const CONTRACT_HEAD = ['ref', 'syn', 'status', 'error', 'sample_rate', 'ref_seconds', 'syn_seconds', 'ref_format', 'syn_format', 'ref_sample_rate', 'syn_sample_rate', 'windows', 'fm', 'gen', 'real', 'fake', 'disc', 'mel_l1', 'mel_dtw', 'offset_ms', 'warning'];
 
 const fixtureFiles = () => readdirSync(path.join(REPO_ROOT, 'fixtures'), { recursive: true }).map(String).sort();
 
@@ -31,7 +31,8 @@ test("the README's main job: `tts-critic score fixtures/ref fixtures/syn` exits 
   for (const r of rows) {
     expect(r.family).toBe('sovits5');
     expect(r.weights).toBe('untrained:seed=0');
-    for (const column of header.filter((h) => !['ref', 'syn', 'status', 'error', 'ref_format', 'syn_format', 'family', 'weights'].includes(h))) finite(r[column], `${r.syn} ${column}`);
+    for (const column of header.filter((h) => !['ref', 'syn', 'status', 'error', 'warning', 'ref_format', 'syn_format', 'family', 'weights'].includes(h))) finite(r[column], `${r.syn} ${column}`);
+    expect([r.syn, r.offset_ms, r.warning]).toEqual([r.syn, '0', '']);
   }
   // The tool says the untrained default's adversarial scores need a trained checkpoint.
   expect(run.stderr).toMatch(/adversarial scores .* need a trained checkpoint/);

@@ -23,7 +23,9 @@ afterAll(() => removeDir(dir));
 async function scoreGolden(golden: GoldenCase, args: string[]): Promise<{ record: JsonRecord; model: Record<string, unknown> }> {
   const manifest = path.join(dir, `${golden.name}.csv`);
   writeFileSync(manifest, `ref,syn\n"${golden.ref}","${golden.syn}"\n`);
-  const run = await runMain(['score', '--pairs', manifest, '--format', 'json', '--quiet', ...args]);
+  // The golden values are for the files as they are (test/align/offset.test.ts shows that the
+  // default alignment finds 0 on them): pinned so that parity never depends on the aligner.
+  const run = await runMain(['score', '--pairs', manifest, '--format', 'json', '--quiet', '--align', 'none', ...args]);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const doc = JSON.parse(run.stdout) as { files: JsonRecord[]; model: Record<string, unknown> };

@@ -157,7 +157,7 @@ export interface Summary {
 /** CSV text to records: empty cells become null, numeric-looking cells of numeric columns numbers. */
 export function parseCsvText(text: string): Rec[] {
   const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const textColumns = new Set(['ref', 'syn', 'status', 'error', 'family', 'weights']);
+  const textColumns = new Set(['ref', 'syn', 'status', 'error', 'warning', 'family', 'weights']);
   return rows.map((row) => {
     const out: Rec = {};
     for (const [column, value] of Object.entries(row)) {

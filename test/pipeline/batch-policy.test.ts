@@ -98,6 +98,8 @@ describe('a mixed-duration corpus on a GPU', () => {
       subNames: ['s'],
       sampleRate: rate,
       segment,
+      align: 'none',
+      maxOffset: 0,
       minimumLength: 1,
       // A budget of 5 full windows per call.
       batchSize: Number.POSITIVE_INFINITY,

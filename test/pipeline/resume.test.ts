@@ -79,7 +79,7 @@ describe('reference-free runs', () => {
 
   it('knows which columns need a reference', () => {
     const needing = columns.filter(needsReference);
-    expect(needing).toEqual(['ref_seconds', 'ref_format', 'ref_sample_rate', 'fm', 'real', 'disc', 'mel_l1', 'fm_s', 'real_s', 'fm_p2', 'real_p2']);
+    expect(needing).toEqual(['ref_seconds', 'ref_format', 'ref_sample_rate', 'fm', 'real', 'disc', 'mel_l1', 'mel_dtw', 'offset_ms', 'fm_s', 'real_s', 'fm_p2', 'real_p2']);
     expect(needsReference('fm_s_3')).toBe(true);
   });
 

@@ -124,7 +124,7 @@ maybe('HTML report in Chromium', () => {
     const { page, watch } = await open(report);
     expect(watch.errors).toEqual([]);
     expect(watch.requests).toEqual([pathToFileURL(report).href]);
-    // Six histograms (fm gen real fake disc mel_l1) and the per-sub chart, each with bars drawn
+    // Seven histograms (fm gen real fake disc mel_l1 mel_dtw) and the per-sub chart, each with bars drawn
     // in its series colour (not just axes and grid).
     const coloured = await inPage<number[]>(
       page,
@@ -135,7 +135,7 @@ maybe('HTML report in Chromium', () => {
          return n;
        });`,
     );
-    expect(coloured).toHaveLength(7);
+    expect(coloured).toHaveLength(8);
     for (const pixels of coloured) expect(pixels).toBeGreaterThan(200);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });

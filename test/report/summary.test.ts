@@ -53,14 +53,14 @@ describe('summarize', () => {
   it('counts statuses and describes the main metrics over ok rows only', () => {
     const summary = summarize(rows());
     expect(summary).toMatchObject({ files: 5, ok: 3, error: 1, unpaired: 1, interrupted: false });
-    expect(Object.keys(summary.metrics)).toEqual(['fm', 'gen', 'disc', 'mel_l1']);
+    expect(Object.keys(summary.metrics)).toEqual(['fm', 'gen', 'disc', 'mel_l1', 'mel_dtw']);
     expect(summary.metrics['fm']).toEqual({ count: 3, mean: 0.5, median: 0.4, p95: 0.85, min: 0.2, max: 0.9 });
     expect(summary.metrics['mel_l1']!.max).toBe(1.8);
   });
 
   it('adds metrics asked for, lists the worst files by fm and every failure', () => {
     const summary = summarize(rows(), { metrics: ['fm_p2', 'fm'], worstCount: 2 });
-    expect(Object.keys(summary.metrics)).toEqual(['fm', 'gen', 'disc', 'mel_l1', 'fm_p2']);
+    expect(Object.keys(summary.metrics)).toEqual(['fm', 'gen', 'disc', 'mel_l1', 'mel_dtw', 'fm_p2']);
     expect(summary.metrics['fm_p2']!.max).toBe(1.8);
     expect(summary.worst).toEqual({
       metric: 'fm',

@@ -30,8 +30,10 @@ export interface ViewOptions {
 export function viewResults(results: readonly PairResult[], options: ViewOptions = {}): ReportResults {
   const model = options.model === undefined ? makeModel() : options.model;
   const base = makeModel();
-  const extraColumns = Object.keys(options.extra ?? {});
-  const columns = [...columnsFor(base.subs), ...extraColumns];
+  const contract = columnsFor(base.subs);
+  // Extra values fill contract columns the fixture results leave empty, or add new columns.
+  const extraColumns = Object.keys(options.extra ?? {}).filter((c) => !contract.includes(c));
+  const columns = [...contract, ...extraColumns];
   const rows: Row[] = results.map((r) => ({ ...resultToRow(r, base), ...(options.extra ?? {}) }));
   const gates = evaluateGates(parseGates(options.gates ?? [], columns), rows);
   let baseline = null;

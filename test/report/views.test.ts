@@ -28,12 +28,12 @@ describe('mainMetrics', () => {
 
   it('is the contract metrics for a plain run, without per-sub, per-layer or descriptive columns', () => {
     const columns = columnsFor(subs, { s: 2, p2: 1 });
-    expect(mainMetrics(columns)).toEqual(['fm', 'gen', 'real', 'fake', 'disc', 'mel_l1']);
+    expect(mainMetrics(columns)).toEqual(['fm', 'gen', 'real', 'fake', 'disc', 'mel_l1', 'mel_dtw']);
   });
 
   it('picks up a metric added to the output later, but not measurements with a unit', () => {
-    const columns = [...columnsFor(subs), 'offset_ms', 'mel_dtw', 'ref_rate', 'syn_channels'];
-    expect(mainMetrics(columns)).toEqual(['fm', 'gen', 'real', 'fake', 'disc', 'mel_l1', 'mel_dtw']);
+    const columns = [...columnsFor(subs), 'future_score', 'ref_rate', 'syn_channels', 'delay_ms'];
+    expect(mainMetrics(columns)).toEqual(['fm', 'gen', 'real', 'fake', 'disc', 'mel_l1', 'mel_dtw', 'future_score']);
   });
 
   it('ranks worst files in the worse direction of the metric', () => {
