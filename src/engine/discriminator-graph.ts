@@ -21,7 +21,8 @@
  */
 import type { ConvLayer, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
 import { attr, ElemType, OnnxGraph } from './onnx-graph.js';
-import { avgPool, conv, type Layout, periodView, spectrogram, waveformRows } from './ops.js';
+import { avgPool, conv, type Layout, periodView, waveformRows } from './ops.js';
+import { spectrogram } from './stft.js';
 import { meanOfPooled, meanPerWindow, paddedRowMeans, paddedToTrue } from './reductions.js';
 
 export type GraphMode = 'pair' | 'syn-only';
