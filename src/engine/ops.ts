@@ -40,7 +40,7 @@ export function conv(g: OnnxGraph, weights: WeightMap, x: string, key: string, l
   }
   return g.node(
     'Conv',
-    [x, g.floatTensor(`${key}.weight`, shape, w.data), g.floatTensor(`${key}.bias`, b.shape, b.data)],
+    [x, g.sharedFloatTensor(`${key}.weight`, shape, () => w.data), g.sharedFloatTensor(`${key}.bias`, b.shape, () => b.data)],
     {
       kernel_shape: attr.ints(kernel),
       strides: attr.ints(stride),

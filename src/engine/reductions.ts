@@ -16,6 +16,17 @@ export function meanPerWindow(g: OnnxGraph, x: string, windows: string): string 
   return meanOfPooled(g, columns, windows);
 }
 
+/**
+ * Mean of |x| per window, as meanPerWindow: the absolute values are summed along W by one
+ * ReduceL1 (no |x| map is made), then the means are taken axis by axis and divided by W.
+ */
+export function meanAbsPerWindow(g: OnnxGraph, x: string, windows: string): string {
+  const rows = g.node('ReduceL1', [x], { axes: attr.ints([3]), keepdims: attr.int(1) });
+  const columns = g.node('ReduceMean', [rows], { axes: attr.ints([2]), keepdims: attr.int(1) });
+  const width = g.node('Cast', [g.node('Shape', [x], { start: attr.int(3), end: attr.int(4) })], { to: attr.int(ElemType.FLOAT) });
+  return g.node('Div', [meanOfPooled(g, columns, windows), width]);
+}
+
 /** Mean per window of already pooled values [R, C, 1, 1] (a few thousand per window at most). */
 export function meanOfPooled(g: OnnxGraph, x: string, windows: string): string {
   const flat = g.node('Reshape', [x, g.node('Concat', [windows, g.int64([-1])], { axis: attr.int(0) })]);
