@@ -65,7 +65,8 @@ export class OnnxGraph {
 
   constructor(private readonly name: string) {}
 
-  private fresh(hint: string): string {
+  /** A new value name: `hint` and a number. */
+  fresh(hint: string): string {
     this.counter += 1;
     return `${hint}_${this.counter}`;
   }
@@ -123,6 +124,17 @@ export class OnnxGraph {
     const outputs = Array.from({ length: outputCount }, () => this.fresh(hint));
     this.nodes.push({ op, inputs, outputs, attrs });
     return outputs;
+  }
+
+  /** The value `make()` returns, made once per `key`: nodes that compute the same small tensor share it. */
+  shared(key: string, make: () => string): string {
+    const cacheKey = `value:${key}`;
+    let name = this.constantCache.get(cacheKey);
+    if (name === undefined) {
+      name = make();
+      this.constantCache.set(cacheKey, name);
+    }
+    return name;
   }
 
   /** Adds a single-output node and returns the output's name. */

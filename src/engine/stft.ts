@@ -59,16 +59,20 @@ function dftKernel(n: number, count: number, taps: number, offset: number): Floa
   return kernel;
 }
 
+/** The frame count, floor((T + 2·reflect − nFft) / hop) + 1, from T as a 1-element int64 tensor. */
+export function spectrogramFrames(g: OnnxGraph, length: string, nFft: number, hop: number): string {
+  const span = g.node('Add', [length, g.int64([2 * Math.floor((nFft - hop) / 2) - nFft])]);
+  return g.node('Add', [g.node('Div', [span, g.int64([hop])]), g.int64([1])]);
+}
+
 /** [B, T] -> [B, 1, L]: reflect-padded and shifted to the window's first tap (torch.stft's frames, window taps only). */
 function framedSignal(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number): string {
   const reflect = Math.floor((nFft - hop) / 2);
   const left = Math.floor((nFft - win) / 2);
   const x = g.node('Unsqueeze', [audio, g.int64([1])]);
   const padded = g.node('Pad', [x, g.int64([0, 0, reflect, 0, 0, reflect])], { mode: attr.string('reflect') });
-  // Frames: floor((T + 2·reflect − nFft) / hop) + 1; the samples they read: (frames − 1)·hop + win.
-  const length = g.node('Shape', [audio], { start: attr.int(1), end: attr.int(2) });
-  const span = g.node('Add', [length, g.int64([2 * reflect - nFft])]);
-  const frames = g.node('Add', [g.node('Div', [span, g.int64([hop])]), g.int64([1])]);
+  // The samples the frames read: (frames − 1)·hop + win.
+  const frames = spectrogramFrames(g, g.node('Shape', [audio], { start: attr.int(1), end: attr.int(2) }), nFft, hop);
   const used = g.node('Add', [g.node('Mul', [g.node('Sub', [frames, g.int64([1])]), g.int64([hop])]), g.int64([win])]);
   return g.node('Slice', [padded, g.int64([left]), g.node('Add', [used, g.int64([left])]), g.int64([2])]);
 }
