@@ -51,10 +51,16 @@ interface Signals {
   readonly pair: boolean;
 }
 
-/** A conv's output length along time: floor((W + 2·padding − kernel) / stride) + 1 (time is the kernel's `axis`). */
+/**
+ * A conv's output length along time, floor((W + 2·padding − kernel) / stride) + 1, as
+ * floor((W + 2·padding − kernel + stride) / stride) (time is the kernel's `axis`); W itself
+ * where the conv keeps the length (every node counts in a session's start-up, losses.ts).
+ */
 function convWidth(g: OnnxGraph, width: string, layer: ConvLayer, axis: number): string {
-  const span = g.node('Add', [width, g.int64([2 * layer.padding[axis]! - layer.kernel[axis]!])]);
-  return g.node('Add', [g.node('Div', [span, g.int64([layer.stride[axis]!])]), g.int64([1])]);
+  const stride = layer.stride[axis]!;
+  const shift = 2 * layer.padding[axis]! - layer.kernel[axis]! + stride;
+  if (stride === 1 && shift === 0) return width;
+  return g.node('Div', [g.node('Add', [width, g.int64([shift])]), g.int64([stride])]);
 }
 
 /** Runs one sub-discriminator; returns its feature maps (last = conv_post output) and their layout. */

@@ -69,31 +69,34 @@ function branchDifference(g: OnnxGraph, f: FeatureMap): string {
 interface Pooled {
   readonly means: string;
   readonly channels: number;
-  /** A float [1] factor. */
-  readonly scale: string;
+  /** The map's W, int64 [1]. */
+  readonly width: string;
 }
 
 /** The pooled form of a map's distance, or null where the map takes the plain path. */
 function pooledDistance(g: OnnxGraph, f: FeatureMap, layout: Layout): Pooled | null {
   if (f.channels % NCHWC_BLOCK !== 0) return null;
-  const width = g.node('Cast', [f.width], { to: attr.int(ElemType.FLOAT) });
-  if (layout === 'time-on-width') {
-    // The mean over both rows is half the mean of |d|.
-    const means = paddedRowMeans(g, reluOfRowDifferences(g, f.values[0]!, f.channels));
-    return { means, channels: f.channels, scale: g.node('Mul', [paddedToTrue(g, f.width), g.float32([2])]) };
-  }
+  if (layout === 'time-on-width') return { means: paddedRowMeans(g, reluOfRowDifferences(g, f.values[0]!, f.channels)), channels: f.channels, width: f.width };
   if (f.values.length !== 2) return null;
-  // Σ|d| along W (no |d| map is made), the mean along H, then divided by W.
+  // Σ|d| along W (no |d| map is made), then the mean along H.
   const sums = g.node('ReduceL1', [branchDifference(g, f)], { axes: attr.ints([3]), keepdims: attr.int(1) });
-  const means = g.node('ReduceMean', [sums], { axes: attr.ints([2]), keepdims: attr.int(1) });
-  return { means, channels: f.channels, scale: g.node('Div', [g.float32([1]), width]) };
+  return { means: g.node('ReduceMean', [sums], { axes: attr.ints([2]), keepdims: attr.int(1) }), channels: f.channels, width: f.width };
+}
+
+/** The factors [n] from the pooled means to mean |d|, for the maps' widths W [n] (int64). */
+function poolScales(g: OnnxGraph, widths: string, layout: Layout): string {
+  // Time-on-width: the pools' means over both rows of padded length (reductions.ts) are half
+  // the mean of |d|. Branches: Σ|d| along W, to be divided by W.
+  if (layout === 'time-on-width') return g.node('Mul', [paddedToTrue(g, widths), g.float32([2])]);
+  return g.node('Div', [g.float32([1]), g.node('Cast', [widths], { to: attr.int(ElemType.FLOAT) })]);
 }
 
 /**
  * Means per window of pooled maps, one column each: [B, n]. The maps' channel means are
- * stacked, averaged over the window's items, and averaged per map by a segment-mean matrix.
+ * stacked, averaged over the window's items, averaged per map by a segment-mean matrix and
+ * scaled, all maps at once.
  */
-function pooledColumns(g: OnnxGraph, pooled: readonly Pooled[], windows: string): string {
+function pooledColumns(g: OnnxGraph, pooled: readonly Pooled[], layout: Layout, windows: string): string {
   const total = pooled.reduce((sum, p) => sum + p.channels, 0);
   const stack = pooled.length === 1 ? pooled[0]!.means : g.node('Concat', pooled.map((p) => p.means), { axis: attr.int(1) });
   const items = g.node('Reshape', [stack, perWindowShape(g, windows, [-1, total])]);
@@ -104,8 +107,8 @@ function pooledColumns(g: OnnxGraph, pooled: readonly Pooled[], windows: string)
     for (let c = 0; c < p.channels; c++, row++) segments[row * pooled.length + column] = 1 / p.channels;
   });
   const mapMeans = g.node('MatMul', [channelMeans, g.floatTensor(g.fresh('segment_means'), [total, pooled.length], segments)]);
-  const scales = pooled.length === 1 ? pooled[0]!.scale : g.node('Concat', pooled.map((p) => p.scale), { axis: attr.int(0) });
-  return g.node('Mul', [mapMeans, scales]);
+  const widths = pooled.length === 1 ? pooled[0]!.width : g.node('Concat', pooled.map((p) => p.width), { axis: attr.int(0) });
+  return g.node('Mul', [mapMeans, poolScales(g, widths, layout)]);
 }
 
 /** mean |f_ref − f_syn| per window of every map of one sub-discriminator, in order: [B, maps]. */
@@ -119,7 +122,7 @@ export function featureDistances(g: OnnxGraph, maps: readonly FeatureMap[], layo
     return meanPerWindow(g, g.node('Abs', [g.node('Sub', [fr, fs])]), windows);
   });
   const parts: string[] = [];
-  if (pooled.length > 0) parts.push(pooledColumns(g, pooled, windows));
+  if (pooled.length > 0) parts.push(pooledColumns(g, pooled, layout, windows));
   parts.push(...columns.filter((c): c is string => typeof c === 'string'));
   const joined = parts.length === 1 ? parts[0]! : g.node('Concat', parts, { axis: attr.int(1) });
   // Pooled columns come first in `joined`; put every column back in map order.
