@@ -98,4 +98,11 @@ export interface ModelInfo {
   readonly adapter: string | null;
   /** Window length in model samples (0 = whole files). */
   readonly segmentSamples: number;
+  /**
+   * `--align`: `offset` (one constant delay per pair removed) or `none`; empty when unknown (a
+   * report written before alignment existed).
+   */
+  readonly align: 'offset' | 'none' | '';
+  /** Largest |offset| searched, in model samples (0 with `none` or unknown). */
+  readonly maxOffsetSamples: number;
 }

@@ -12,9 +12,11 @@
  * lengths (short files of all sizes, or whole files with --segment 0).
  *
  * One engine call runs at a time, in the background: `add` returns once a call has started,
- * so the caller decodes, resamples and computes the mel distance of the next windows while
- * onnxruntime works on its own threads (measured: that JS work, about 10 ms per 2 s window,
- * then costs a third of that). At most one batch waits beside the one running.
+ * so the caller can decode, resample and compute the mel distance of the next windows while
+ * it runs. That overlap is real on a GPU, whose sessions live in the GPU process; the CPU
+ * provider's `run` (onnxruntime-node runs it synchronously on the JS thread, in a
+ * setImmediate) blocks JS until it ends, so there the JS work, about 10 ms per 2 s window,
+ * runs between calls. At most one batch waits beside the one running.
  */
 import type { WindowScores } from '../engine/engine.js';
 import type { ScoringEngine } from '../engine/open-engine.js';

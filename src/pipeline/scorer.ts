@@ -172,6 +172,8 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     provider: engine.provider,
     adapter: engine.adapter?.name ?? null,
     segmentSamples: segment,
+    align,
+    maxOffsetSamples: align === 'offset' ? Math.round(maxOffsetSeconds * sampleRate) : 0,
   };
   const context = {
     engine,
@@ -180,7 +182,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     segment,
     minimumLength,
     align,
-    maxOffset: Math.round(maxOffsetSeconds * sampleRate),
+    maxOffset: modelInfo.maxOffsetSamples,
     ...batchPolicy({
       provider: engine.provider,
       subs: model.subs,

@@ -104,7 +104,7 @@ function checkSameModel(rows: readonly Row[], baseline: ReportData, model: Model
     { source: 'this run', model: model ?? null, rows },
   ]);
   if (!mismatch) return;
-  const advice = mismatch.kind === 'model' ? 'score the baseline again with the same model' : 'use the same --segment';
+  const advice = { model: 'score the baseline again with the same model', segment: 'use the same --segment', align: 'use the same --align and --max-offset' }[mismatch.kind];
   throw new UsageError(`cannot compare with baseline ${baseline.source}: ${describeMismatch(mismatch)}; ${advice}`);
 }
 

@@ -1,7 +1,8 @@
 /**
- * The one "same model" check. Scores from different discriminators (family or weights) or
- * different window lengths are not comparable, so a baseline comparison, a resumed run and a
- * merge all refuse to mix them. Each caller words the refusal for its own flag.
+ * The one "same model" check. Scores from different discriminators (family or weights),
+ * different window lengths or a different `--align` are not comparable, so a baseline
+ * comparison, a resumed run and a merge all refuse to mix them. Each caller words the refusal
+ * for its own flag.
  *
  * What a set of scores was computed with comes from a JSON report's model block when there is
  * one (family, weights and window length), else from the `family` and `weights` columns of its
@@ -20,8 +21,8 @@ export interface ScoredSet {
 }
 
 export interface ModelMismatch {
-  /** `model`: another family or other weights; `segment`: another window length. */
-  readonly kind: 'model' | 'segment';
+  /** `model`: another family or other weights; `segment`: another window length; `align`: another --align. */
+  readonly kind: 'model' | 'segment' | 'align';
   /** The first set's description (`gpt-sovits with sha256:…`, or `windows of 64000 samples`). */
   readonly first: { readonly source: string; readonly what: string };
   /** The first set that disagrees with it. */
@@ -52,12 +53,19 @@ export function findModelMismatch(sets: readonly ScoredSet[]): ModelMismatch | n
       else if (model.what !== what) return { kind: 'model', first: model, second: { source: set.source, what } };
     }
   }
-  let segment: { source: string; what: string } | null = null;
-  for (const set of sets) {
-    if (!set.model) continue;
-    const what = `windows of ${set.model.segmentSamples} samples`;
-    if (segment === null) segment = { source: set.source, what };
-    else if (segment.what !== what) return { kind: 'segment', first: segment, second: { source: set.source, what } };
+  // Window length and alignment are known only from model blocks (JSON reports, this run).
+  const settings: [ModelMismatch['kind'], (model: ModelInfo) => string | null][] = [
+    ['segment', (m) => `windows of ${m.segmentSamples} samples`],
+    ['align', (m) => (m.align === '' ? null : m.align === 'none' ? '--align none' : `--align offset (up to ${m.maxOffsetSamples} samples)`)],
+  ];
+  for (const [kind, describe] of settings) {
+    let first: { source: string; what: string } | null = null;
+    for (const set of sets) {
+      const what = set.model ? describe(set.model) : null;
+      if (what === null) continue;
+      if (first === null) first = { source: set.source, what };
+      else if (first.what !== what) return { kind, first, second: { source: set.source, what } };
+    }
   }
   return null;
 }

@@ -109,6 +109,8 @@ export function modelToJson(model: ModelInfo): Record<string, unknown> {
     provider: model.provider,
     adapter: model.adapter,
     segment_samples: model.segmentSamples,
+    align: model.align === '' ? null : model.align,
+    max_offset_samples: model.align === 'offset' ? model.maxOffsetSamples : null,
   };
 }
 
@@ -139,6 +141,8 @@ export function modelFromJson(value: unknown, source: string): ModelInfo {
     provider: typeof m['provider'] === 'string' ? (m['provider'] as string) : '',
     adapter: typeof m['adapter'] === 'string' ? (m['adapter'] as string) : null,
     segmentSamples: typeof m['segment_samples'] === 'number' ? (m['segment_samples'] as number) : 0,
+    align: m['align'] === 'offset' || m['align'] === 'none' ? m['align'] : '',
+    maxOffsetSamples: typeof m['max_offset_samples'] === 'number' ? (m['max_offset_samples'] as number) : 0,
   };
 }
 

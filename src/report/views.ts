@@ -66,6 +66,10 @@ export function modelFacts(frame: Pick<ReportFrame, 'model' | 'subs'>, rows: rea
     'window',
     model.segmentSamples > 0 ? `${formatNumber(model.segmentSamples / model.sampleRate)} s (${model.segmentSamples} samples)` : 'whole files',
   ]);
+  if (model.align !== '') {
+    const search = `up to ${formatNumber((1000 * model.maxOffsetSamples) / model.sampleRate)} ms either way`;
+    facts.push(['alignment', model.align === 'offset' ? `one constant offset per pair (--align offset, ${search})` : 'none (--align none)']);
+  }
   facts.push(['provider', model.provider]);
   facts.push(['sub-discriminators', model.subs.join(' ')]);
   return facts;

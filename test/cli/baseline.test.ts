@@ -208,6 +208,14 @@ describe('baselines from another model are refused before scoring (exit 2)', () 
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot compare with baseline \.\.\/base\.json: \.\.\/base\.json was scored with windows of 64000 samples, this run with windows of 3200 samples; use the same --segment/);
   });
+
+  test('a baseline scored with another --align (JSON records it)', async () => {
+    const run = await cli(v2, ['score', 'ref', 'syn', '-w', '../D.pth', '--align', 'none', '--baseline', '../base.json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /cannot compare with baseline \.\.\/base\.json: \.\.\/base\.json was scored with --align offset \(up to 16000 samples\), this run with --align none; use the same --align and --max-offset/,
+    );
+  });
 });
 
 describe('malformed --max-regression and --baseline exit 2 before scoring', () => {

@@ -19,6 +19,8 @@ const MODEL: ModelInfo = {
   provider: 'cpu',
   adapter: null,
   segmentSamples: 64000,
+  align: 'offset',
+  maxOffsetSamples: 16000,
 };
 const WEIGHTS = `sha256:${'ab'.repeat(32)}`;
 

@@ -196,7 +196,7 @@ describe('compareWithBaseline', () => {
   it('refuses a JSON baseline scored with another window length', () => {
     const model: ModelInfo = {
       family: 'gpt-sovits', sampleRate: 32000, subs: ['s', 'p2'], weights: 'untrained', seed: 0,
-      checkpoint: null, sha256: null, precision: null, provider: 'cpu', adapter: null, segmentSamples: 96000,
+      checkpoint: null, sha256: null, precision: null, provider: 'cpu', adapter: null, segmentSamples: 96000, align: 'offset', maxOffsetSamples: 16000,
     };
     const prev = baseline([row('out/a.wav', { fm: 1 })], { ...model, segmentSamples: 0 });
     expect(() => compareWithBaseline([row('out/a.wav', { fm: 1 })], prev, { model })).toThrow(/use the same --segment/);

@@ -19,6 +19,8 @@ export function makeModel(overrides: Partial<ModelInfo> = {}): ModelInfo {
     provider: 'cpu',
     adapter: null,
     segmentSamples: 96000,
+    align: 'offset',
+    maxOffsetSamples: 16000,
     ...overrides,
   };
 }

@@ -153,6 +153,8 @@ describe('record layout', () => {
       provider: 'cpu',
       adapter: null,
       segment_samples: 96000,
+      align: 'offset',
+      max_offset_samples: 16000,
     });
     expect(doc.files).toHaveLength(2);
     expect(doc.summary).toMatchObject({ files: 2, ok: 1, error: 1, unpaired: 0, interrupted: false });
