@@ -5,6 +5,8 @@
 // do. The STFT that tts-critic runs as a convolution (PyTorch uses an FFT) is implementation
 // overhead and is counted apart, never in the achieved rate.
 
+import { phaseCount } from '../dist/engine/stft.js';
+
 function convOut(length, kernel, stride, padding) {
   return Math.floor((length + 2 * padding - kernel) / stride) + 1;
 }
@@ -14,6 +16,18 @@ function convMacs(layer, spatial) {
   const out = spatial.map((n, i) => convOut(n, layer.kernel[i], layer.stride[i], layer.padding[i]));
   const perOutput = (layer.in / layer.groups) * layer.kernel.reduce((a, b) => a * b, 1);
   return [layer.out * out.reduce((a, b) => a * b, 1) * perOutput, out];
+}
+
+/**
+ * Multiply-adds per frame of the STFT as tts-critic computes it (src/engine/stft.ts): with P
+ * phases, a (nFft/P)-point DFT of win/P taps on each phase, then 2P x 2P twiddle products per
+ * inner frequency; with P = 1, the direct DFT over the window's taps.
+ */
+function stftMacsPerFrame({ nFft, hop, win }) {
+  const p = phaseCount(nFft, hop, win);
+  if (p === 1) return 2 * (nFft / 2 + 1) * win;
+  const innerBins = Math.floor(nFft / p / 2) + 1;
+  return 2 * innerBins * win + innerBins * 4 * p * p;
 }
 
 /** { model, stft } MACs to run one sub-discriminator on one signal of `samples` samples. */
@@ -31,7 +45,7 @@ export function subMacs(sub, samples) {
     const pad = Math.floor((input.nFft - input.hop) / 2);
     const frames = Math.floor((samples + 2 * pad - input.nFft) / input.hop) + 1;
     const bins = input.nFft / 2 + 1;
-    stft = frames * 2 * bins * input.win; // the DFT as a strided conv over the window's taps
+    stft = frames * stftMacsPerFrame(input);
     spatial = [bins, frames];
   }
   let model = 0;

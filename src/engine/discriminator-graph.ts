@@ -8,25 +8,28 @@
  * where L is the total number of feature maps (convs + conv_post of every sub) and S the
  * number of sub-discriminators. Reference and synthesized windows go through one call.
  *
- * How the pair travels, and why (measured with bench/throughput.mjs and onnxruntime's profiler):
- * * Period and scale discriminators use the time-on-width layout (ops.ts): every kernel is one
- *   row high, so f_ref and f_syn are the two rows of one image. |f_ref − f_syn| is then a
- *   depthwise (2, 1) convolution with weights (1, −1), which onnxruntime runs in its NCHWc
- *   layout with the relu fused: mean|d| = mean(relu(d)) + mean(relu(−d)), each a global
- *   average pool. No feature map is converted back from NCHWc, split or copied: that had
- *   cost about 9% of a gpt-sovits window.
- * * Spectrogram discriminators use 2-D kernels, so reference and synthesized run as separate
- *   batch items and the feature maps are split and subtracted (about 18% of a sovits5
- *   window). Stacking them as channel groups instead ran the grouped convs 20% slower.
+ * Spectrogram discriminators run reference and synthesized as two branches from the
+ * spectrogram on (sharing the weights); period and scale discriminators hold them as the two
+ * rows of one image (ops.ts, time-on-width layout). How the maps are compared: losses.ts.
+ *
+ * As batch halves of one tensor, every spectrogram map had to be converted out of NCHWc,
+ * split, subtracted and made absolute (about 11% of a sovits5 window), and those copies held
+ * the peak memory (2 s window: 690 -> 550 MB with branches, and 2-3% faster, measured; the
+ * batch-1 convs run as fast as the batch-2 ones). Stacking them as channel groups instead
+ * ran the grouped convs 20% slower.
  */
 import type { ConvLayer, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
 import { attr, ElemType, OnnxGraph } from './onnx-graph.js';
-import { avgPool, conv, type Layout, periodView, spectrogram, waveformRows } from './ops.js';
-import { meanOfPooled, meanPerWindow, paddedRowMeans, paddedToTrue } from './reductions.js';
+import { avgPool, conv, type Layout, periodView, waveformRows } from './ops.js';
+import { spectrogram, spectrogramFrames } from './stft.js';
+import { featureDistances, type FeatureMap, scoreColumns } from './losses.js';
 
 export type GraphMode = 'pair' | 'syn-only';
 
 export const OPSET = 17;
+
+/** The dynamic batch dimension's name in every input, output and declared shape. */
+const BATCH = 'batch';
 
 export interface BuiltGraph {
   readonly bytes: Uint8Array;
@@ -48,93 +51,70 @@ interface Signals {
   readonly pair: boolean;
 }
 
-interface FeatureMap {
-  readonly value: string;
-  readonly channels: number;
-  /** W of a time-on-width map, as a 1-element int64 tensor (computed from T, not read off the map). */
-  readonly width?: string;
-}
-
-/** A conv's output length along time: floor((W + 2·padding − kernel) / stride) + 1. */
-function convWidth(g: OnnxGraph, width: string, layer: ConvLayer): string {
-  const span = g.node('Add', [width, g.int64([2 * layer.padding[0]! - layer.kernel[0]!])]);
-  return g.node('Add', [g.node('Div', [span, g.int64([layer.stride[0]!])]), g.int64([1])]);
+/**
+ * A conv's output length along time, floor((W + 2·padding − kernel) / stride) + 1, as
+ * floor((W + 2·padding − kernel + stride) / stride) (time is the kernel's `axis`); W itself
+ * where the conv keeps the length (every node counts in a session's start-up, losses.ts).
+ */
+function convWidth(g: OnnxGraph, width: string, layer: ConvLayer, axis: number): string {
+  const stride = layer.stride[axis]!;
+  const shift = 2 * layer.padding[axis]! - layer.kernel[axis]! + stride;
+  if (stride === 1 && shift === 0) return width;
+  return g.node('Div', [g.node('Add', [width, g.int64([shift])]), g.int64([stride])]);
 }
 
 /** Runs one sub-discriminator; returns its feature maps (last = conv_post output) and their layout. */
 function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): { maps: FeatureMap[]; layout: Layout } {
-  let h: string;
+  let h: string[];
   let layout: Layout = 'time-on-width';
-  let width: string | undefined;
+  let width: string;
   const input = sub.input;
   switch (input.kind) {
-    case 'waveform':
-      h = waveformRows(g, signals.rows);
+    case 'waveform': {
+      let x = waveformRows(g, signals.rows);
       width = signals.length;
       for (let i = 0; i < input.pool; i++) {
-        h = avgPool(g, h);
+        x = avgPool(g, x);
         width = g.node('Add', [g.node('Div', [width, g.int64([2])]), g.int64([1])]);
       }
+      h = [x];
       break;
+    }
     case 'period':
-      h = periodView(g, signals.rows, input.period);
+      h = [periodView(g, signals.rows, input.period)];
       width = g.node('Div', [g.node('Add', [signals.length, g.int64([input.period - 1])]), g.int64([input.period])]);
       break;
-    case 'resolution':
-      h = spectrogram(g, signals.batch, input.nFft, input.hop, input.win, sub.prefix);
+    case 'resolution': {
+      const magnitude = spectrogram(g, signals.batch, input.nFft, input.hop, input.win, sub.prefix);
+      // Pair mode: reference and synthesized become separate branches here (see the file
+      // comment); the spectrogram's split is small (one channel).
+      h = signals.pair ? g.nodeN('Split', [magnitude], 2, { axis: attr.int(0) }) : [magnitude];
       layout = 'image';
+      width = spectrogramFrames(g, signals.length, input.nFft, input.hop);
       break;
+    }
   }
-  const next = (w: string | undefined, layer: ConvLayer) => w && convWidth(g, w, layer);
+  // Time is the kernels' first axis in the time-on-width layout ((k) or (k, 1) kernels), the second in images.
+  const next = (w: string, layer: ConvLayer) => convWidth(g, w, layer, layout === 'image' ? 1 : 0);
+  // Two branches: both sides' maps have the same shape, declared with one symbolic width per
+  // layer (see differenceOf).
+  let height = input.kind === 'resolution' ? input.nFft / 2 + 1 : 0;
+  const declare = (values: string[], layer: ConvLayer, name: string): string[] => {
+    if (values.length < 2) return values;
+    height = Math.floor((height + 2 * layer.padding[0]! - layer.kernel[0]!) / layer.stride[0]!) + 1;
+    return values.map((x) => g.shape(x, ElemType.FLOAT, [BATCH, layer.out, height, `${name}.width`]));
+  };
   const maps: FeatureMap[] = [];
   sub.convs.forEach((layer, i) => {
-    h = conv(g, weights, h, `${sub.prefix}.convs.${i}`, layer, layout);
-    h = g.node('LeakyRelu', [h], { alpha: attr.float(sub.slope) });
+    const key = `${sub.prefix}.convs.${i}`;
+    h = declare(h.map((x) => g.node('LeakyRelu', [conv(g, weights, x, key, layer, layout)], { alpha: attr.float(sub.slope) })), layer, key);
     width = next(width, layer);
-    maps.push({ value: h, channels: layer.out, ...(width ? { width } : {}) });
+    maps.push({ values: h, channels: layer.out, width });
   });
   width = next(width, sub.post);
-  maps.push({ value: conv(g, weights, h, `${sub.prefix}.conv_post`, sub.post, layout), channels: sub.post.out, ...(width ? { width } : {}) });
+  const key = `${sub.prefix}.conv_post`;
+  maps.push({ values: declare(h.map((x) => conv(g, weights, x, key, sub.post, layout)), sub.post, key), channels: sub.post.out, width });
   return { maps, layout };
-}
-
-function squared(g: OnnxGraph, x: string): string {
-  return g.node('Mul', [x, x]);
-}
-
-// onnxruntime keeps a depthwise convolution in the NCHWc layout when the channel count is a
-// multiple of its block (16 with AVX-512, 8 with AVX2); narrower maps take the plain path.
-const NCHWC_BLOCK = 16;
-
-/** relu(row0 − row1) or relu(row1 − row0) of [R, C, 2, W] -> [R, C, 1, W], as one depthwise conv. */
-function reluOfRowDifference(g: OnnxGraph, f: string, channels: number, sign: 1 | -1): string {
-  // A cached constant: every map with this channel count and sign shares it.
-  const kernel = g.float32(Array.from({ length: 2 * channels }, (_, i) => (i % 2 === 0 ? sign : -sign)), [channels, 1, 2, 1]);
-  return g.node('Relu', [g.node('Conv', [f, kernel], { kernel_shape: attr.ints([2, 1]), group: attr.int(channels) })]);
-}
-
-/** Splits a pair-mode map into its ref and syn parts: rows (time-on-width) or batch halves (image). */
-function sidesOf(g: OnnxGraph, f: string, layout: Layout): [string, string] {
-  const [r, s] = g.nodeN('Split', [f], 2, { axis: attr.int(layout === 'time-on-width' ? 2 : 0) });
-  return [r!, s!];
-}
-
-/** mean |f_ref − f_syn| per window. */
-function featureDistance(g: OnnxGraph, f: FeatureMap, layout: Layout, windows: string): string {
-  if (layout === 'time-on-width' && f.width && f.channels % NCHWC_BLOCK === 0) {
-    const up = paddedRowMeans(g, reluOfRowDifference(g, f.value, f.channels, 1));
-    const down = paddedRowMeans(g, reluOfRowDifference(g, f.value, f.channels, -1));
-    return g.node('Mul', [meanOfPooled(g, g.node('Add', [up, down]), windows), paddedToTrue(g, f.width)]);
-  }
-  const [fr, fs] = sidesOf(g, f.value, layout);
-  return meanPerWindow(g, g.node('Abs', [g.node('Sub', [fr, fs])]), windows);
-}
-
-/** Stacks per-window vectors [B] into [B, n]. */
-function stackColumns(g: OnnxGraph, columns: readonly string[]): string {
-  const one = g.int64([1]);
-  const unsqueezed = columns.map((c) => g.node('Unsqueeze', [c, one]));
-  return unsqueezed.length === 1 ? unsqueezed[0]! : g.node('Concat', unsqueezed, { axis: attr.int(1) });
 }
 
 /** Feature maps per sub-discriminator (its convs and conv_post), known without building the graph. */
@@ -144,7 +124,7 @@ export function layerCountsOf(model: ResolvedModel): number[] {
 
 export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): BuiltGraph {
   const g = new OnnxGraph(`tts-critic ${model.family.name} (${mode})`);
-  const batch = 'batch'; // the dynamic batch dimension's name in every input and output
+  const batch = BATCH;
   const syn = g.input('syn', ElemType.FLOAT, [batch, 'time']);
   const ref = mode === 'pair' ? g.input('ref', ElemType.FLOAT, [batch, 'time']) : undefined;
   const axis1 = g.int64([1]);
@@ -155,35 +135,25 @@ export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): 
     length: g.node('Shape', [syn], { start: attr.int(1), end: attr.int(2) }),
     pair: ref !== undefined,
   };
-  const one = g.float32([1]);
-
   const distances: string[] = [];
-  const real: string[] = [];
-  const fake: string[] = [];
-  const gen: string[] = [];
+  const scores: string[] = [];
   const layerCounts: number[] = [];
 
   for (const sub of model.subs) {
     const { maps, layout } = subNetwork(g, model.weights, signals, sub);
     layerCounts.push(maps.length);
-    // The score is flatten(conv_post output); its mean is the mean over the window's items.
-    const score = maps[maps.length - 1]!.value;
-    const [dr, ds] = signals.pair ? sidesOf(g, score, layout) : [undefined, score];
-    if (dr) {
-      for (const f of maps) distances.push(featureDistance(g, f, layout, signals.windows));
-      real.push(meanPerWindow(g, squared(g, g.node('Sub', [one, dr])), signals.windows));
-    }
-    fake.push(meanPerWindow(g, squared(g, ds), signals.windows));
-    gen.push(meanPerWindow(g, squared(g, g.node('Sub', [one, ds])), signals.windows));
+    if (signals.pair) distances.push(featureDistances(g, maps, layout, signals.windows));
+    scores.push(scoreColumns(g, maps[maps.length - 1]!, layout, signals.windows, signals.pair));
   }
 
   const subCount = model.subs.length;
   const layerTotal = layerCounts.reduce((a, b) => a + b, 0);
-  if (signals.pair) {
-    g.exportAs(stackColumns(g, distances), 'fm_layers', ElemType.FLOAT, [batch, layerTotal]);
-    g.exportAs(stackColumns(g, real), 'real', ElemType.FLOAT, [batch, subCount]);
-  }
-  g.exportAs(stackColumns(g, fake), 'fake', ElemType.FLOAT, [batch, subCount]);
-  g.exportAs(stackColumns(g, gen), 'gen', ElemType.FLOAT, [batch, subCount]);
+  const columns = (values: readonly string[]) => (values.length === 1 ? values[0]! : g.node('Concat', values, { axis: attr.int(1) }));
+  if (signals.pair) g.exportAs(columns(distances), 'fm_layers', ElemType.FLOAT, [batch, layerTotal]);
+  // [B, S·k] -> [B, S, k] -> one [B, S] per score.
+  const names = signals.pair ? ['real', 'gen', 'fake'] : ['gen', 'fake'];
+  const bySub = g.node('Reshape', [columns(scores), g.int64([0, subCount, names.length])]);
+  const parts = g.nodeN('Split', [bySub], names.length, { axis: attr.int(2) });
+  names.forEach((name, i) => g.exportAs(g.node('Reshape', [parts[i]!, g.int64([0, subCount])]), name, ElemType.FLOAT, [batch, subCount]));
   return { bytes: g.serialize(OPSET), mode, layerCounts };
 }

@@ -58,12 +58,15 @@ export class OnnxGraph {
   private readonly initializers: TensorRecord[] = [];
   private readonly inputs: ValueRecord[] = [];
   private readonly outputs: ValueRecord[] = [];
+  private readonly shapes: ValueRecord[] = [];
   private readonly constantCache = new Map<string, string>();
+  private readonly floatNames = new Set<string>();
   private counter = 0;
 
   constructor(private readonly name: string) {}
 
-  private fresh(hint: string): string {
+  /** A new value name: `hint` and a number. */
+  fresh(hint: string): string {
     this.counter += 1;
     return `${hint}_${this.counter}`;
   }
@@ -79,8 +82,18 @@ export class OnnxGraph {
 
   /** Adds a float32 initializer; the data is referenced, not copied, until serialisation. */
   floatTensor(name: string, dims: readonly number[], data: Float32Array): string {
+    if (this.floatNames.has(name)) throw new Error(`internal: initializer "${name}" added twice`);
+    this.floatNames.add(name);
     this.initializers.push({ name, type: ElemType.FLOAT, dims, raw: rawBytes(data) });
     return name;
+  }
+
+  /**
+   * The float32 initializer `name`, added with `data()` the first time it is asked for: a
+   * layer whose weights two branches share reads (or computes) them once.
+   */
+  sharedFloatTensor(name: string, dims: readonly number[], data: () => Float32Array): string {
+    return this.floatNames.has(name) ? name : this.floatTensor(name, dims, data());
   }
 
   /** A small int64 constant, shared between nodes that use the same values. */
@@ -113,9 +126,37 @@ export class OnnxGraph {
     return outputs;
   }
 
+  /** The value `make()` returns, made once per `key`: nodes that compute the same small tensor share it. */
+  shared(key: string, make: () => string): string {
+    const cacheKey = `value:${key}`;
+    let name = this.constantCache.get(cacheKey);
+    if (name === undefined) {
+      name = make();
+      this.constantCache.set(cacheKey, name);
+    }
+    return name;
+  }
+
   /** Adds a single-output node and returns the output's name. */
   node(op: string, inputs: readonly string[], attrs: Record<string, Attribute> = {}, hint = op): string {
     return this.nodeN(op, inputs, 1, attrs, hint)[0]!;
+  }
+
+  /**
+   * Declares a value's type and shape (ONNX value_info). Symbolic dimensions of the same name
+   * are equal: this is how onnxruntime learns that two tensors from different branches have
+   * one shape, which its shape inference cannot prove through dynamic sizes.
+   */
+  shape(value: string, type: ElemType, dims: readonly Dim[]): string {
+    this.shapes.push({ name: value, type, dims });
+    return value;
+  }
+
+  /** Declares `value` to have the shape declared for `like`. */
+  shapeLike(value: string, like: string): string {
+    const known = this.shapes.find((v) => v.name === like);
+    if (!known) throw new Error(`internal: no shape declared for "${like}"`);
+    return this.shape(value, known.type, known.dims);
   }
 
   /** Renames a value into a graph output by an Identity node. */
@@ -131,6 +172,7 @@ export class OnnxGraph {
     for (const t of this.initializers) graph.message(5, encodeTensor(t));
     for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
     for (const v of this.outputs) graph.message(12, encodeValueInfo(v));
+    for (const v of this.shapes) graph.message(13, encodeValueInfo(v));
 
     const opset = new ProtoWriter().string(1, '').varint(2, opsetVersion);
     const model = new ProtoWriter()

@@ -40,7 +40,7 @@ export function conv(g: OnnxGraph, weights: WeightMap, x: string, key: string, l
   }
   return g.node(
     'Conv',
-    [x, g.floatTensor(`${key}.weight`, shape, w.data), g.floatTensor(`${key}.bias`, b.shape, b.data)],
+    [x, g.sharedFloatTensor(`${key}.weight`, shape, () => w.data), g.sharedFloatTensor(`${key}.bias`, b.shape, () => b.data)],
     {
       kernel_shape: attr.ints(kernel),
       strides: attr.ints(stride),
@@ -86,50 +86,3 @@ export function periodView(g: OnnxGraph, signals: string, period: number): strin
   // [B, p, S, H] -> [B·p, 1, S, H] (0 keeps the input's size on that axis)
   return g.node('Reshape', [rows, g.int64([-1, 1, 0, 0])]);
 }
-
-/**
- * torch.stft magnitude with a rectangular window, as a strided Conv1d with fixed cos/sin
- * kernels: ONNX Runtime's STFT op is missing on the WebGPU and CUDA providers and slow on CPU.
- * torch centres a `win`-long window of ones inside the `nFft` frame, so only `win` taps are
- * non-zero: the conv uses those taps on the input shifted by the window's left offset.
- */
-export function spectrogram(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, key: string): string {
-  const reflect = Math.floor((nFft - hop) / 2);
-  const left = Math.floor((nFft - win) / 2);
-  const right = nFft - win - left;
-  const bins = nFft / 2 + 1;
-
-  const x = g.node('Unsqueeze', [audio, g.int64([1])]);
-  const padded = g.node('Pad', [x, g.int64([0, 0, reflect, 0, 0, reflect])], { mode: attr.string('reflect') });
-  const framed = g.node('Slice', [padded, g.int64([left]), g.int64([right > 0 ? -right : Number.MAX_SAFE_INTEGER]), g.int64([2])]);
-
-  // Reduce k·n modulo nFft in integers first: the angle stays exact for large nFft. The nFft
-  // distinct angles are computed once (the 17 M entries of the 4096-point kernel each calling
-  // cos and sin were 0.4 s of a cold start, and 10x that under a test runner's VM context,
-  // measured); the values are the same.
-  const cos = new Float64Array(nFft);
-  const minusSin = new Float64Array(nFft);
-  for (let j = 0; j < nFft; j++) {
-    const phase = (2 * Math.PI * j) / nFft;
-    cos[j] = Math.cos(phase);
-    minusSin[j] = -Math.sin(phase);
-  }
-  const kernel = new Float32Array(2 * bins * win);
-  for (let k = 0; k < bins; k++) {
-    const re = kernel.subarray(k * win, (k + 1) * win);
-    const im = kernel.subarray((bins + k) * win, (bins + k + 1) * win);
-    // j = k·(m + left) mod nFft, stepped by k.
-    for (let m = 0, j = (k * left) % nFft; m < win; m++, j = (j + k) % nFft) {
-      re[m] = cos[j]!;
-      im[m] = minusSin[j]!;
-    }
-  }
-  const dft = g.node('Conv', [framed, g.floatTensor(`${key}.dft_kernel`, [2 * bins, 1, win], kernel)], {
-    kernel_shape: attr.ints([win]),
-    strides: attr.ints([hop]),
-  });
-  const [re, im] = g.nodeN('Split', [dft, g.int64([bins, bins])], 2, { axis: attr.int(1) });
-  const power = g.node('Add', [g.node('Mul', [re!, re!]), g.node('Mul', [im!, im!])]);
-  return g.node('Unsqueeze', [g.node('Sqrt', [power]), g.int64([1])]);
-}
-

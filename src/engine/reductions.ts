@@ -2,7 +2,7 @@
 import { attr, ElemType, type OnnxGraph } from './onnx-graph.js';
 
 /**
- * Mean per window: [R, C, H, W] -> [B], where the R leading items hold B windows of R/B
+ * Mean per window: [R, C, H, W] -> [B, 1], where the R leading items hold B windows of R/B
  * consecutive items each (a period view has one item per phase column).
  *
  * The mean is taken axis by axis (W, then H, then the rest): every partial mean is over equal
@@ -11,17 +11,34 @@ import { attr, ElemType, type OnnxGraph } from './onnx-graph.js';
  * to 0.7% (measured against float64 PyTorch on a 40 s file); axis by axis it stays within 2e-4.
  */
 export function meanPerWindow(g: OnnxGraph, x: string, windows: string): string {
+  return meanOfPooled(g, spatialMeans(g, x), windows);
+}
+
+/** [R, C, H, W] -> [R, C, 1, 1]: the mean along W, then along H. */
+function spatialMeans(g: OnnxGraph, x: string): string {
   const rows = g.node('ReduceMean', [x], { axes: attr.ints([3]), keepdims: attr.int(1) });
-  const columns = g.node('ReduceMean', [rows], { axes: attr.ints([2]), keepdims: attr.int(1) });
-  return meanOfPooled(g, columns, windows);
+  return g.node('ReduceMean', [rows], { axes: attr.ints([2]), keepdims: attr.int(1) });
 }
 
-/** Mean per window of already pooled values [R, C, 1, 1] (a few thousand per window at most). */
+/** [windows, ...rest] as a shape tensor (one per graph and `rest`). */
+export function perWindowShape(g: OnnxGraph, windows: string, rest: readonly number[]): string {
+  return g.shared(`per-window-shape:${windows}:${rest.join(',')}`, () => g.node('Concat', [windows, g.int64(rest)], { axis: attr.int(0) }));
+}
+
+/** Mean per window of already pooled values [R, C, 1, 1] (a few thousand per window at most): [B, 1]. */
 export function meanOfPooled(g: OnnxGraph, x: string, windows: string): string {
-  const flat = g.node('Reshape', [x, g.node('Concat', [windows, g.int64([-1])], { axis: attr.int(0) })]);
-  return g.node('ReduceMean', [flat], { axes: attr.ints([1]), keepdims: attr.int(0) });
+  const flat = g.node('Reshape', [x, perWindowShape(g, windows, [-1])]);
+  return g.node('ReduceMean', [flat], { axes: attr.ints([1]), keepdims: attr.int(1) });
 }
 
+/**
+ * Means per window and channel: [R, K, H, W] -> [B, K], each channel averaged along W, H and
+ * the window's R/B items (the same axis-by-axis means as meanPerWindow).
+ */
+export function channelMeansPerWindow(g: OnnxGraph, x: string, windows: string, channels: number): string {
+  const items = g.node('Reshape', [spatialMeans(g, x), perWindowShape(g, windows, [-1, channels])]);
+  return g.node('ReduceMean', [items], { axes: attr.ints([1]), keepdims: attr.int(0) });
+}
 
 // Values per chunk in paddedRowMeans, at each of its two levels.
 const ROW_CHUNK = 64;

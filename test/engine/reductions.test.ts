@@ -12,7 +12,7 @@ async function means(x: Float32Array, dims: readonly number[], windows: number, 
   const input = g.input('x', ElemType.FLOAT, ['r', 'c', 'h', 'w']);
   const count = g.node('Shape', [input], { start: attr.int(0), end: attr.int(1) });
   const w = g.node('Div', [count, g.int64([dims[0]! / windows])]);
-  g.exportAs(build(g, input, w), 'y', ElemType.FLOAT, ['b']);
+  g.exportAs(build(g, input, w), 'y', ElemType.FLOAT, ['b', 1]);
   const session = await ort.InferenceSession.create(g.serialize(17));
   const out = await session.run({ x: new ort.Tensor('float32', x, [...dims]) });
   await session.release();
