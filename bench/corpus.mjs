@@ -31,6 +31,7 @@ import { planWindows } from '../dist/pipeline/windows.js';
 import { pairFlops, pairStftFlops } from './flops.mjs';
 import { speechLike } from './speech.mjs';
 import { measureFmaPeak } from './peak.mjs';
+import { writeTorchSpec } from './torch-spec.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, '..', 'bin', 'tts-critic.js');
@@ -132,26 +133,11 @@ function findTorch() {
 
 /** Writes the resolved weights and layer table for bench/pytorch_reference.py. */
 function torchSpec(work, model, corpusDir, lengths, segment) {
-  const index = {};
-  const chunks = [];
-  let offset = 0;
-  for (const [key, tensor] of model.weights) {
-    index[key] = { offset, size: tensor.data.length, shape: tensor.shape };
-    chunks.push(Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
-    offset += tensor.data.length;
-  }
-  const weights = path.join(work, `${model.family.name}.f32`);
-  writeFileSync(weights, Buffer.concat(chunks));
-  const spec = path.join(work, `${model.family.name}.json`);
-  writeFileSync(spec, JSON.stringify({
+  return writeTorchSpec(work, model, model.family.name, {
     threads: THREADS,
-    weights,
-    index,
-    subs: model.subs,
     segment,
     pairs: lengths.map((l) => [path.join(corpusDir, 'ref', l.name), path.join(corpusDir, 'syn', l.name)]),
-  }));
-  return spec;
+  });
 }
 
 function runTorch(python, spec) {

@@ -8,6 +8,7 @@ import { open, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAudio, resample } from '../dist/audio/index.js';
+import { pcm16WavHeader } from './wav-header.mjs';
 
 const IN_RATE = 44100;
 const OUT_RATE = 32000;
@@ -46,21 +47,8 @@ function report(label, audioSeconds, wallSeconds) {
   try {
     const frames = IN_RATE * seconds;
     const dataBytes = frames * channels * 2;
-    const header = Buffer.alloc(44);
-    header.write('RIFF', 0, 'latin1');
-    header.writeUInt32LE(36 + dataBytes, 4);
-    header.write('WAVEfmt ', 8, 'latin1');
-    header.writeUInt32LE(16, 16);
-    header.writeUInt16LE(1, 20);
-    header.writeUInt16LE(channels, 22);
-    header.writeUInt32LE(IN_RATE, 24);
-    header.writeUInt32LE(IN_RATE * channels * 2, 28);
-    header.writeUInt16LE(channels * 2, 32);
-    header.writeUInt16LE(16, 34);
-    header.write('data', 36, 'latin1');
-    header.writeUInt32LE(dataBytes, 40);
     const fh = await open(path, 'w');
-    await fh.write(header);
+    await fh.write(pcm16WavHeader(IN_RATE, channels, dataBytes));
     const block = IN_RATE * 10;
     for (let f = 0; f < frames; f += block) {
       const x = signal(Math.min(block, frames - f), f);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { speechLike } from './speech.mjs';
+import { pcm16WavHeader } from './wav-header.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = (module) => pathToFileURL(path.join(here, '..', 'dist', module)).href;
@@ -21,22 +22,9 @@ const CHUNK_SECONDS = 30;
 /** A 16-bit mono WAV written one 30 s chunk at a time; chunk k is speechLike(seed k, variant). */
 async function writeLong(file, seconds, variant, delay) {
   const frames = seconds * RATE + delay;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + frames * 2, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(frames * 2, 40);
   const handle = await open(file, 'w');
   try {
-    await handle.write(header);
+    await handle.write(pcm16WavHeader(RATE, 1, frames * 2));
     await handle.write(Buffer.alloc(delay * 2));
     for (let k = 0; k * CHUNK_SECONDS < seconds; k++) {
       const x = speechLike(Math.min(CHUNK_SECONDS, seconds - k * CHUNK_SECONDS), RATE, k + 1, variant);

@@ -2,7 +2,8 @@
 # Builds the one-shot GPU check: one self-extracting file for a GPU machine that has no network
 # and no Node.js. It carries this machine's Node.js binary, tts-critic's runtime dependencies
 # (onnxruntime-node for linux-x64 only), dist/, the check (check.mjs, run.sh, the corpus
-# generator, the PyTorch reference) and the Vulkan loader's .deb files from apt. Prints its size.
+# generator, the PyTorch reference and its spec writer) and the Vulkan loader's .deb files
+# from apt. Prints its size.
 #
 #   bash bench/gpu-check/bundle.sh [OUTPUT]      (default build/tts-critic-gpu-check.run)
 #
@@ -24,7 +25,7 @@ node_bin=$(command -v node)
 if command -v strip >/dev/null; then strip -o "$stage/node" "$node_bin"; else cp "$node_bin" "$stage/node"; fi
 cp package.json "$stage/"
 cp -r bin dist "$stage/"
-cp bench/speech.mjs bench/pytorch_reference.py "$stage/bench/"
+cp bench/speech.mjs bench/torch-spec.mjs bench/pytorch_reference.py "$stage/bench/"
 cp bench/gpu-check/check.mjs bench/gpu-check/run.sh "$stage/bench/gpu-check/"
 # Runtime dependencies, as installed from the lockfile (npm lists every package's folder).
 npm ls --omit=dev --all --parseable | tail -n +2 | while read -r dir; do

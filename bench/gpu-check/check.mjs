@@ -22,6 +22,7 @@ import { createScorer, findFamily } from '../../dist/index.js';
 import { resolveModel, untrainedWeights } from '../../dist/model/index.js';
 import { planWindows } from '../../dist/pipeline/windows.js';
 import { speechLike } from '../speech.mjs';
+import { writeTorchSpec } from '../torch-spec.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FAMILIES = (process.env.FAMILIES ?? 'gpt-sovits').split(',').filter(Boolean);
@@ -113,28 +114,13 @@ function findTorch() {
 
 /** The spec bench/pytorch_reference.py reads: weights as raw float32, layer table, pairs, windows. */
 function torchSpec(work, model, pairs, batch) {
-  const index = {};
-  const chunks = [];
-  let offset = 0;
-  for (const [key, tensor] of model.weights) {
-    index[key] = { offset, size: tensor.data.length, shape: tensor.shape };
-    chunks.push(Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
-    offset += tensor.data.length;
-  }
-  const weights = path.join(work, `${model.family.name}.f32`);
-  writeFileSync(weights, Buffer.concat(chunks));
-  const spec = path.join(work, `${model.family.name}-${batch}.json`);
-  writeFileSync(spec, JSON.stringify({
+  return writeTorchSpec(work, model, `${model.family.name}-${batch}`, {
     threads: CPU_THREADS,
     device: TORCH_DEVICE,
     batch,
-    weights,
-    index,
-    subs: model.subs,
     segment: Math.round(SEGMENT * model.family.sampleRate),
     pairs: pairs.map((p) => [p.ref, p.syn]),
-  }));
-  return spec;
+  });
 }
 
 function runTorch(torch, spec) {

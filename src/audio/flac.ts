@@ -20,7 +20,7 @@
 import { InputFileError } from '../errors.js';
 import { crc16, crc16Step, crc8 } from './crc.js';
 import { ReadWindow, type ByteSource } from './source.js';
-import { PositionIndex, type CodecStream, type DecodedChunk, type DecodeSession } from './streamed.js';
+import { checkedDecode, PositionIndex, type CodecStream, type DecodedChunk, type DecodeSession } from './streamed.js';
 import type { AudioInfo } from './types.js';
 import { FlacFrameDecoder, type PlanarAudio } from './wasm-decoders.js';
 
@@ -273,16 +273,8 @@ class FlacSession implements DecodeSession {
     }
     const expected = (last < frames.length ? frames.position(last) : total) - frames.position(first);
     const at = secondsAt(this.position, this.stream.info.sampleRate);
-    let decoded: PlanarAudio;
-    try {
-      decoded = await this.decoder.decode(parts);
-    } catch (error) {
-      throw new InputFileError(`FLAC decoder failed at ${at}: ${(error as Error).message}`);
-    }
-    if (decoded.errors.length > 0) throw new InputFileError(`damaged FLAC frame at or after ${at} (${decoded.errors[0]!.message})`);
-    if (decoded.samplesDecoded !== expected || decoded.channelData.length !== this.stream.info.channels) {
-      throw new InputFileError(`damaged FLAC frame at or after ${at}: ${decoded.samplesDecoded} samples decoded where the frames hold ${expected}`);
-    }
+    const decoder = this.decoder;
+    const decoded = await checkedDecode('FLAC', at, expected, this.stream.info.channels, () => decoder.decode(parts));
     const samples = new Float32Array(expected);
     toMono(decoded, this.stream.streamInfo.bits, samples);
     const chunk = { position: this.position, samples };

@@ -20,7 +20,7 @@
 import { InputFileError } from '../errors.js';
 import { infoTag, mpegFrameAt, sameStream, type InfoTag, type MpegFrame } from './mpeg-header.js';
 import { ReadWindow, type ByteSource } from './source.js';
-import { PositionIndex, type CodecStream, type DecodedChunk, type DecodeSession } from './streamed.js';
+import { checkedDecode, PositionIndex, type CodecStream, type DecodedChunk, type DecodeSession } from './streamed.js';
 import type { AudioFormat, AudioInfo } from './types.js';
 import { MpegFrameDecoder } from './wasm-decoders.js';
 
@@ -152,16 +152,8 @@ class MpegSession implements DecodeSession {
     const feed = contiguous ? bytes.subarray(0, parts.reduce((n, part) => n + part.length, 0)) : Buffer.concat(parts);
     const expected = (last - from) * first.samples;
     const at = `${(Math.max(0, this.position - this.stream.delay) / first.sampleRate).toFixed(2)} s`;
-    let decoded;
-    try {
-      decoded = this.decoder.decode(feed);
-    } catch (error) {
-      throw new InputFileError(`MPEG decoder failed at ${at}: ${(error as Error).message}`);
-    }
-    if (decoded.errors.length > 0) throw new InputFileError(`damaged MPEG frame at or after ${at} (${decoded.errors[0]!.message.trim()})`);
-    if (decoded.samplesDecoded !== expected) {
-      throw new InputFileError(`damaged MPEG frame at or after ${at}: ${decoded.samplesDecoded} samples decoded where the frames hold ${expected}`);
-    }
+    const decoder = this.decoder;
+    const decoded = await checkedDecode('MPEG', at, expected, null, () => decoder.decode(feed));
     // mpg123 always gives two channels (a mono file is duplicated): their mean is the mono mix.
     const [left, right] = decoded.channelData as [Float32Array, Float32Array];
     const samples = new Float32Array(expected);

@@ -16,6 +16,7 @@
  */
 import { InputFileError } from '../errors.js';
 import type { AudioInfo, FrameSource } from './types.js';
+import type { PlanarAudio } from './wasm-decoders.js';
 
 /** Frames per cached block (mono float32: 256 KB). */
 export const BLOCK = 1 << 16;
@@ -40,6 +41,33 @@ export interface DecodeSession {
   next(): Promise<DecodedChunk | null>;
   /** Frees the decoder. */
   close(): void;
+}
+
+/**
+ * One decode of whole frames in a DecodeSession (FLAC, MPEG), checked: a decoder that throws,
+ * reports an error, or gives other than `expected` samples (or, when `channels` is given, other
+ * than that many channels) means damaged frames, reported as an InputFileError at `at`
+ * (the time, for the message).
+ */
+export async function checkedDecode(
+  codec: 'FLAC' | 'MPEG',
+  at: string,
+  expected: number,
+  channels: number | null,
+  decode: () => PlanarAudio | Promise<PlanarAudio>,
+): Promise<PlanarAudio> {
+  let decoded: PlanarAudio;
+  try {
+    decoded = await decode();
+  } catch (error) {
+    throw new InputFileError(`${codec} decoder failed at ${at}: ${(error as Error).message}`);
+  }
+  // mpg123's messages end with a newline.
+  if (decoded.errors.length > 0) throw new InputFileError(`damaged ${codec} frame at or after ${at} (${decoded.errors[0]!.message.trim()})`);
+  if (decoded.samplesDecoded !== expected || (channels !== null && decoded.channelData.length !== channels)) {
+    throw new InputFileError(`damaged ${codec} frame at or after ${at}: ${decoded.samplesDecoded} samples decoded where the frames hold ${expected}`);
+  }
+  return decoded;
 }
 
 /** A compressed stream, opened and indexed, ready to decode from any restart point. */

@@ -28,7 +28,7 @@ import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } 
 import type { ReportData } from '../report/read.js';
 import { formatNumber, mean } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
-import type { BaselineComparison, Direction, FileChange, MetricCheck, Regression, StatusChange } from '../report/verdicts.js';
+import type { BaselineComparison, Direction, FileChange, MetricChange, MetricCheck, Regression, StatusChange } from '../report/verdicts.js';
 import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
 import { describeMismatch, findModelMismatch } from './same-model.js';
 
@@ -207,10 +207,9 @@ export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, 
       const worse = direction === 'lower-is-better' ? value - previous : previous - value;
       const change = changePercent(value, previous);
       const regressed = worse > tolerance && (change === null || Math.abs(change) > maxPercent);
-      const file = rowKey(row);
-      const baselineFile = rowKey(base);
-      changes.push({ file, baselineFile, column, value, baseline: previous, changePercent: change, regressed });
-      if (regressed) regressions.push({ file, baselineFile, column, value, baseline: previous, changePercent: change, maxPercent, direction });
+      const metric: MetricChange = { file: rowKey(row), baselineFile: rowKey(base), column, value, baseline: previous, changePercent: change };
+      changes.push({ ...metric, regressed });
+      if (regressed) regressions.push({ ...metric, maxPercent, direction });
     }
   }
 

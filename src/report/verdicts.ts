@@ -36,7 +36,8 @@ export interface GateVerdict {
   readonly message: string;
 }
 
-export interface Regression {
+/** One metric of one file of this run next to its matched baseline row. */
+export interface MetricChange {
   /** Key of the row in this run. */
   readonly file: string;
   /** Key of the matched baseline row (differs when matched by ref path). */
@@ -44,21 +45,17 @@ export interface Regression {
   readonly column: string;
   readonly value: number;
   readonly baseline: number;
-  /** Signed percent change of the value; null when the baseline is 0. */
+  /** Signed percent change of the value; null when the baseline is 0 (and the value is not). */
   readonly changePercent: number | null;
+}
+
+export interface Regression extends MetricChange {
   readonly maxPercent: number;
   readonly direction: Direction;
 }
 
 /** One checked metric of one matched file, whether it regressed or not. */
-export interface FileChange {
-  readonly file: string;
-  readonly baselineFile: string;
-  readonly column: string;
-  readonly value: number;
-  readonly baseline: number;
-  /** Signed percent change; null when the baseline is 0 (and the value is not). */
-  readonly changePercent: number | null;
+export interface FileChange extends MetricChange {
   /** True when this change is one of the comparison's `regressions`. */
   readonly regressed: boolean;
 }

@@ -15,6 +15,7 @@ import { openAudioBuffer } from '../../src/audio/index.js';
 import { crc32 } from '../../src/audio/crc.js';
 import { mpegFrameAt } from '../../src/audio/mpeg-header.js';
 import { ENCODINGS, EXTENSION, encode, encodersAvailable, writeSpeechWav, type Encoding } from '../helpers/encoders.js';
+import { allFinite, byteMutation } from '../helpers/fuzz.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 import { mulberry32 } from '../helpers/wav-corpus.js';
 
@@ -140,40 +141,10 @@ function targeted(e: Encoding, b: Buffer, rnd: Rnd): string {
 
 /** One mutation of `b`; returns the mutated bytes and a short description. */
 function mutate(e: Encoding, b: Buffer, rnd: Rnd): [Buffer, string] {
-  const int = (n: number) => Math.floor(rnd() * n);
-  const headerBiased = () => (rnd() < 0.5 ? int(Math.min(b.length, 300)) : int(Math.max(1, b.length)));
+  const kind = Math.floor(rnd() * 6);
+  if (kind < 4) return byteMutation(kind as 0 | 1 | 2 | 3, b, rnd, { headerShare: 0.5, headerBytes: 300, flips: 8, deletion: 200 });
   const out = Buffer.from(b);
-  switch (int(6)) {
-    case 0: {
-      const flips = 1 + int(8);
-      for (let i = 0; i < flips && out.length > 0; i++) {
-        const at = headerBiased();
-        out[at] = out[at]! ^ (1 << int(8));
-      }
-      return [out, `flip x${flips}`];
-    }
-    case 1: {
-      const len = int(b.length + 1);
-      return [out.subarray(0, len), `truncate to ${len}`];
-    }
-    case 2: {
-      const at = headerBiased();
-      const ins = Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256)));
-      return [Buffer.concat([out.subarray(0, at), ins, out.subarray(at)]), `insert ${ins.length} at ${at}`];
-    }
-    case 3: {
-      const at = headerBiased();
-      const len = 1 + int(200);
-      return [Buffer.concat([out.subarray(0, at), out.subarray(at + len)]), `delete ${len} at ${at}`];
-    }
-    default:
-      return [out, targeted(e, out, rnd)];
-  }
-}
-
-function allFinite(x: Float32Array): boolean {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
-  return true;
+  return [out, targeted(e, out, rnd)];
 }
 
 suite('compressed-format fuzz', () => {

@@ -5,6 +5,7 @@
  */
 import { InputFileError } from '../../src/errors.js';
 import { openAudioBuffer } from '../../src/audio/index.js';
+import { allFinite, byteMutation } from '../helpers/fuzz.js';
 import { chunk, mulberry32, testSignal, writeWav, type WavSpec } from '../helpers/wav-corpus.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 1500);
@@ -34,32 +35,10 @@ const SPECIAL_U16 = [0, 1, 2, 3, 8, 16, 24, 32, 64, 0xffff, 0xfffe, 0x8000, 6, 7
 /** One mutation of `b`; returns the mutated bytes and a short description for failures. */
 function mutate(b: Buffer, rnd: () => number): [Buffer, string] {
   const int = (n: number) => Math.floor(rnd() * n);
-  const headerBiased = () => (rnd() < 0.6 ? int(Math.min(b.length, 80)) : int(Math.max(1, b.length)));
   const kind = int(8);
+  if (kind < 4) return byteMutation(kind as 0 | 1 | 2 | 3, b, rnd, { headerShare: 0.6, headerBytes: 80, flips: 16, deletion: 32 });
   const out = Buffer.from(b);
   switch (kind) {
-    case 0: {
-      const flips = 1 + int(16);
-      for (let i = 0; i < flips && out.length > 0; i++) {
-        const at = headerBiased();
-        out[at] = out[at]! ^ (1 << int(8));
-      }
-      return [out, `flip x${flips}`];
-    }
-    case 1: {
-      const len = int(b.length + 1);
-      return [out.subarray(0, len), `truncate to ${len}`];
-    }
-    case 2: {
-      const at = headerBiased();
-      const ins = Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256)));
-      return [Buffer.concat([out.subarray(0, at), ins, out.subarray(at)]), `insert ${ins.length} at ${at}`];
-    }
-    case 3: {
-      const at = headerBiased();
-      const len = 1 + int(32);
-      return [Buffer.concat([out.subarray(0, at), out.subarray(at + len)]), `delete ${len} at ${at}`];
-    }
     case 4: {
       const at = int(Math.max(1, Math.min(out.length - 3, 76)));
       const v = rnd() < 0.5 ? SPECIAL_U32[int(SPECIAL_U32.length)]! : Math.floor(rnd() * 2 ** 32);
@@ -95,11 +74,6 @@ function mutate(b: Buffer, rnd: () => number): [Buffer, string] {
       return [out, `fmt+${field[0]} = ${v}`];
     }
   }
-}
-
-function allFinite(x: Float32Array): boolean {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
-  return true;
 }
 
 describe('WAV fuzz', () => {

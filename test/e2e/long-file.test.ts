@@ -19,10 +19,10 @@
  * spins while the other test worker holds the other core): 16 s of CPU for the file on the
  * shared 2-core machine, where widths divided by 16 on two threads took 46 s.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, parseJsonl, removeDir, spawnCli, stackLines, tempDir, writeTinyCheckpoint, type Rec } from '../helpers/e2e.js';
+import { removeDir, tempDir, writeTinyCheckpoint, type Rec } from '../helpers/e2e.js';
+import { scoreWithProbe as scoreWithRssProbe, writeCycledWav, writeRssProbe } from '../helpers/long-pair.js';
 import { testSignal } from '../helpers/wav-corpus.js';
 
 const RATE = 32000;
@@ -40,56 +40,19 @@ async function writeStreamedWav(file: string, seconds: number, seed: number, dis
     for (let i = 0; i < RATE; i++) b.writeInt16LE(samples[i]!, 2 * i);
     return b;
   });
-  const bytes = seconds * RATE * 2;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + bytes, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(bytes, 40);
-  const handle = await open(file, 'w');
-  try {
-    await handle.write(header);
-    // Cycle with a stride coprime to `distinct`, so that neighbouring windows differ.
-    for (let s = 0; s < seconds; s++) await handle.write(chunks[(s * 3) % distinct]!);
-  } finally {
-    await handle.close();
-  }
+  await writeCycledWav(file, RATE, seconds, chunks);
 }
 
 /** Scores ref/ vs syn/ under `folder` with the probe; returns the record and the peak RSS in MB. */
 async function scoreWithProbe(folder: string): Promise<{ record: Rec; peakMb: number; seconds: number }> {
-  const rssFile = path.join(dir, `${folder}.rss`);
-  const started = Date.now();
-  const cli = spawnCli(['score', path.join(folder, 'ref'), path.join(folder, 'syn'), '--weights', 'tiny.pth', '--threads', '1', '--format', 'jsonl', '-q'], {
-    cwd: dir,
-    command: [process.execPath, '-r', path.join(dir, 'probe.cjs'), CLI],
-    env: { TTS_CRITIC_RSS_FILE: rssFile },
-    timeoutMs: 240_000,
-  });
-  const { code } = await cli.exited;
-  expect(stackLines(cli.stderr())).toEqual([]);
-  expect(code).toBe(0);
-  const records = parseJsonl(cli.stdout());
-  expect(records).toHaveLength(1);
-  const kb = Number(readFileSync(rssFile, 'utf8'));
-  expect(kb).toBeGreaterThan(0);
-  return { record: records[0]!, peakMb: kb / 1024, seconds: (Date.now() - started) / 1000 };
+  const run = await scoreWithRssProbe(dir, folder, { args: ['--threads', '1'], timeoutMs: 240_000 });
+  expect(run.peakMb).toBeGreaterThan(0);
+  return run;
 }
 
 beforeAll(async () => {
   dir = tempDir('long');
-  writeFileSync(
-    path.join(dir, 'probe.cjs'),
-    "process.on('exit', () => { const f = process.env.TTS_CRITIC_RSS_FILE; if (f) require('node:fs').writeFileSync(f, String(process.resourceUsage().maxRSS)); });\n",
-  );
+  writeRssProbe(dir);
   await writeTinyCheckpoint(path.join(dir, 'tiny.pth'), { divisor: 64 });
   for (const [folder, seconds] of [['short', SHORT_SECONDS], ['long', LONG_SECONDS]] as const) {
     for (const [side, seed] of [['ref', 1], ['syn', 2]] as const) {

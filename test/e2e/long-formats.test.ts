@@ -11,12 +11,12 @@
  * takes a few minutes on two cores, too long for the normal suite. Needs `npm run build`.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CLI, parseJsonl, removeDir, spawnCli, stackLines, tempDir, writeTinyCheckpoint, type Rec } from '../helpers/e2e.js';
+import { removeDir, tempDir, writeTinyCheckpoint } from '../helpers/e2e.js';
 import { encodersAvailable, speechSamples } from '../helpers/encoders.js';
+import { scoreWithProbe as scoreWithRssProbe, writeCycledWav, writeRssProbe } from '../helpers/long-pair.js';
 
 const RATE = 44100;
 const LONG_SECONDS = 30 * 60;
@@ -35,27 +35,7 @@ let dir: string;
 /** A 16-bit mono WAV of `seconds`, written a second at a time from 7 distinct seconds of speech. */
 async function writeLongSpeech(file: string, seconds: number, seed: number): Promise<void> {
   const distinct = Array.from({ length: 7 }, (_, k) => Buffer.from(speechSamples(1, RATE, 1, seed * 100 + k).buffer));
-  const bytes = seconds * RATE * 2;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + bytes, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(bytes, 40);
-  const handle = await open(file, 'w');
-  try {
-    await handle.write(header);
-    for (let s = 0; s < seconds; s++) await handle.write(distinct[(s * 3) % 7]!);
-  } finally {
-    await handle.close();
-  }
+  await writeCycledWav(file, RATE, seconds, distinct);
 }
 
 /** Encodes `wav` to `<base>.<ext>` (moderate bitrates: the memory, not the quality, is measured). */
@@ -72,30 +52,12 @@ function encodeAs(ext: string, wav: string, out: string): Promise<unknown> {
   }
 }
 
-async function scoreWithProbe(folder: string): Promise<{ record: Rec; peakMb: number; seconds: number }> {
-  const rssFile = path.join(dir, `${folder.replace(/\//g, '-')}.rss`);
-  const started = Date.now();
-  const cli = spawnCli(['score', path.join(folder, 'ref'), path.join(folder, 'syn'), '--weights', 'tiny.pth', '--format', 'jsonl', '-q'], {
-    cwd: dir,
-    command: [process.execPath, '-r', path.join(dir, 'probe.cjs'), CLI],
-    env: { TTS_CRITIC_RSS_FILE: rssFile },
-    timeoutMs: 900_000,
-  });
-  const { code } = await cli.exited;
-  expect(stackLines(cli.stderr())).toEqual([]);
-  expect(code).toBe(0);
-  const records = parseJsonl(cli.stdout());
-  expect(records).toHaveLength(1);
-  return { record: records[0]!, peakMb: Number(readFileSync(rssFile, 'utf8')) / 1024, seconds: (Date.now() - started) / 1000 };
-}
+const scoreWithProbe = (folder: string) => scoreWithRssProbe(dir, folder, { timeoutMs: 900_000 });
 
 beforeAll(async () => {
   if (!enabled) return;
   dir = tempDir('long-formats');
-  writeFileSync(
-    path.join(dir, 'probe.cjs'),
-    "process.on('exit', () => { const f = process.env.TTS_CRITIC_RSS_FILE; if (f) require('node:fs').writeFileSync(f, String(process.resourceUsage().maxRSS)); });\n",
-  );
+  writeRssProbe(dir);
   await writeTinyCheckpoint(path.join(dir, 'tiny.pth'));
   for (const [length, seconds] of [['short', SHORT_SECONDS], ['long', LONG_SECONDS]] as const) {
     const jobs: Promise<unknown>[] = [];

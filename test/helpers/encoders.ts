@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { speechLike } from '../../bench/speech.mjs';
+import { pcm16WavHeader } from '../../bench/wav-header.mjs';
 
 export type Encoding = 'flac' | 'mp3' | 'vorbis' | 'opus';
 export const ENCODINGS: readonly Encoding[] = ['flac', 'mp3', 'vorbis', 'opus'];
@@ -46,21 +47,7 @@ export function encodersAvailable(): boolean {
 /** 16-bit PCM WAV bytes of interleaved integer samples. */
 export function pcm16Wav(samples: Int16Array, sampleRate: number, channels: number): Buffer {
   const bytes = samples.length * 2;
-  const b = Buffer.alloc(44 + bytes);
-  b.write('RIFF', 0, 'latin1');
-  b.writeUInt32LE(36 + bytes, 4);
-  b.write('WAVEfmt ', 8, 'latin1');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(channels, 22);
-  b.writeUInt32LE(sampleRate, 24);
-  b.writeUInt32LE(sampleRate * channels * 2, 28);
-  b.writeUInt16LE(channels * 2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'latin1');
-  b.writeUInt32LE(bytes, 40);
-  Buffer.from(samples.buffer, samples.byteOffset, bytes).copy(b, 44);
-  return b;
+  return Buffer.concat([pcm16WavHeader(sampleRate, channels, bytes), Buffer.from(samples.buffer, samples.byteOffset, bytes)]);
 }
 
 /**
