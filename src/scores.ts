@@ -68,8 +68,9 @@ export interface PairResult {
    */
   readonly offsetMs?: number | null;
   /**
-   * Why the comparison may be unsound (durations differ, no clear offset), reasons joined by
-   * "; "; empty when there is none. Always set by the scorer.
+   * Why the comparison may be unsound (durations differ, no clear offset, damage a decoder
+   * read past in either file, as `ref file: ...` / `syn file: ...`), reasons joined by "; ";
+   * empty when there is none. Always set by the scorer.
    */
   readonly warning?: string;
   /** Null unless status is ok. */

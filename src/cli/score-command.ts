@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { Device } from '../engine/providers.js';
 import { collectPairs } from '../pipeline/inputs.js';
 import type { AlignMode } from '../pipeline/pair-audio.js';
+import { hasTimingWarning } from '../pipeline/pair-warnings.js';
 import { checkResumeModel, planResume, readResumeSource } from '../pipeline/resume.js';
 import { createScorer, DEFAULT_ALIGN } from '../pipeline/scorer.js';
 import { inShard, parseShard } from '../pipeline/shard.js';
@@ -71,7 +72,7 @@ async function checkOutputWritable(output: string | undefined): Promise<void> {
  * what to use instead. On pairs without warnings (aligned vocoder outputs) it would be noise.
  */
 export function timingNote(rows: readonly Row[], align: AlignMode): string | null {
-  const warned = rows.filter((row) => row['status'] === 'ok' && typeof row['warning'] === 'string' && row['warning'] !== '').length;
+  const warned = rows.filter((row) => row['status'] === 'ok' && typeof row['warning'] === 'string' && hasTimingWarning(row['warning'])).length;
   if (warned === 0) return null;
   const ok = rows.filter((row) => row['status'] === 'ok').length;
   const offset = align === 'offset' ? '--align offset (in use) removes only a constant delay' : 'for a constant delay use --align offset';

@@ -30,6 +30,8 @@ export interface AudioFacts {
   readonly seconds: number;
   readonly format: string;
   readonly sampleRate: number;
+  /** What the decoder read past or around (a cut-short last frame, junk before the audio, ...). */
+  readonly warnings: readonly string[];
 }
 
 export interface PairFiles {
@@ -38,8 +40,8 @@ export interface PairFiles {
 }
 
 function audioFacts(reader: AudioReader): AudioFacts {
-  const { frames, sampleRate, format } = reader.info;
-  return { seconds: frames / sampleRate, format, sampleRate };
+  const { frames, sampleRate, format, warnings } = reader.info;
+  return { seconds: frames / sampleRate, format, sampleRate, warnings };
 }
 
 export interface PairAlignOptions {

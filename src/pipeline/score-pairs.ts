@@ -15,7 +15,7 @@ import { PairAccumulator } from './aggregate.js';
 import { WindowBatcher, type BatchLimits } from './batcher.js';
 import type { PairSpec } from './discover.js';
 import { PairAudio, type PairAlignOptions, type PairAudioLimits, type PairFiles, type PairTiming } from './pair-audio.js';
-import { alignmentWarning, durationWarning } from './pair-warnings.js';
+import { alignmentWarning, durationWarning, fileWarnings } from './pair-warnings.js';
 import { planWindows } from './windows.js';
 
 export interface ScoringContext extends BatchLimits, PairAudioLimits, PairAlignOptions {
@@ -65,21 +65,21 @@ export function pairResult(
     synSampleRate: files.syn?.sampleRate ?? null,
     windows: 0,
     offsetMs: null,
-    warning: '',
+    warning: fileWarnings(files).join('; '),
     totals: null,
     subs: [],
   };
 }
 
-/** The `warning` column of a scored pair: every reason its comparison may be unsound. */
-function warningsOf(timing: PairTiming, sampleRate: number, offsetMs: number | null): string {
+/** The timing warnings of a scored pair: every reason its frame-by-frame comparison may be unsound. */
+function timingWarnings(timing: PairTiming, sampleRate: number, offsetMs: number | null): string[] {
   const warnings: string[] = [];
   const problem = timing.estimate?.problem;
   if (problem) warnings.push(alignmentWarning(problem));
   if (timing.unusable) warnings.push(alignmentWarning('the offset found leaves too little overlap to score'));
   const duration = durationWarning(timing.refRest, timing.synRest, sampleRate, offsetMs);
   if (duration) warnings.push(duration);
-  return warnings.join('; ');
+  return warnings;
 }
 
 /** Why a spec cannot be scored before any file is opened, or null. */
@@ -117,7 +117,7 @@ export async function* scorePairs(
       status: 'ok',
       windows: pair.accumulator.windows,
       offsetMs,
-      warning: timing ? warningsOf(timing, ctx.sampleRate, offsetMs) : '',
+      warning: [...fileWarnings(pair.files), ...(timing ? timingWarnings(timing, ctx.sampleRate, offsetMs) : [])].join('; '),
       totals: { ...totals, melDtw: pair.melDtw },
       subs,
     });

@@ -187,6 +187,21 @@ describe('warnings and the stderr note (CLI, in-process)', () => {
     expect(syn.stderr).toMatch(/"mel_dtw" needs a reference recording/);
   });
 
+  test('a decoder warning (a cut-short WAV) reaches the warning column, with no timing note', async () => {
+    // One byte short of what the data chunk declares: the decoder keeps the whole frames before it.
+    const whole = await readFile(path.join(root, 'plain/syn.wav'));
+    await mkdir(path.join(root, 'cut/syn'), { recursive: true });
+    await mkdir(path.join(root, 'cut/ref'), { recursive: true });
+    await writeFile(path.join(root, 'cut/ref/a.wav'), await readFile(path.join(root, 'plain/ref.wav')));
+    await writeFile(path.join(root, 'cut/syn/a.wav'), whole.subarray(0, whole.length - 1));
+    const run = await runMain(['score', 'cut/ref', 'cut/syn', '-w', 'D.pth', '--format', 'jsonl'], { cwd: root });
+    expect(run.code).toBe(0);
+    const [row] = parseJsonlText(run.stdout);
+    expect(row).toMatchObject({ status: 'ok', offset_ms: 0 });
+    expect(row!.warning).toBe('syn file: data chunk declares 96000 bytes but the file ends after 95999 of them; using the 47999 whole frames present');
+    expect(run.stderr).not.toContain('note:');
+  });
+
   test('bad --align / --max-offset values are usage errors', async () => {
     expect((await runMain(['score', 'w/ref', 'w/syn', '--align', 'sideways'], { cwd: root })).code).toBe(2);
     expect((await runMain(['score', 'w/ref', 'w/syn', '--max-offset', '0'], { cwd: root })).code).toBe(2);
