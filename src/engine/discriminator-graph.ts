@@ -19,7 +19,7 @@
  * ran the grouped convs 20% slower.
  */
 import type { ConvLayer, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
-import { attr, ElemType, OnnxGraph } from './onnx-graph.js';
+import { attr, ElemType, type ExternalModel, OnnxGraph } from './onnx-graph.js';
 import { avgPool, conv, type Layout, periodView, waveformRows } from './ops.js';
 import { spectrogram, spectrogramFrames } from './stft.js';
 import { featureDistances, type FeatureMap, scoreColumns } from './losses.js';
@@ -32,7 +32,10 @@ export const OPSET = 17;
 const BATCH = 'batch';
 
 export interface BuiltGraph {
-  readonly bytes: Uint8Array;
+  /** The model as one buffer, weights inline. */
+  bytes(): Uint8Array;
+  /** The model with its weights in `dataFile`, beside the model file (see OnnxGraph.serializeExternal). */
+  external(dataFile: string): ExternalModel;
   readonly mode: GraphMode;
   /** Feature maps per sub-discriminator, in model order (their sum is L). */
   readonly layerCounts: readonly number[];
@@ -155,5 +158,5 @@ export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode): 
   const bySub = g.node('Reshape', [columns(scores), g.int64([0, subCount, names.length])]);
   const parts = g.nodeN('Split', [bySub], names.length, { axis: attr.int(2) });
   names.forEach((name, i) => g.exportAs(g.node('Reshape', [parts[i]!, g.int64([0, subCount])]), name, ElemType.FLOAT, [batch, subCount]));
-  return { bytes: g.serialize(OPSET), mode, layerCounts };
+  return { bytes: () => g.serialize(OPSET), external: (dataFile) => g.serializeExternal(OPSET, dataFile), mode, layerCounts };
 }

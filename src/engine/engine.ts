@@ -47,7 +47,7 @@ export class DiscriminatorEngine {
 
   static async create(model: ResolvedModel, mode: GraphMode, options: EngineOptions = {}): Promise<DiscriminatorEngine> {
     const source = {
-      build: () => buildDiscriminatorGraph(model, mode).bytes,
+      build: () => buildDiscriminatorGraph(model, mode),
       recipe: { family: model.family.name, sampleRate: model.family.sampleRate, subs: model.subs, weights: options.sessionCache?.weightsId, mode },
     };
     const candidates = providerCandidates(options.device ?? 'cpu');

@@ -39,6 +39,20 @@ interface TensorRecord {
   readonly raw: Uint8Array;
 }
 
+/**
+ * A model whose large initializers live in a data file beside it (ONNX external data): `data`
+ * is that file's content, as chunks to write one after another.
+ */
+export interface ExternalModel {
+  readonly model: Uint8Array;
+  readonly data: readonly Uint8Array[];
+}
+
+// Initializers at least this large go to the data file; each starts on a page boundary there,
+// so that onnxruntime can map it instead of copying it.
+const EXTERNAL_MIN_BYTES = 1024;
+const EXTERNAL_ALIGN = 4096;
+
 interface ValueRecord {
   readonly name: string;
   readonly type: ElemType;
@@ -165,11 +179,37 @@ export class OnnxGraph {
     this.output(name, type, dims);
   }
 
+  /** The model as one buffer, initializers inline. */
   serialize(opsetVersion: number, producer = 'tts-critic'): Uint8Array {
+    return this.encode(opsetVersion, producer, encodeTensor);
+  }
+
+  /**
+   * The model with its large initializers in `dataFile` (a path relative to the model file):
+   * onnxruntime then reads the weights from that file, and no buffer holds a second copy of
+   * them (the chunks are the weights' own bytes, plus zero padding).
+   */
+  serializeExternal(opsetVersion: number, dataFile: string, producer = 'tts-critic'): ExternalModel {
+    const data: Uint8Array[] = [];
+    let offset = 0;
+    const model = this.encode(opsetVersion, producer, (t) => {
+      if (t.raw.byteLength < EXTERNAL_MIN_BYTES) return encodeTensor(t);
+      const padding = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
+      if (padding > 0) data.push(new Uint8Array(padding));
+      offset += padding;
+      data.push(t.raw);
+      const tensor = encodeExternalTensor(t, dataFile, offset);
+      offset += t.raw.byteLength;
+      return tensor;
+    });
+    return { model, data };
+  }
+
+  private encode(opsetVersion: number, producer: string, tensor: (t: TensorRecord) => ProtoWriter): Uint8Array {
     const graph = new ProtoWriter();
     for (const n of this.nodes) graph.message(1, encodeNode(n));
     graph.string(2, this.name);
-    for (const t of this.initializers) graph.message(5, encodeTensor(t));
+    for (const t of this.initializers) graph.message(5, tensor(t));
     for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
     for (const v of this.outputs) graph.message(12, encodeValueInfo(v));
     for (const v of this.shapes) graph.message(13, encodeValueInfo(v));
@@ -210,6 +250,23 @@ function encodeAttribute(name: string, a: Attribute): ProtoWriter {
 
 function encodeTensor(t: TensorRecord): ProtoWriter {
   return new ProtoWriter().varints(1, t.dims).varint(2, t.type).string(8, t.name).bytes(9, t.raw);
+}
+
+// TensorProto.external_data (StringStringEntryProto: key 1, value 2) and data_location.
+const EXTERNAL_DATA = 13;
+const DATA_LOCATION = 14;
+const DATA_LOCATION_EXTERNAL = 1;
+
+function encodeExternalTensor(t: TensorRecord, file: string, offset: number): ProtoWriter {
+  const entry = (key: string, value: string) => new ProtoWriter().string(1, key).string(2, value);
+  return new ProtoWriter()
+    .varints(1, t.dims)
+    .varint(2, t.type)
+    .string(8, t.name)
+    .message(EXTERNAL_DATA, entry('location', file))
+    .message(EXTERNAL_DATA, entry('offset', String(offset)))
+    .message(EXTERNAL_DATA, entry('length', String(t.raw.byteLength)))
+    .varint(DATA_LOCATION, DATA_LOCATION_EXTERNAL);
 }
 
 function encodeValueInfo(v: ValueRecord): ProtoWriter {

@@ -4,12 +4,21 @@
  * off and never builds the graph; a miss builds it, lets onnxruntime optimize and save it, then
  * loads the saved file like a hit, so that every run uses the very same session.
  */
+import { open, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import type { ExternalModel } from './onnx-graph.js';
 import { discardEntry, findEntry, sessionKey, storeEntry, WEIGHTS_FILE } from './session-cache.js';
 
+/** A graph ready to serialise, inline or with its weights in a file of their own. */
+export interface BuiltModel {
+  bytes(): Uint8Array;
+  external(dataFile: string): ExternalModel;
+}
+
 export interface SessionSource {
-  /** Builds the graph's ONNX bytes; called at most once, and only when no cached session fits. */
-  readonly build: () => Uint8Array;
+  /** Builds the graph; called at most once, and only when no cached session fits. */
+  readonly build: () => BuiltModel;
   /**
    * What the graph's bytes are a function of, besides this build's code: layer table, weights
    * identity (seed or checkpoint hash), mode. Equal recipes must give equal graphs.
@@ -28,9 +37,33 @@ type SessionOptions = ort.InferenceSession.SessionOptions;
 const OPTIMIZE: SessionOptions = { graphOptimizationLevel: 'all' };
 const LOAD_OPTIMIZED: SessionOptions = { graphOptimizationLevel: 'disabled' };
 
+// The unoptimized graph handed to onnxruntime on a cache miss, in the entry's temp folder and
+// removed before the entry is stored.
+const SOURCE_MODEL = 'source.onnx';
+const SOURCE_WEIGHTS = 'source.bin';
+
+/**
+ * Writes the graph and its weights into `folder` for onnxruntime to read. From a file the
+ * weights are read (or mapped) once; from a buffer, onnxruntime parses a copy of the whole
+ * model first: for a full-size model that was two extra copies of its weights at the peak of
+ * a cold start (the serialised buffer and the parsed one).
+ */
+async function writeSource(model: BuiltModel, folder: string): Promise<string> {
+  const { model: graph, data } = model.external(SOURCE_WEIGHTS);
+  const weights = await open(path.join(folder, SOURCE_WEIGHTS), 'w');
+  try {
+    for (const chunk of data) await weights.write(chunk);
+  } finally {
+    await weights.close();
+  }
+  const file = path.join(folder, SOURCE_MODEL);
+  await writeFile(file, graph);
+  return file;
+}
+
 export async function openSession(source: SessionSource, options: SessionOptions, cache: SessionCacheOptions | undefined): Promise<ort.InferenceSession> {
-  let bytes: Uint8Array | undefined;
-  const graph = () => (bytes ??= source.build());
+  let built: BuiltModel | undefined;
+  const graph = () => (built ??= source.build()).bytes();
   if (!cache) return ort.InferenceSession.create(graph(), { ...options, ...OPTIMIZE });
 
   let key: string;
@@ -49,17 +82,26 @@ export async function openSession(source: SessionSource, options: SessionOptions
     await discardEntry(hit.modelFile);
   }
   const stored = await storeEntry(cache.dir, key, async (temp) => {
-    const optimizing = await ort.InferenceSession.create(graph(), {
-      ...options,
-      ...OPTIMIZE,
-      optimizedModelFilePath: temp,
-      // onnxruntime-node takes config entries flat ("session.…": string).
-      extra: { ...options.extra, 'session.optimized_model_external_initializers_file_name': WEIGHTS_FILE },
-    });
-    await optimizing.release();
+    const folder = path.dirname(temp);
+    try {
+      const optimizing = await ort.InferenceSession.create(await writeSource((built ??= source.build()), folder), {
+        ...options,
+        ...OPTIMIZE,
+        optimizedModelFilePath: temp,
+        // onnxruntime-node takes config entries flat ("session.…": string).
+        extra: { ...options.extra, 'session.optimized_model_external_initializers_file_name': WEIGHTS_FILE },
+      });
+      await optimizing.release();
+    } finally {
+      await Promise.all([SOURCE_MODEL, SOURCE_WEIGHTS].map((name) => rm(path.join(folder, name), { force: true })));
+    }
+  }).catch(() => {
+    // Writing the entry failed (a disk that filled up, say): optimize in memory below, as
+    // without a cache. A graph onnxruntime refuses fails there too, with its own message.
+    return null;
   });
   if (stored) {
-    bytes = undefined; // the graph's copy of the weights can go before the session's arrives
+    built = undefined; // the graph's hold on the weights can go before the session's arrive
     // (Should the entry vanish before it loads, pruned by another process, build once more.)
     return ort.InferenceSession.create(stored, { ...options, ...LOAD_OPTIMIZED }).catch(() => ort.InferenceSession.create(graph(), { ...options, ...OPTIMIZE }));
   }
