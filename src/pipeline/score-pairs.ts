@@ -112,12 +112,14 @@ export async function* scorePairs(
     const { totals, subs } = pair.accumulator.result();
     const timing = pair.timing;
     const offsetMs = timing?.estimate && !timing.unusable && timing.estimate.samples !== null ? (1000 * timing.offset) / ctx.sampleRate : null;
+    const base = pairResult(pair.spec, ctx.sampleRate, 'error', '', pair.files);
     ready.push({
-      ...pairResult(pair.spec, ctx.sampleRate, 'error', '', pair.files),
+      ...base,
       status: 'ok',
       windows: pair.accumulator.windows,
       offsetMs,
-      warning: [...fileWarnings(pair.files), ...(timing ? timingWarnings(timing, ctx.sampleRate, offsetMs) : [])].join('; '),
+      // pairResult wrote the files' decoder warnings; the timing ones follow them.
+      warning: [base.warning, ...(timing ? timingWarnings(timing, ctx.sampleRate, offsetMs) : [])].filter(Boolean).join('; '),
       totals: { ...totals, melDtw: pair.melDtw },
       subs,
     });

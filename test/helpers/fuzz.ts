@@ -45,6 +45,17 @@ export function byteMutation(kind: 0 | 1 | 2 | 3, b: Buffer, rnd: () => number, 
   }
 }
 
+/**
+ * Reads the first 400 and last 300 samples resampled to 32 kHz (the resampler's edges, where a
+ * damaged file's last samples show) and throws, naming `label`, if any is not finite.
+ */
+export async function checkResampledEnds(reader: { lengthAt(rate: number): number; read(rate: number, start: number, length: number): Promise<Float32Array> }, label: string): Promise<void> {
+  const n32 = reader.lengthAt(32000);
+  const head = await reader.read(32000, 0, Math.min(n32, 400));
+  const tail = await reader.read(32000, Math.max(0, n32 - 300), Math.min(n32, 300));
+  if (!allFinite(head) || !allFinite(tail)) throw new Error(`${label}: non-finite resampled samples`);
+}
+
 export function allFinite(x: Float32Array): boolean {
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
   return true;
