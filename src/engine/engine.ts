@@ -46,13 +46,14 @@ export class DiscriminatorEngine {
   ) {}
 
   static async create(model: ResolvedModel, mode: GraphMode, options: EngineOptions = {}): Promise<DiscriminatorEngine> {
-    const source = {
-      build: () => buildDiscriminatorGraph(model, mode),
-      recipe: { family: model.family.name, sampleRate: model.family.sampleRate, subs: model.subs, weights: options.sessionCache?.weightsId, mode },
-    };
     const candidates = providerCandidates(options.device ?? 'cpu');
     const failures: string[] = [];
     for (const provider of candidates) {
+      const graphOptions = { isolateSubs: provider === 'cpu' };
+      const source = {
+        build: () => buildDiscriminatorGraph(model, mode, graphOptions),
+        recipe: { family: model.family.name, sampleRate: model.family.sampleRate, subs: model.subs, weights: options.sessionCache?.weightsId, mode, graphOptions },
+      };
       try {
         const session = await openSession(source, {
           executionProviders: [providerConfig(provider)],

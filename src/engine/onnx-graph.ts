@@ -13,13 +13,15 @@ export type Attribute =
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'float'; readonly value: number }
   | { readonly kind: 'ints'; readonly value: readonly number[] }
-  | { readonly kind: 'string'; readonly value: string };
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'graph'; readonly value: Subgraph };
 
 export const attr = {
   int: (value: number): Attribute => ({ kind: 'int', value }),
   float: (value: number): Attribute => ({ kind: 'float', value }),
   ints: (value: readonly number[]): Attribute => ({ kind: 'ints', value }),
   string: (value: string): Attribute => ({ kind: 'string', value }),
+  graph: (value: Subgraph): Attribute => ({ kind: 'graph', value }),
 };
 
 /** A dimension is a fixed size or a symbolic name (dynamic). */
@@ -59,8 +61,42 @@ interface ValueRecord {
   readonly dims: readonly Dim[];
 }
 
+/**
+ * What one graph level holds: its nodes, initializers and declared shapes, and the caches of
+ * values that only its own nodes may use (a value made inside one subgraph is not visible in
+ * another).
+ */
+interface Scope {
+  readonly nodes: NodeRecord[];
+  readonly initializers: TensorRecord[];
+  readonly shapes: ValueRecord[];
+  readonly constantCache: Map<string, string>;
+  readonly floatNames: Set<string>;
+}
+
+function emptyScope(): Scope {
+  return { nodes: [], initializers: [], shapes: [], constantCache: new Map(), floatNames: new Set() };
+}
+
+/** A graph attribute's value (If's branches): a graph level of its own whose nodes may read the enclosing graphs' values. */
+export interface Subgraph {
+  readonly name: string;
+  readonly scope: Scope;
+  readonly outputs: readonly ValueRecord[];
+}
+
+/** A subgraph's result: a value of the subgraph and its declared type. */
+export interface SubgraphOutput {
+  readonly value: string;
+  readonly type: ElemType;
+  readonly dims: readonly Dim[];
+}
+
+/** How one initializer is written: inline, or as a reference into the external data file. */
+type TensorEncoder = (t: TensorRecord) => ProtoWriter;
+
 // AttributeProto.AttributeType
-const ATTR_TYPE = { float: 1, int: 2, string: 3, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, graph: 5, ints: 7 } as const;
 
 function rawBytes(view: ArrayBufferView): Uint8Array {
   // ONNX raw_data is little-endian, as are all platforms onnxruntime-node ships for.
@@ -68,13 +104,12 @@ function rawBytes(view: ArrayBufferView): Uint8Array {
 }
 
 export class OnnxGraph {
-  private readonly nodes: NodeRecord[] = [];
-  private readonly initializers: TensorRecord[] = [];
   private readonly inputs: ValueRecord[] = [];
   private readonly outputs: ValueRecord[] = [];
-  private readonly shapes: ValueRecord[] = [];
-  private readonly constantCache = new Map<string, string>();
-  private readonly floatNames = new Set<string>();
+  private readonly main = emptyScope();
+  /** Where new nodes, initializers and shapes go: the main graph, or the subgraph being built. */
+  private scope = this.main;
+  // One counter for the whole model: names stay unique across graph levels.
   private counter = 0;
 
   constructor(private readonly name: string) {}
@@ -96,9 +131,9 @@ export class OnnxGraph {
 
   /** Adds a float32 initializer; the data is referenced, not copied, until serialisation. */
   floatTensor(name: string, dims: readonly number[], data: Float32Array): string {
-    if (this.floatNames.has(name)) throw new Error(`internal: initializer "${name}" added twice`);
-    this.floatNames.add(name);
-    this.initializers.push({ name, type: ElemType.FLOAT, dims, raw: rawBytes(data) });
+    if (this.scope.floatNames.has(name)) throw new Error(`internal: initializer "${name}" added twice`);
+    this.scope.floatNames.add(name);
+    this.scope.initializers.push({ name, type: ElemType.FLOAT, dims, raw: rawBytes(data) });
     return name;
   }
 
@@ -107,46 +142,46 @@ export class OnnxGraph {
    * layer whose weights two branches share reads (or computes) them once.
    */
   sharedFloatTensor(name: string, dims: readonly number[], data: () => Float32Array): string {
-    return this.floatNames.has(name) ? name : this.floatTensor(name, dims, data());
+    return this.scope.floatNames.has(name) ? name : this.floatTensor(name, dims, data());
   }
 
   /** A small int64 constant, shared between nodes that use the same values. */
   int64(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const key = `i64:${dims.join('x')}:${values.join(',')}`;
-    const cached = this.constantCache.get(key);
+    const cached = this.scope.constantCache.get(key);
     if (cached) return cached;
     const name = this.fresh('const_i64');
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-    this.initializers.push({ name, type: ElemType.INT64, dims, raw: rawBytes(data) });
-    this.constantCache.set(key, name);
+    this.scope.initializers.push({ name, type: ElemType.INT64, dims, raw: rawBytes(data) });
+    this.scope.constantCache.set(key, name);
     return name;
   }
 
   /** A small float32 constant (scalar by default), shared like int64(). */
   float32(values: readonly number[], dims: readonly number[] = []): string {
     const key = `f32:${dims.join('x')}:${values.join(',')}`;
-    const cached = this.constantCache.get(key);
+    const cached = this.scope.constantCache.get(key);
     if (cached) return cached;
     const name = this.fresh('const_f32');
     this.floatTensor(name, dims, Float32Array.from(values));
-    this.constantCache.set(key, name);
+    this.scope.constantCache.set(key, name);
     return name;
   }
 
   /** Adds a node with `outputCount` outputs and returns their names. */
   nodeN(op: string, inputs: readonly string[], outputCount: number, attrs: Record<string, Attribute> = {}, hint = op): string[] {
     const outputs = Array.from({ length: outputCount }, () => this.fresh(hint));
-    this.nodes.push({ op, inputs, outputs, attrs });
+    this.scope.nodes.push({ op, inputs, outputs, attrs });
     return outputs;
   }
 
   /** The value `make()` returns, made once per `key`: nodes that compute the same small tensor share it. */
   shared(key: string, make: () => string): string {
     const cacheKey = `value:${key}`;
-    let name = this.constantCache.get(cacheKey);
+    let name = this.scope.constantCache.get(cacheKey);
     if (name === undefined) {
       name = make();
-      this.constantCache.set(cacheKey, name);
+      this.scope.constantCache.set(cacheKey, name);
     }
     return name;
   }
@@ -162,21 +197,45 @@ export class OnnxGraph {
    * one shape, which its shape inference cannot prove through dynamic sizes.
    */
   shape(value: string, type: ElemType, dims: readonly Dim[]): string {
-    this.shapes.push({ name: value, type, dims });
+    this.scope.shapes.push({ name: value, type, dims });
     return value;
   }
 
   /** Declares `value` to have the shape declared for `like`. */
   shapeLike(value: string, like: string): string {
-    const known = this.shapes.find((v) => v.name === like);
+    const known = this.scope.shapes.find((v) => v.name === like);
     if (!known) throw new Error(`internal: no shape declared for "${like}"`);
     return this.shape(value, known.type, known.dims);
   }
 
   /** Renames a value into a graph output by an Identity node. */
   exportAs(value: string, name: string, type: ElemType, dims: readonly Dim[]): void {
-    this.nodes.push({ op: 'Identity', inputs: [value], outputs: [name], attrs: {} });
+    this.scope.nodes.push({ op: 'Identity', inputs: [value], outputs: [name], attrs: {} });
     this.output(name, type, dims);
+  }
+
+  /**
+   * A subgraph for a control-flow attribute (If's branches): every node, initializer, constant
+   * and declared shape made while `build` runs belongs to it; its nodes may read values of the
+   * enclosing graphs, and `build` returns its outputs. Weights a subgraph's convolutions use
+   * should be made inside it: onnxruntime's layout optimizations only rewrite a node whose
+   * weights are initializers of its own graph level.
+   */
+  subgraph(name: string, build: () => readonly SubgraphOutput[]): Subgraph {
+    const enclosing = this.scope;
+    const scope = emptyScope();
+    this.scope = scope;
+    try {
+      const outputs = build().map((o) => {
+        // Graph outputs need names of their own (a value may also be used inside).
+        const renamed = this.fresh(`${name}_out`);
+        scope.nodes.push({ op: 'Identity', inputs: [o.value], outputs: [renamed], attrs: {} });
+        return { name: renamed, type: o.type, dims: o.dims };
+      });
+      return { name, scope, outputs };
+    } finally {
+      this.scope = enclosing;
+    }
   }
 
   /** The model as one buffer, initializers inline. */
@@ -205,15 +264,8 @@ export class OnnxGraph {
     return { model, data };
   }
 
-  private encode(opsetVersion: number, producer: string, tensor: (t: TensorRecord) => ProtoWriter): Uint8Array {
-    const graph = new ProtoWriter();
-    for (const n of this.nodes) graph.message(1, encodeNode(n));
-    graph.string(2, this.name);
-    for (const t of this.initializers) graph.message(5, tensor(t));
-    for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
-    for (const v of this.outputs) graph.message(12, encodeValueInfo(v));
-    for (const v of this.shapes) graph.message(13, encodeValueInfo(v));
-
+  private encode(opsetVersion: number, producer: string, tensor: TensorEncoder): Uint8Array {
+    const graph = encodeGraph(this.name, this.main, this.inputs, this.outputs, tensor);
     const opset = new ProtoWriter().string(1, '').varint(2, opsetVersion);
     const model = new ProtoWriter()
       .varint(1, 8) // ir_version 8 (ONNX 1.10+), enough for opset 17
@@ -224,17 +276,29 @@ export class OnnxGraph {
   }
 }
 
-function encodeNode(n: NodeRecord): ProtoWriter {
+/** GraphProto: the main graph (with inputs) or a subgraph (outputs only). */
+function encodeGraph(name: string, scope: Scope, inputs: readonly ValueRecord[], outputs: readonly ValueRecord[], tensor: TensorEncoder): ProtoWriter {
+  const graph = new ProtoWriter();
+  for (const n of scope.nodes) graph.message(1, encodeNode(n, tensor));
+  graph.string(2, name);
+  for (const t of scope.initializers) graph.message(5, tensor(t));
+  for (const v of inputs) graph.message(11, encodeValueInfo(v));
+  for (const v of outputs) graph.message(12, encodeValueInfo(v));
+  for (const v of scope.shapes) graph.message(13, encodeValueInfo(v));
+  return graph;
+}
+
+function encodeNode(n: NodeRecord, tensor: TensorEncoder): ProtoWriter {
   const w = new ProtoWriter();
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);
   w.string(3, n.outputs[0]!);
   w.string(4, n.op);
-  for (const [name, a] of Object.entries(n.attrs)) w.message(5, encodeAttribute(name, a));
+  for (const [name, a] of Object.entries(n.attrs)) w.message(5, encodeAttribute(name, a, tensor));
   return w;
 }
 
-function encodeAttribute(name: string, a: Attribute): ProtoWriter {
+function encodeAttribute(name: string, a: Attribute, tensor: TensorEncoder): ProtoWriter {
   const w = new ProtoWriter().string(1, name);
   switch (a.kind) {
     case 'float':
@@ -245,6 +309,8 @@ function encodeAttribute(name: string, a: Attribute): ProtoWriter {
       return w.string(4, a.value).varint(20, ATTR_TYPE.string);
     case 'ints':
       return w.varints(8, a.value).varint(20, ATTR_TYPE.ints);
+    case 'graph':
+      return w.message(6, encodeGraph(a.value.name, a.value.scope, [], a.value.outputs, tensor)).varint(20, ATTR_TYPE.graph);
   }
 }
 

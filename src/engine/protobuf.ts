@@ -78,6 +78,11 @@ export class ProtoWriter {
     return this.bytes(field, textEncoder.encode(text));
   }
 
+  /** A field encoded elsewhere (tag included), copied as it is. */
+  raw(encoded: Uint8Array): this {
+    return this.push(encoded);
+  }
+
   message(field: number, nested: ProtoWriter): this {
     this.tag(field, WIRE_LENGTH_DELIMITED).push(varintBytes(nested.byteLength));
     for (const chunk of nested.chunks) this.push(chunk);

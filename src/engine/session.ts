@@ -8,6 +8,7 @@ import { open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExternalModel } from './onnx-graph.js';
+import { repairModelFile } from './optimized-model.js';
 import { discardEntry, findEntry, sessionKey, storeEntry, WEIGHTS_FILE } from './session-cache.js';
 
 /** A graph ready to serialise, inline or with its weights in a file of their own. */
@@ -92,6 +93,8 @@ export async function openSession(source: SessionSource, options: SessionOptions
         extra: { ...options.extra, 'session.optimized_model_external_initializers_file_name': WEIGHTS_FILE },
       });
       await optimizing.release();
+      // onnxruntime writes subgraphs' initializers twice and cannot load the result (optimized-model.ts).
+      repairModelFile(temp, WEIGHTS_FILE);
     } finally {
       await Promise.all([SOURCE_MODEL, SOURCE_WEIGHTS].map((name) => rm(path.join(folder, name), { force: true })));
     }
