@@ -15,7 +15,12 @@
  *   size depends on its vector width). Any change gives a new key, never a stale hit.
  * * A reader checks both files against their hashes before it uses the session (the graph
  *   before onnxruntime reads it); a damaged, truncated or incomplete entry is deleted and
- *   rebuilt.
+ *   rebuilt. Hashing the weights again on every start (55 ms of CPU for sovits5's 97 MB,
+ *   beside a 55 ms session load) is skipped while `verified` records the weights file's status
+ *   (device, inode, size, modification and change times, in nanoseconds) from the last time
+ *   its hash matched: any write to the file, truncation, replacement or copy elsewhere changes
+ *   its change time or inode, so it is hashed again (git skips rehashing its index the same
+ *   way).
  * * Writers fill a temp folder (ignored by readers), hash it and rename it into place, so a
  *   reader never sees a partial entry. Of concurrent writers the first rename wins and the
  *   others drop theirs (onnxruntime's generated node names differ from run to run, so their
@@ -24,7 +29,7 @@
  *   the saving: the session is then optimized in memory as before.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, promises as fs, readFileSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, promises as fs, readFileSync, readSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +48,8 @@ const TEMP_SUFFIX = '.tmp';
 export const MODEL_FILE = 'model.onnx';
 export const WEIGHTS_FILE = 'weights.bin';
 export const HASH_FILE = 'sha256';
+/** The weights file's status when its hash last matched (see the file comment). */
+export const STAMP_FILE = 'verified';
 
 function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -94,8 +101,38 @@ function hashFileInWorker(file: string): Promise<string | null> {
 }
 
 /** The hash file: one `<sha256>  <name>` line per file, as sha256sum writes (and -c checks) it. */
-function hashLines(dir: string): string {
-  return [MODEL_FILE, WEIGHTS_FILE].map((name) => `${hashFile(path.join(dir, name))}  ${name}\n`).join('');
+function hashLines(hashes: ReadonlyMap<string, string>): string {
+  return [MODEL_FILE, WEIGHTS_FILE].map((name) => `${hashes.get(name)}  ${name}\n`).join('');
+}
+
+/**
+ * The stamp of `file` with the hash it should have: its status, which any change to the file
+ * changes, or null when it cannot be read. Taken before hashing, so that a file changed while
+ * being hashed no longer matches its stamp.
+ */
+function weightsStamp(file: string, hash: string): string | null {
+  try {
+    const s = statSync(file, { bigint: true });
+    return JSON.stringify({ hash, dev: `${s.dev}`, ino: `${s.ino}`, size: `${s.size}`, mtime: `${s.mtimeNs}`, ctime: `${s.ctimeNs}` });
+  } catch {
+    return null;
+  }
+}
+
+function writeStampQuietly(entry: string, stamp: string): void {
+  try {
+    writeFileSync(path.join(entry, STAMP_FILE), stamp);
+  } catch {
+    // A read-only cache: the weights are hashed on every start.
+  }
+}
+
+function readStamp(entry: string): string | null {
+  try {
+    return readFileSync(path.join(entry, STAMP_FILE), 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 function expectedHashes(entry: string): Map<string, string> | null {
@@ -175,6 +212,8 @@ export interface CachedEntry {
    * a session loaded from weights that then fail is discarded unused.
    */
   readonly weightsVerified: Promise<boolean>;
+  /** How the weights are verified: by their hash, or by a matching stamp of their last hashing. */
+  readonly weightsCheck: 'hash' | 'stamp';
 }
 
 /**
@@ -197,10 +236,20 @@ export async function findEntry(dir: string, key: string): Promise<CachedEntry |
     await removeQuietly(entry);
     return null;
   }
-  const weightsVerified = hashFileInWorker(path.join(entry, WEIGHTS_FILE)).then((hex) => hex === expected!.get(WEIGHTS_FILE));
+  const weightsFile = path.join(entry, WEIGHTS_FILE);
+  const expectedWeights = expected!.get(WEIGHTS_FILE)!;
+  const stamp = weightsStamp(weightsFile, expectedWeights);
+  const stamped = stamp !== null && readStamp(entry) === stamp;
+  const weightsVerified = stamped
+    ? Promise.resolve(true)
+    : hashFileInWorker(weightsFile).then((hex) => {
+        if (hex !== expectedWeights) return false;
+        if (stamp) writeStampQuietly(entry, stamp);
+        return true;
+      });
   const now = new Date();
   await fs.utimes(entry, now, now).catch(() => undefined);
-  return { modelFile, weightsVerified };
+  return { modelFile, weightsVerified, weightsCheck: stamped ? 'stamp' : 'hash' };
 }
 
 /** Deletes the entry of a model file whose weights failed, or that onnxruntime refused. */
@@ -229,7 +278,11 @@ export async function storeEntry(dir: string, key: string, write: (modelPath: st
   }
   const entry = path.join(dir, key);
   try {
-    await fs.writeFile(path.join(temp, HASH_FILE), hashLines(temp));
+    const hashes = new Map([MODEL_FILE, WEIGHTS_FILE].map((name) => [name, hashFile(path.join(temp, name))] as const));
+    const stamp = weightsStamp(path.join(temp, WEIGHTS_FILE), hashes.get(WEIGHTS_FILE)!);
+    await fs.writeFile(path.join(temp, HASH_FILE), hashLines(hashes));
+    // The folder's rename below keeps the file's inode and times.
+    if (stamp) await fs.writeFile(path.join(temp, STAMP_FILE), stamp);
     try {
       await fs.rename(temp, entry);
     } catch (error) {

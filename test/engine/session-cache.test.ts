@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, tru
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DiscriminatorEngine, type WindowScores } from '../../src/engine/engine.js';
-import { HASH_FILE, MODEL_FILE, storeEntry, WEIGHTS_FILE } from '../../src/engine/session-cache.js';
+import { findEntry, HASH_FILE, MODEL_FILE, STAMP_FILE, storeEntry, WEIGHTS_FILE } from '../../src/engine/session-cache.js';
 import { resolveModel, untrainedWeights } from '../../src/model/index.js';
 import type { Float32Tensor, ResolvedModel } from '../../src/model/types.js';
 import { runCli } from '../helpers/cli.js';
@@ -67,7 +67,7 @@ test('a miss builds, optimizes and stores the session; a hit loads it without bu
   const [entry] = entriesIn(dir);
   expect(entriesIn(dir)).toHaveLength(1);
   expect(entry).toMatch(/^[0-9a-f]{64}$/);
-  expect(entriesIn(path.join(dir, entry!))).toEqual([MODEL_FILE, HASH_FILE, WEIGHTS_FILE].sort());
+  expect(entriesIn(path.join(dir, entry!))).toEqual([MODEL_FILE, HASH_FILE, STAMP_FILE, WEIGHTS_FILE].sort());
   // The hash file is in sha256sum's format, so a person can check an entry too.
   expect(spawnSync('sha256sum', ['--check', '--strict', HASH_FILE], { cwd: path.join(dir, entry!) }).status).toBe(0);
 
@@ -157,6 +157,49 @@ test('the store keeps the 8 most recently used entries and clears temp folders o
   expect(statSync(path.join(dir, entries[0]!)).isDirectory()).toBe(true);
 });
 
+test('weights are hashed again only when their file changed since their hash last matched', async () => {
+  const key = 'c'.repeat(64);
+  await storeEntry(dir, key, async (modelPath) => {
+    writeFileSync(modelPath, 'graph');
+    writeFileSync(path.join(path.dirname(modelPath), WEIGHTS_FILE), 'weights');
+  });
+  const entry = path.join(dir, key);
+  const weights = path.join(entry, WEIGHTS_FILE);
+  const check = async () => {
+    const hit = await findEntry(dir, key);
+    return hit ? [hit.weightsCheck, await hit.weightsVerified] : null;
+  };
+  // The store hashed the weights: the stamp it left stands for that.
+  expect(await check()).toEqual(['stamp', true]);
+  // The same bytes written again: a change all the same, hashed, found whole, stamped anew.
+  writeFileSync(weights, 'weights');
+  expect(await check()).toEqual(['hash', true]);
+  expect(await check()).toEqual(['stamp', true]);
+  // Times set back to what the stamp holds still leave the change time: hashed, and damaged.
+  const before = statSync(weights);
+  writeFileSync(weights, 'weighty');
+  utimesSync(weights, before.atime, before.mtime);
+  expect(await check()).toEqual(['hash', false]);
+});
+
+test('a stamp is only trusted for the hash it was made with, and only whole', async () => {
+  const key = 'd'.repeat(64);
+  await storeEntry(dir, key, async (modelPath) => {
+    writeFileSync(modelPath, 'graph');
+    writeFileSync(path.join(path.dirname(modelPath), WEIGHTS_FILE), 'weights');
+  });
+  const entry = path.join(dir, key);
+  const stamp = readFileSync(path.join(entry, STAMP_FILE), 'utf8');
+  writeFileSync(path.join(entry, STAMP_FILE), stamp.slice(0, -3));
+  expect((await findEntry(dir, key))?.weightsCheck).toBe('hash');
+  // The hash file now expects other weights (say, edited by hand): the stamp no longer applies.
+  const hashes = readFileSync(path.join(entry, HASH_FILE), 'utf8').replace(/^[0-9a-f]{64}(?=  weights)/m, '0'.repeat(64));
+  writeFileSync(path.join(entry, HASH_FILE), hashes);
+  const hit = await findEntry(dir, key);
+  expect(hit?.weightsCheck).toBe('hash');
+  expect(await hit?.weightsVerified).toBe(false);
+});
+
 test('a writer that fails leaves nothing behind and its error is reported', async () => {
   await expect(storeEntry(dir, 'b'.repeat(64), async () => {
     throw new Error('provider failed');
@@ -176,5 +219,5 @@ test('processes started together on an empty cache all score identically and lea
   const sessions = entriesIn(path.join(cacheDir, 'sessions'));
   expect(sessions).toHaveLength(1);
   expect(sessions[0]).toMatch(/^[0-9a-f]{64}$/);
-  expect(entriesIn(path.join(cacheDir, 'sessions', sessions[0]!))).toEqual([MODEL_FILE, HASH_FILE, WEIGHTS_FILE].sort());
+  expect(entriesIn(path.join(cacheDir, 'sessions', sessions[0]!))).toEqual([MODEL_FILE, HASH_FILE, STAMP_FILE, WEIGHTS_FILE].sort());
 }, 120_000);
