@@ -19,7 +19,7 @@
  * ran the grouped convs 20% slower.
  */
 import type { ConvLayer, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
-import { attr, ElemType, type ExternalModel, OnnxGraph, type SubgraphOutput } from './onnx-graph.js';
+import { attr, ElemType, type EncodedGraph, type ExternalModel, OnnxGraph, type Subgraph, type SubgraphOutput } from './onnx-graph.js';
 import { avgPool, conv, type Layout, periodView, waveformRows } from './ops.js';
 import { spectrogram, spectrogramFrames } from './stft.js';
 import { featureDistances, type FeatureMap, scoreColumns } from './losses.js';
@@ -137,59 +137,130 @@ export interface GraphOptions {
   readonly isolateSubs?: boolean;
 }
 
-export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode, options: GraphOptions = {}): BuiltGraph {
-  const g = new OnnxGraph(`tts-critic ${model.family.name} (${mode})`);
-  const batch = BATCH;
-  const syn = g.input('syn', ElemType.FLOAT, [batch, 'time']);
-  const ref = mode === 'pair' ? g.input('ref', ElemType.FLOAT, [batch, 'time']) : undefined;
+/** The graph's inputs (`syn`, and `ref` in pair mode) and the signals every sub reads. */
+function signalsOf(g: OnnxGraph, mode: GraphMode): Signals {
+  const syn = g.input('syn', ElemType.FLOAT, [BATCH, 'time']);
+  const ref = mode === 'pair' ? g.input('ref', ElemType.FLOAT, [BATCH, 'time']) : undefined;
   const axis1 = g.int64([1]);
-  const signals: Signals = {
+  return {
     rows: ref ? g.node('Concat', [g.node('Unsqueeze', [ref, axis1]), g.node('Unsqueeze', [syn, axis1])], { axis: attr.int(1) }) : g.node('Unsqueeze', [syn, axis1]),
     batch: ref ? g.node('Concat', [ref, syn], { axis: attr.int(0) }) : syn,
     windows: g.node('Shape', [syn], { start: attr.int(0), end: attr.int(1) }),
     length: g.node('Shape', [syn], { start: attr.int(1), end: attr.int(2) }),
     pair: ref !== undefined,
   };
+}
+
+/** Scores per window of one sub: its fm distances [B, maps] (pair mode), then [B, k] adversarial scores (real, gen, fake or gen, fake). */
+function subOutputs(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): SubgraphOutput[] {
+  const { maps, layout } = subNetwork(g, weights, signals, sub);
+  const scoreCount = signals.pair ? 3 : 2;
+  const distances: SubgraphOutput[] = signals.pair ? [{ value: featureDistances(g, maps, layout, signals.windows), type: ElemType.FLOAT, dims: [BATCH, maps.length] }] : [];
+  return [...distances, { value: scoreColumns(g, maps[maps.length - 1]!, layout, signals.windows, signals.pair), type: ElemType.FLOAT, dims: [BATCH, scoreCount] }];
+}
+
+/**
+ * A sub's outputs computed in an If's then-branch (`taken`, or the encoded graph of one
+ * optimized alone) whose condition always holds: T >= 0, which onnxruntime cannot fold away
+ * (it depends on the input's shape). The else-branch, never taken, gives zeros of the same
+ * types, made from the window count so that no constant of its own ends up in a saved graph.
+ */
+function isolated(g: OnnxGraph, signals: Signals, name: string, taken: Subgraph | EncodedGraph, outputs: readonly Pick<SubgraphOutput, 'type' | 'dims'>[]): string[] {
+  const always = g.shared('isolated:always', () => g.node('GreaterOrEqual', [signals.length, g.int64([0])]));
+  const windowCount = g.shared('isolated:windows', () => g.node('Cast', [signals.windows], { to: attr.int(ElemType.FLOAT) }));
+  const never = g.subgraph(`${name}.else`, () =>
+    outputs.map((o) => {
+      const width = o.dims[1] as number;
+      return { value: g.node('Mul', [windowCount, g.float32(new Array(width).fill(0), [1, width])]), type: o.type, dims: o.dims };
+    }),
+  );
+  return g.nodeN('If', [always], outputs.length, { then_branch: attr.graph(taken), else_branch: attr.graph(never) }, name);
+}
+
+/** The graph's outputs from every sub's distances and scores, in model order. */
+function exportScores(g: OnnxGraph, distances: readonly string[], scores: readonly string[], layerCounts: readonly number[], pair: boolean): void {
+  const subCount = layerCounts.length;
+  const layerTotal = layerCounts.reduce((a, b) => a + b, 0);
+  const columns = (values: readonly string[]) => (values.length === 1 ? values[0]! : g.node('Concat', values, { axis: attr.int(1) }));
+  if (pair) g.exportAs(columns(distances), 'fm_layers', ElemType.FLOAT, [BATCH, layerTotal]);
+  // [B, S·k] -> [B, S, k] -> one [B, S] per score.
+  const names = pair ? ['real', 'gen', 'fake'] : ['gen', 'fake'];
+  const bySub = g.node('Reshape', [columns(scores), g.int64([0, subCount, names.length])]);
+  const parts = g.nodeN('Split', [bySub], names.length, { axis: attr.int(2) });
+  names.forEach((name, i) => g.exportAs(g.node('Reshape', [parts[i]!, g.int64([0, subCount])]), name, ElemType.FLOAT, [BATCH, subCount]));
+}
+
+function built(g: OnnxGraph, mode: GraphMode, layerCounts: readonly number[]): BuiltGraph {
+  return { bytes: () => g.serialize(OPSET), external: (dataFile) => g.serializeExternal(OPSET, dataFile), mode, layerCounts };
+}
+
+export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode, options: GraphOptions = {}): BuiltGraph {
+  const g = new OnnxGraph(`tts-critic ${model.family.name} (${mode})`);
+  const signals = signalsOf(g, mode);
   const distances: string[] = [];
   const scores: string[] = [];
-  const layerCounts: number[] = [];
-
-  // Per sub: fm distances [B, maps] (pair mode) and scores [B, k].
-  const scoreCount = signals.pair ? 3 : 2;
-  const subOutputs = (sub: SubDiscriminatorSpec): SubgraphOutput[] => {
-    const { maps, layout } = subNetwork(g, model.weights, signals, sub);
-    const distances: SubgraphOutput[] = signals.pair ? [{ value: featureDistances(g, maps, layout, signals.windows), type: ElemType.FLOAT, dims: [batch, maps.length] }] : [];
-    return [...distances, { value: scoreColumns(g, maps[maps.length - 1]!, layout, signals.windows, signals.pair), type: ElemType.FLOAT, dims: [batch, scoreCount] }];
-  };
-  // Isolated subs: a condition onnxruntime cannot fold away (it depends on the input's shape)
-  // that always holds; the else-branch, never taken, gives zeros of the same types (made from
-  // the window count, so that no constant of its own ends up in the saved optimized graph).
-  const always = options.isolateSubs ? g.node('GreaterOrEqual', [signals.length, g.int64([0])]) : null;
-  const windowCount = options.isolateSubs ? g.node('Cast', [signals.windows], { to: attr.int(ElemType.FLOAT) }) : null;
   for (const sub of model.subs) {
-    layerCounts.push(sub.convs.length + 1);
     let outputs: string[];
-    if (always && windowCount) {
-      const taken = g.subgraph(`${sub.prefix}.then`, () => subOutputs(sub));
-      const never = g.subgraph(`${sub.prefix}.else`, () =>
-        taken.outputs.map((o) => ({ value: g.node('Mul', [windowCount, g.float32(new Array(o.dims[1] as number).fill(0), [1, o.dims[1] as number])]), type: o.type, dims: o.dims })),
-      );
-      outputs = g.nodeN('If', [always], taken.outputs.length, { then_branch: attr.graph(taken), else_branch: attr.graph(never) }, sub.prefix);
+    if (options.isolateSubs) {
+      const taken = g.subgraph(`${sub.prefix}.then`, () => subOutputs(g, model.weights, signals, sub));
+      outputs = isolated(g, signals, sub.prefix, taken, taken.outputs);
     } else {
-      outputs = subOutputs(sub).map((o) => o.value);
+      outputs = subOutputs(g, model.weights, signals, sub).map((o) => o.value);
     }
     if (signals.pair) distances.push(outputs[0]!);
     scores.push(outputs[outputs.length - 1]!);
   }
+  const layerCounts = layerCountsOf(model);
+  exportScores(g, distances, scores, layerCounts, signals.pair);
+  return built(g, mode, layerCounts);
+}
 
-  const subCount = model.subs.length;
-  const layerTotal = layerCounts.reduce((a, b) => a + b, 0);
-  const columns = (values: readonly string[]) => (values.length === 1 ? values[0]! : g.node('Concat', values, { axis: attr.int(1) }));
-  if (signals.pair) g.exportAs(columns(distances), 'fm_layers', ElemType.FLOAT, [batch, layerTotal]);
-  // [B, S·k] -> [B, S, k] -> one [B, S] per score.
-  const names = signals.pair ? ['real', 'gen', 'fake'] : ['gen', 'fake'];
-  const bySub = g.node('Reshape', [columns(scores), g.int64([0, subCount, names.length])]);
-  const parts = g.nodeN('Split', [bySub], names.length, { axis: attr.int(2) });
-  names.forEach((name, i) => g.exportAs(g.node('Reshape', [parts[i]!, g.int64([0, subCount])]), name, ElemType.FLOAT, [batch, subCount]));
-  return { bytes: () => g.serialize(OPSET), external: (dataFile) => g.serializeExternal(OPSET, dataFile), mode, layerCounts };
+/** A graph optimized by onnxruntime on its own, as an If branch (model-parts.ts). */
+export interface PartBranch {
+  readonly graph: Uint8Array;
+  readonly opsets: readonly { readonly domain: string; readonly version: number }[];
+}
+
+/**
+ * The isolated graph (GraphOptions.isolateSubs) in parts, for optimizing one sub at a time: a
+ * session's peak memory while optimizing is that of its largest sub instead of the whole model.
+ */
+export interface PartedGraph {
+  /** Per sub, builds a flat graph with the whole graph's inputs and the sub's outputs (see subOutputs). */
+  readonly parts: readonly (() => BuiltGraph)[];
+  /** The whole model, its subs' branches being the parts' graphs as onnxruntime optimized them, in order. */
+  assemble(branches: readonly PartBranch[]): Uint8Array;
+}
+
+export function buildDiscriminatorParts(model: ResolvedModel, mode: GraphMode): PartedGraph {
+  const pair = mode === 'pair';
+  // A part's outputs, as subOutputs makes them, under names of their own: the branches are
+  // siblings in the assembled model.
+  const outputsOf = (sub: SubDiscriminatorSpec) => [
+    ...(pair ? [{ name: `${sub.prefix}/fm`, type: ElemType.FLOAT, dims: [BATCH, sub.convs.length + 1] }] : []),
+    { name: `${sub.prefix}/scores`, type: ElemType.FLOAT, dims: [BATCH, pair ? 3 : 2] },
+  ];
+  const part = (sub: SubDiscriminatorSpec) => (): BuiltGraph => {
+    const g = new OnnxGraph(`tts-critic ${model.family.name} ${sub.prefix} (${mode})`);
+    const outputs = subOutputs(g, model.weights, signalsOf(g, mode), sub);
+    outputsOf(sub).forEach((o, i) => g.exportAs(outputs[i]!.value, o.name, o.type, o.dims));
+    return built(g, mode, [sub.convs.length + 1]);
+  };
+  const assemble = (branches: readonly PartBranch[]): Uint8Array => {
+    if (branches.length !== model.subs.length) throw new Error('internal: one branch per sub');
+    // Every name made here is prefixed: the branches were built by other builders.
+    const g = new OnnxGraph(`tts-critic ${model.family.name} (${mode})`, 'assembly/');
+    const signals = signalsOf(g, mode);
+    const distances: string[] = [];
+    const scores: string[] = [];
+    model.subs.forEach((sub, i) => {
+      g.importOpsets(branches[i]!.opsets);
+      const outputs = isolated(g, signals, sub.prefix, { encoded: branches[i]!.graph }, outputsOf(sub));
+      if (pair) distances.push(outputs[0]!);
+      scores.push(outputs[outputs.length - 1]!);
+    });
+    exportScores(g, distances, scores, layerCountsOf(model), pair);
+    return g.serialize(OPSET);
+  };
+  return { parts: model.subs.map(part), assemble };
 }

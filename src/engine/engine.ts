@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { UsageError, messageOf } from '../errors.js';
 import type { ResolvedModel } from '../model/types.js';
-import { buildDiscriminatorGraph, layerCountsOf, type GraphMode } from './discriminator-graph.js';
+import { buildDiscriminatorGraph, buildDiscriminatorParts, layerCountsOf, type GraphMode } from './discriminator-graph.js';
 import { type Device, type Provider, providerCandidates, providerConfig, providerHint } from './providers.js';
 import { openSession, type SessionCacheOptions } from './session.js';
 
@@ -52,6 +52,7 @@ export class DiscriminatorEngine {
       const graphOptions = { isolateSubs: provider === 'cpu' };
       const source = {
         build: () => buildDiscriminatorGraph(model, mode, graphOptions),
+        ...(graphOptions.isolateSubs ? { parts: () => buildDiscriminatorParts(model, mode) } : {}),
         recipe: { family: model.family.name, sampleRate: model.family.sampleRate, subs: model.subs, weights: options.sessionCache?.weightsId, mode, graphOptions },
       };
       try {

@@ -14,14 +14,14 @@ export type Attribute =
   | { readonly kind: 'float'; readonly value: number }
   | { readonly kind: 'ints'; readonly value: readonly number[] }
   | { readonly kind: 'string'; readonly value: string }
-  | { readonly kind: 'graph'; readonly value: Subgraph };
+  | { readonly kind: 'graph'; readonly value: Subgraph | EncodedGraph };
 
 export const attr = {
   int: (value: number): Attribute => ({ kind: 'int', value }),
   float: (value: number): Attribute => ({ kind: 'float', value }),
   ints: (value: readonly number[]): Attribute => ({ kind: 'ints', value }),
   string: (value: string): Attribute => ({ kind: 'string', value }),
-  graph: (value: Subgraph): Attribute => ({ kind: 'graph', value }),
+  graph: (value: Subgraph | EncodedGraph): Attribute => ({ kind: 'graph', value }),
 };
 
 /** A dimension is a fixed size or a symbolic name (dynamic). */
@@ -85,6 +85,11 @@ export interface Subgraph {
   readonly outputs: readonly ValueRecord[];
 }
 
+/** A branch serialized elsewhere (a GraphProto's bytes), e.g. a graph onnxruntime optimized. */
+export interface EncodedGraph {
+  readonly encoded: Uint8Array;
+}
+
 /** A subgraph's result: a value of the subgraph and its declared type. */
 export interface SubgraphOutput {
   readonly value: string;
@@ -111,13 +116,21 @@ export class OnnxGraph {
   private scope = this.main;
   // One counter for the whole model: names stay unique across graph levels.
   private counter = 0;
+  private readonly opsets: { readonly domain: string; readonly version: number }[] = [];
 
-  constructor(private readonly name: string) {}
+  /**
+   * `namePrefix` starts every name the builder makes up: a graph whose branches were built by
+   * another builder (with its own `Concat_4`) then cannot shadow their values.
+   */
+  constructor(
+    private readonly name: string,
+    private readonly namePrefix = '',
+  ) {}
 
-  /** A new value name: `hint` and a number. */
+  /** A new value name: the prefix, `hint` and a number. */
   fresh(hint: string): string {
     this.counter += 1;
-    return `${hint}_${this.counter}`;
+    return `${this.namePrefix}${hint}_${this.counter}`;
   }
 
   input(name: string, type: ElemType, dims: readonly Dim[]): string {
@@ -266,13 +279,19 @@ export class OnnxGraph {
 
   private encode(opsetVersion: number, producer: string, tensor: TensorEncoder): Uint8Array {
     const graph = encodeGraph(this.name, this.main, this.inputs, this.outputs, tensor);
-    const opset = new ProtoWriter().string(1, '').varint(2, opsetVersion);
+    const versions = new Map<string, number>([['', opsetVersion]]);
+    for (const { domain, version } of this.opsets) versions.set(domain, Math.max(version, versions.get(domain) ?? 0));
     const model = new ProtoWriter()
       .varint(1, 8) // ir_version 8 (ONNX 1.10+), enough for opset 17
       .string(2, producer)
-      .message(7, graph)
-      .message(8, opset);
+      .message(7, graph);
+    for (const [domain, version] of versions) model.message(8, new ProtoWriter().string(1, domain).varint(2, version));
     return model.finish();
+  }
+
+  /** Declares operator sets beyond the default domain's (those of encoded branches' nodes). */
+  importOpsets(opsets: readonly { readonly domain: string; readonly version: number }[]): void {
+    this.opsets.push(...opsets);
   }
 }
 
@@ -309,8 +328,11 @@ function encodeAttribute(name: string, a: Attribute, tensor: TensorEncoder): Pro
       return w.string(4, a.value).varint(20, ATTR_TYPE.string);
     case 'ints':
       return w.varints(8, a.value).varint(20, ATTR_TYPE.ints);
-    case 'graph':
-      return w.message(6, encodeGraph(a.value.name, a.value.scope, [], a.value.outputs, tensor)).varint(20, ATTR_TYPE.graph);
+    case 'graph': {
+      const graph = a.value;
+      if ('encoded' in graph) return w.bytes(6, graph.encoded).varint(20, ATTR_TYPE.graph);
+      return w.message(6, encodeGraph(graph.name, graph.scope, [], graph.outputs, tensor)).varint(20, ATTR_TYPE.graph);
+    }
   }
 }
 

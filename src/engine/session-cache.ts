@@ -7,8 +7,8 @@
  *
  * Entries are folders `<cache root>/sessions/<key>/` holding `model.onnx` (the graph),
  * `weights.bin` (its initializers, which onnxruntime loads faster as external data: 0.25 s
- * instead of 0.5 s of CPU for sovits5, measured) and `sha256` (their hashes, in sha256sum's
- * format):
+ * instead of 0.5 s of CPU for sovits5, measured), `sha256` (their hashes, in sha256sum's
+ * format) and `verified` (see below):
  * * `key` is the sha256 of everything the optimized graph is a function of: the graph's
  *   recipe (layer table, weights identity, mode), this build's graph-making code, the
  *   onnxruntime version, the session options (provider, threads) and the CPU (the NCHWc block
