@@ -21,7 +21,7 @@
 import type { ConvLayer, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
 import { attr, ElemType, type EncodedGraph, type ExternalModel, OnnxGraph, type Subgraph, type SubgraphOutput } from './onnx-graph.js';
 import { avgPool, conv, type Layout, periodView, waveformRows } from './ops.js';
-import { spectrogram, spectrogramFrames } from './stft.js';
+import { spectrogram } from './stft.js';
 import { featureDistances, type FeatureMap, scoreColumns } from './losses.js';
 
 export type GraphMode = 'pair' | 'syn-only';
@@ -55,69 +55,73 @@ interface Signals {
 }
 
 /**
- * A conv's output length along time, floor((W + 2·padding − kernel) / stride) + 1, as
- * floor((W + 2·padding − kernel + stride) / stride) (time is the kernel's `axis`); W itself
- * where the conv keeps the length (every node counts in a session's start-up, losses.ts).
+ * A time-on-width conv's output length along time (its kernels' first axis),
+ * floor((W + 2·padding − kernel) / stride) + 1, as floor((W + 2·padding − kernel + stride) /
+ * stride); W itself where the conv keeps the length (every node counts in a session's start-up).
  */
-function convWidth(g: OnnxGraph, width: string, layer: ConvLayer, axis: number): string {
-  const stride = layer.stride[axis]!;
-  const shift = 2 * layer.padding[axis]! - layer.kernel[axis]! + stride;
+function convWidth(g: OnnxGraph, width: string, layer: ConvLayer): string {
+  const stride = layer.stride[0]!;
+  const shift = 2 * layer.padding[0]! - layer.kernel[0]! + stride;
   if (stride === 1 && shift === 0) return width;
   return g.node('Div', [g.node('Add', [width, g.int64([shift])]), g.int64([stride])]);
 }
 
 /** Runs one sub-discriminator; returns its feature maps (last = conv_post output) and their layout. */
 function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): { maps: FeatureMap[]; layout: Layout } {
-  let h: string[];
-  let layout: Layout = 'time-on-width';
-  let width: string;
   const input = sub.input;
-  switch (input.kind) {
-    case 'waveform': {
-      let x = waveformRows(g, signals.rows);
-      width = signals.length;
-      for (let i = 0; i < input.pool; i++) {
-        x = avgPool(g, x);
-        width = g.node('Add', [g.node('Div', [width, g.int64([2])]), g.int64([1])]);
-      }
-      h = [x];
-      break;
+  if (input.kind === 'resolution') return spectrogramNetwork(g, weights, signals, sub, input);
+  let h: string;
+  // W of the maps: their length along time.
+  let width: string;
+  if (input.kind === 'waveform') {
+    h = waveformRows(g, signals.rows);
+    width = signals.length;
+    for (let i = 0; i < input.pool; i++) {
+      h = avgPool(g, h);
+      width = g.node('Add', [g.node('Div', [width, g.int64([2])]), g.int64([1])]);
     }
-    case 'period':
-      h = [periodView(g, signals.rows, input.period)];
-      width = g.node('Div', [g.node('Add', [signals.length, g.int64([input.period - 1])]), g.int64([input.period])]);
-      break;
-    case 'resolution': {
-      const magnitude = spectrogram(g, signals.batch, input.nFft, input.hop, input.win, sub.prefix);
-      // Pair mode: reference and synthesized become separate branches here (see the file
-      // comment); the spectrogram's split is small (one channel).
-      h = signals.pair ? g.nodeN('Split', [magnitude], 2, { axis: attr.int(0) }) : [magnitude];
-      layout = 'image';
-      width = spectrogramFrames(g, signals.length, input.nFft, input.hop);
-      break;
-    }
+  } else {
+    h = periodView(g, signals.rows, input.period);
+    width = g.node('Div', [g.node('Add', [signals.length, g.int64([input.period - 1])]), g.int64([input.period])]);
   }
-  // Time is the kernels' first axis in the time-on-width layout ((k) or (k, 1) kernels), the second in images.
-  const next = (w: string, layer: ConvLayer) => convWidth(g, w, layer, layout === 'image' ? 1 : 0);
-  // Two branches: both sides' maps have the same shape, declared with one symbolic width per
-  // layer (see differenceOf).
-  let height = input.kind === 'resolution' ? input.nFft / 2 + 1 : 0;
-  const declare = (values: string[], layer: ConvLayer, name: string): string[] => {
-    if (values.length < 2) return values;
-    height = Math.floor((height + 2 * layer.padding[0]! - layer.kernel[0]!) / layer.stride[0]!) + 1;
-    return values.map((x) => g.shape(x, ElemType.FLOAT, [BATCH, layer.out, height, `${name}.width`]));
+  const maps: FeatureMap[] = [];
+  sub.convs.forEach((layer, i) => {
+    h = g.node('LeakyRelu', [conv(g, weights, h, `${sub.prefix}.convs.${i}`, layer, 'time-on-width')], { alpha: attr.float(sub.slope) });
+    width = convWidth(g, width, layer);
+    maps.push({ values: [h], channels: layer.out, width });
+  });
+  const post = conv(g, weights, h, `${sub.prefix}.conv_post`, sub.post, 'time-on-width');
+  maps.push({ values: [post], channels: sub.post.out, width: convWidth(g, width, sub.post) });
+  return { maps, layout: 'time-on-width' };
+}
+
+/**
+ * A spectrogram discriminator in the `image` layout (ops.ts): maps [B, C, frames, bins]. In
+ * pair mode reference and synthesized run as separate branches from the spectrogram on (the
+ * spectrogram's split is small: one channel), and both branches' maps are declared with one
+ * shape (a symbolic frame count per layer; see branchDifference in losses.ts). W is the bins'
+ * count, known from the layer table.
+ */
+function spectrogramNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec, input: { nFft: number; hop: number; win: number }): { maps: FeatureMap[]; layout: Layout } {
+  const magnitude = spectrogram(g, signals.batch, input.nFft, input.hop, input.win, sub.prefix);
+  let h = signals.pair ? g.nodeN('Split', [magnitude], 2, { axis: attr.int(0) }) : [magnitude];
+  let bins = input.nFft / 2 + 1;
+  // Upstream's kernels run (frequency, time): the bins' axis is their first.
+  const step = (values: string[], layer: ConvLayer, name: string): FeatureMap => {
+    bins = Math.floor((bins + 2 * layer.padding[0]! - layer.kernel[0]!) / layer.stride[0]!) + 1;
+    const declared = values.length < 2 ? values : values.map((x) => g.shape(x, ElemType.FLOAT, [BATCH, layer.out, `${name}.frames`, bins]));
+    return { values: declared, channels: layer.out, width: g.int64([bins]) };
   };
   const maps: FeatureMap[] = [];
   sub.convs.forEach((layer, i) => {
     const key = `${sub.prefix}.convs.${i}`;
-    h = declare(h.map((x) => g.node('LeakyRelu', [conv(g, weights, x, key, layer, layout)], { alpha: attr.float(sub.slope) })), layer, key);
-    width = next(width, layer);
-    maps.push({ values: h, channels: layer.out, width });
+    const map = step(h.map((x) => g.node('LeakyRelu', [conv(g, weights, x, key, layer, 'image')], { alpha: attr.float(sub.slope) })), layer, key);
+    h = [...map.values];
+    maps.push(map);
   });
-  width = next(width, sub.post);
   const key = `${sub.prefix}.conv_post`;
-  maps.push({ values: declare(h.map((x) => conv(g, weights, x, key, sub.post, layout)), sub.post, key), channels: sub.post.out, width });
-  return { maps, layout };
+  maps.push(step(h.map((x) => conv(g, weights, x, key, sub.post, 'image')), sub.post, key));
+  return { maps, layout: 'image' };
 }
 
 /** Feature maps per sub-discriminator (its convs and conv_post), known without building the graph. */

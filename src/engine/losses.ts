@@ -11,7 +11,7 @@
  *   map is converted back, split or copied (that had cost about 9% of a gpt-sovits window).
  * * Spectrogram maps come from two branches (reference, synthesized; discriminator-graph.ts).
  *   f_ref − f_syn is a depthwise 1x1 conv of weight −1 on f_syn that onnxruntime fuses with
- *   the Add of f_ref, in NCHWc; one layout conversion and a ReduceL1 along time follow.
+ *   the Add of f_ref, in NCHWc; one layout conversion and a ReduceL1 along the bins follow.
  * * The per-map tails (channel and item means, the width scaling) are batched per
  *   sub-discriminator: one Concat, one mean, one MatMul with a segment-mean matrix. A
  *   session's start-up grows with the square of its count of tensors of dynamic shape (the
@@ -29,7 +29,10 @@ export interface FeatureMap {
    */
   readonly values: readonly string[];
   readonly channels: number;
-  /** W, its length along time, as a 1-element int64 tensor (computed from T, not read off the map). */
+  /**
+   * W, its length along the width axis, as a 1-element int64 tensor (computed, not read off
+   * the map): time in the time-on-width layout, the frequency bins in images.
+   */
   readonly width: string;
 }
 
@@ -86,7 +89,7 @@ function pooledDistance(g: OnnxGraph, f: FeatureMap, layout: Layout): Pooled | n
 /** The factors [n] from the pooled means to mean |d|, for the maps' widths W [n] (int64). */
 function poolScales(g: OnnxGraph, widths: string, layout: Layout): string {
   // Time-on-width: the pools' means over both rows of padded length (reductions.ts) are half
-  // the mean of |d|. Branches: Σ|d| along W, to be divided by W.
+  // the mean of |d|. Branches: Σ|d| along W (the bins), to be divided by W.
   if (layout === 'time-on-width') return g.node('Mul', [paddedToTrue(g, widths), g.float32([2])]);
   return g.node('Div', [g.float32([1]), g.node('Cast', [widths], { to: attr.int(ElemType.FLOAT) })]);
 }

@@ -83,11 +83,15 @@ function magnitude(g: OnnxGraph, x: string, n: number, axis: number): string {
   return g.node('Sqrt', [g.node('Add', [g.node('Mul', [re!, re!]), g.node('Mul', [im!, im!])])]);
 }
 
-/** The spectrogram's magnitude [B, 1, nFft/2 + 1, frames] of audio [B, T]. */
+/**
+ * The spectrogram's magnitude of audio [B, T], transposed from torch's [B, 1, bins, frames]:
+ * [B, 1, frames, nFft/2 + 1], time on the height and frequency on the width (see ops.ts,
+ * `image` layout).
+ */
 export function spectrogram(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, key: string): string {
   const p = phaseCount(nFft, hop, win);
   const magnitudes = p > 1 ? splitDft(g, audio, nFft, hop, win, p, key) : directDft(g, audio, nFft, hop, win, key);
-  return g.node('Unsqueeze', [magnitudes, g.int64([1])]);
+  return g.node('Unsqueeze', [g.node('Transpose', [magnitudes], { perm: attr.ints([0, 2, 1]) }), g.int64([1])]);
 }
 
 /** [B, bins, frames] by one strided Conv1d over the window's taps. */

@@ -93,7 +93,8 @@ describe('ONNX building blocks reproduce the PyTorch operations', () => {
     const frames = Math.floor((length + 2 * pad - nFft) / hop) + 1;
     const bins = nFft / 2 + 1;
     const left = Math.floor((nFft - win) / 2);
-    expect(y.dims).toEqual([2, 1, bins, frames]);
+    // Transposed from torch's [B, 1, bins, frames] (ops.ts, image layout).
+    expect(y.dims).toEqual([2, 1, frames, bins]);
     const data = y.data as Float32Array;
     windows.forEach((w, b) => {
       const padded = reflectPad(w, pad, pad);
@@ -106,7 +107,7 @@ describe('ONNX building blocks reproduce the PyTorch operations', () => {
             re += v * Math.cos((2 * Math.PI * k * n) / nFft);
             im -= v * Math.sin((2 * Math.PI * k * n) / nFft);
           }
-          expect(data[(b * bins + k) * frames + f]!).toBeCloseTo(Math.hypot(re, im), 4);
+          expect(data[(b * frames + f) * bins + k]!).toBeCloseTo(Math.hypot(re, im), 4);
         }
       }
     });
