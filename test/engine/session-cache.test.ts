@@ -128,11 +128,14 @@ test('a cache folder that cannot be written costs only the saving', async () => 
   expect(readFileSync(dir, 'utf8')).toBe('not a folder');
 });
 
+/** An entry writer with a stand-in graph and weights (the store does not read them). */
+async function writeStandIn(modelPath: string): Promise<void> {
+  writeFileSync(modelPath, 'graph');
+  writeFileSync(path.join(path.dirname(modelPath), WEIGHTS_FILE), 'weights');
+}
+
 test('the store keeps the 8 most recently used entries and clears temp folders of dead writers', async () => {
-  const write = async (modelPath: string) => {
-    writeFileSync(modelPath, 'graph');
-    writeFileSync(path.join(path.dirname(modelPath), WEIGHTS_FILE), 'weights');
-  };
+  const write = writeStandIn;
   const stored: string[] = [];
   for (let i = 0; i < 10; i++) {
     const file = await storeEntry(dir, String(i).padStart(64, '0'), write);
@@ -159,10 +162,7 @@ test('the store keeps the 8 most recently used entries and clears temp folders o
 
 test('weights are hashed again only when their file changed since their hash last matched', async () => {
   const key = 'c'.repeat(64);
-  await storeEntry(dir, key, async (modelPath) => {
-    writeFileSync(modelPath, 'graph');
-    writeFileSync(path.join(path.dirname(modelPath), WEIGHTS_FILE), 'weights');
-  });
+  await storeEntry(dir, key, writeStandIn);
   const entry = path.join(dir, key);
   const weights = path.join(entry, WEIGHTS_FILE);
   const check = async () => {
@@ -184,10 +184,7 @@ test('weights are hashed again only when their file changed since their hash las
 
 test('a stamp is only trusted for the hash it was made with, and only whole', async () => {
   const key = 'd'.repeat(64);
-  await storeEntry(dir, key, async (modelPath) => {
-    writeFileSync(modelPath, 'graph');
-    writeFileSync(path.join(path.dirname(modelPath), WEIGHTS_FILE), 'weights');
-  });
+  await storeEntry(dir, key, writeStandIn);
   const entry = path.join(dir, key);
   const stamp = readFileSync(path.join(entry, STAMP_FILE), 'utf8');
   writeFileSync(path.join(entry, STAMP_FILE), stamp.slice(0, -3));
