@@ -4,7 +4,7 @@
  * own `process.resourceUsage().maxRSS`, written at exit by a tiny preload
  * (`node -r probe.cjs bin/tts-critic.js ...`), so it covers the whole run and nothing is sampled.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { pcm16WavHeader } from '../../bench/wav-header.mjs';
@@ -29,8 +29,19 @@ export async function writeCycledWav(file: string, sampleRate: number, seconds: 
 export function writeRssProbe(dir: string): void {
   writeFileSync(
     path.join(dir, 'probe.cjs'),
-    "process.on('exit', () => { const f = process.env.TTS_CRITIC_RSS_FILE; if (f) require('node:fs').writeFileSync(f, String(process.resourceUsage().maxRSS)); });\n",
+    // One line per process: the CLI may run as a launcher and the scorer it relaunched (src/cli/relaunch.ts).
+    "process.on('exit', () => { const f = process.env.TTS_CRITIC_RSS_FILE; if (f) require('node:fs').appendFileSync(f, process.resourceUsage().maxRSS + '\\n'); });\n",
   );
+}
+
+/**
+ * The peak RSS in MB of a CLI call from its probe file: the sum over its processes (a launcher
+ * and its scorer live side by side), so a relaunch can neither hide the scorer nor flatter it.
+ */
+export function peakRssMb(file: string): number {
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  if (lines.length === 0) throw new Error(`no peak RSS in ${file}`);
+  return lines.reduce((sum, kb) => sum + Number(kb), 0) / 1024;
 }
 
 /**
@@ -43,6 +54,7 @@ export async function scoreWithProbe(
   options: { args?: readonly string[]; timeoutMs: number },
 ): Promise<{ record: Rec; peakMb: number; seconds: number }> {
   const rssFile = path.join(dir, `${folder.replace(/\//g, '-')}.rss`);
+  rmSync(rssFile, { force: true }); // the probe appends
   const started = Date.now();
   const cli = spawnCli(['score', path.join(folder, 'ref'), path.join(folder, 'syn'), '--weights', 'tiny.pth', ...(options.args ?? []), '--format', 'jsonl', '-q'], {
     cwd: dir,
@@ -55,5 +67,5 @@ export async function scoreWithProbe(
   expect(code).toBe(0);
   const records = parseJsonl(cli.stdout());
   expect(records).toHaveLength(1);
-  return { record: records[0]!, peakMb: Number(readFileSync(rssFile, 'utf8')) / 1024, seconds: (Date.now() - started) / 1000 };
+  return { record: records[0]!, peakMb: peakRssMb(rssFile), seconds: (Date.now() - started) / 1000 };
 }
