@@ -3,7 +3,10 @@
  * `-o out.{jsonl,csv,json}`: SIGINT and SIGTERM exit 130/143, the output complete and valid
  * with every finished record and nothing twice, stderr saying what was done, no temp file
  * left; then `--resume` finishes the job with exactly one record per pair. And the reader of
- * stdout going away (`| head`): exit 141, quietly.
+ * stdout going away (`| head`): exit 141, quietly. All of it with the CLI run directly and
+ * relaunched for huge pages (src/cli/relaunch.ts), where the signal reaches a launcher that
+ * passes it on; a Ctrl-C there reaches both processes, and a launcher killed outright leaves no
+ * scorer behind.
  *
  * No fixed sleeps: the test polls the writer's temp file (`.out.<ext>.<pid>-<hex>.tmp`, next to
  * the output) until the first pair's record is in it, then signals. The work is sized so that
@@ -12,13 +15,18 @@
  * 2-core machine), while the poll reacts within ~10 ms. One thread: the test's own worker
  * shares the cores, and a second engine thread would only spin.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCsv, parseJsonl, pollUntil, readIfThere, removeDir, spawnCli, stackLines, tempDir, tempFilesIn, writeTinyCheckpoint, writeTone, type Rec } from '../helpers/e2e.js';
 
 const PAIRS = 40;
 const ENGINE = ['--weights', 'tiny.pth', '--threads', '1'];
 const ALL_SYN = Array.from({ length: PAIRS }, (_, i) => `syn/${String(i).padStart(2, '0')}.wav`);
+
+/** How the CLI starts: in the launcher's process, or relaunched by it (TTS_CRITIC_HUGE_PAGES decides, whatever the machine). */
+const DIRECT = { TTS_CRITIC_HUGE_PAGES: '0' };
+const RELAUNCHED = { TTS_CRITIC_HUGE_PAGES: '1' };
 
 let dir: string;
 
@@ -44,10 +52,11 @@ interface Interrupted {
 
 /**
  * Starts `score ref syn -o <out>`, waits until the first record is in the temp file, sends
- * `signal` and waits for the exit.
+ * `signal` (to the CLI's process group with `group`, as a terminal's Ctrl-C does) and waits
+ * for the exit.
  */
-async function interrupt(out: string, signal: NodeJS.Signals, extra: string[] = []): Promise<Interrupted> {
-  const cli = spawnCli(['score', 'ref', 'syn', ...ENGINE, '-o', out, ...extra], { cwd: dir });
+async function interrupt(out: string, signal: NodeJS.Signals, options: { env?: Record<string, string>; group?: boolean } = {}): Promise<Interrupted> {
+  const cli = spawnCli(['score', 'ref', 'syn', ...ENGINE, '-o', out], { cwd: dir, env: options.env ?? DIRECT, detached: options.group ?? false });
   let exited = false;
   void cli.exited.then(() => (exited = true));
   const prefix = `.${out}.`;
@@ -59,7 +68,8 @@ async function interrupt(out: string, signal: NodeJS.Signals, extra: string[] = 
   }, `the first record of ${out}`);
   // Atomic output: while the run goes on, only the temp file exists.
   const finalDuringRun = existsSync(path.join(dir, out));
-  cli.child.kill(signal);
+  if (options.group) process.kill(-cli.child.pid!, signal);
+  else cli.child.kill(signal);
   const { code, signal: killedBy } = await cli.exited;
   expect(finalDuringRun).toBe(false);
   return { code, signal: killedBy, stderr: cli.stderr(), stdout: cli.stdout(), output: readFileSync(path.join(dir, out), 'utf8') };
@@ -92,7 +102,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
     expectInterruptedRun(run, signal, records);
 
     if (signal !== 'SIGINT') return;
-    const resumed = spawnCli(['score', 'ref', 'syn', ...ENGINE, '--resume', out, '-o', out], { cwd: dir });
+    const resumed = spawnCli(['score', 'ref', 'syn', ...ENGINE, '--resume', out, '-o', out], { cwd: dir, env: DIRECT });
     const { code } = await resumed.exited;
     expect(stackLines(resumed.stderr())).toEqual([]);
     expect(code).toBe(0);
@@ -128,8 +138,65 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
   }, 60_000);
 });
 
-test('the reader of stdout goes away (`| head -1`): exit 141, no error, no stack trace, no temp file', async () => {
-  const cli = spawnCli(['score', 'ref', 'syn', ...ENGINE, '--format', 'jsonl'], { cwd: dir });
+describe('relaunched for huge pages', () => {
+  test.each(['SIGINT', 'SIGTERM'] as const)('%s sent to the launcher reaches the scorer: the same graceful stop', async (signal) => {
+    const out = `relaunched-${signal.toLowerCase()}.jsonl`;
+    const run = await interrupt(out, signal, { env: RELAUNCHED });
+    expectInterruptedRun(run, signal, parseJsonl(run.output));
+  }, 60_000);
+
+  test('Ctrl-C (SIGINT to the process group: launcher and scorer both): one graceful stop, not the second-signal exit', async () => {
+    const run = await interrupt('ctrl-c.jsonl', 'SIGINT', { env: RELAUNCHED, group: true });
+    expectInterruptedRun(run, 'SIGINT', parseJsonl(run.output));
+  }, 60_000);
+
+  test('a launcher killed outright (SIGKILL): its scorer stops too instead of running on', async () => {
+    // `--pairs -` reading a FIFO that has a writer but no data: the scorer waits for its
+    // manifest for as long as it lives (a pipe of the launcher's would end with the launcher).
+    const fifo = path.join(dir, 'manifest.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const manifest = openSync(fifo, 'r+'); // read-write: opens at once, and holds a writer
+    let scorer: number | undefined;
+    try {
+      const cli = spawnCli(['score', '--pairs', '-', ...ENGINE, '-o', 'orphan.jsonl'], { cwd: dir, env: RELAUNCHED, stdin: manifest });
+      scorer = await pollUntil(() => childOf(cli.child.pid!), 'the relaunched scorer');
+      cli.child.kill('SIGKILL');
+      await pollUntil(() => !alive(scorer!), 'the scorer to stop after its launcher', 10_000, 50);
+      await cli.exited;
+    } finally {
+      // A scorer that failed the test must not outlive it (it holds the test's pipes).
+      if (scorer !== undefined && alive(scorer)) process.kill(scorer, 'SIGKILL');
+      closeSync(manifest);
+    }
+  }, 30_000);
+});
+
+/** The pid of a process whose parent is `pid` (from /proc), if any. */
+function childOf(pid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readIfThere(`/proc/${entry}/stat`);
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : NaN;
+    if (ppid === pid) return Number(entry);
+  }
+  return undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test.each([
+  ['run directly', DIRECT],
+  ['relaunched', RELAUNCHED],
+])('the reader of stdout goes away (`| head -1`), %s: exit 141, no error, no stack trace, no temp file', async (_, env) => {
+  const cli = spawnCli(['score', 'ref', 'syn', ...ENGINE, '--format', 'jsonl'], { cwd: dir, env });
   // Close our end of the pipe as soon as the first record arrives, as `head -1` does.
   let first = '';
   cli.child.stdout.once('data', (chunk: string | Buffer) => {

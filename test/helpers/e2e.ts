@@ -100,18 +100,31 @@ export interface SpawnedCli {
 }
 
 /** Starts the built CLI without waiting for it (for signals and resource measurements). */
-export function spawnCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; command?: readonly string[] } = {}): SpawnedCli {
+export function spawnCli(
+  args: readonly string[],
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    command?: readonly string[];
+    /** Leader of a process group of its own, as a shell job is (for signals sent to the group). */
+    detached?: boolean;
+    /** A file descriptor to read stdin from, of the caller's own (a FIFO nobody writes to, say); default: an empty pipe. */
+    stdin?: number;
+  } = {},
+): SpawnedCli {
   const command = options.command ?? [process.execPath, CLI];
   const child = spawn(command[0]!, [...command.slice(1), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+    stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  }) as ChildProcessWithoutNullStreams;
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  child.stdin.end();
+  child.stdin?.end();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
