@@ -6,6 +6,8 @@
 // per second (x realtime), GFLOP/s in model convolution FLOPs (bench/flops.mjs) and the
 // fraction of this machine's measured FMA peak (bench/peak.mjs). Session start-up (cold: an
 // empty session cache) is printed apart; it and a warm-up pair are excluded from the rate. bench/corpus.mjs is the end-to-end CLI benchmark with PyTorch.
+// On Linux, `npm run bench` starts this with the huge pages the CLI relaunches for
+// (src/cli/relaunch.ts); run alone, set GLIBC_TUNABLES=glibc.malloc.hugetlb=1 to match.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

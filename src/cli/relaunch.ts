@@ -46,6 +46,14 @@ export interface HostFacts {
  */
 export function relaunchEnvironment(argv: readonly string[], env: NodeJS.ProcessEnv, host: () => HostFacts): NodeJS.ProcessEnv | null {
   if (argv[0] !== 'score' || argv.includes('--help') || argv.includes('-h')) return null;
+  return hugePageEnvironment(env, host);
+}
+
+/**
+ * `env` with the huge-page tunable added, for a process that will score, or null when it would
+ * not help (see the module comment). The benchmarks start their in-process runs with it too.
+ */
+export function hugePageEnvironment(env: NodeJS.ProcessEnv, host: () => HostFacts): NodeJS.ProcessEnv | null {
   if (env[RELAUNCHED_ENV] || env[HUGE_PAGES_ENV] === '0') return null;
   const tunables = env.GLIBC_TUNABLES ?? '';
   // The user's own setting stands, whatever it says.

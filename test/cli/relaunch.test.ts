@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { HUGE_PAGES_ENV, RELAUNCHED_ENV, relaunchEnvironment, runRelaunched, selectedMode, type HostFacts } from '../../src/cli/relaunch.js';
+import { HUGE_PAGES_ENV, hugePageEnvironment, RELAUNCHED_ENV, relaunchEnvironment, runRelaunched, selectedMode, type HostFacts } from '../../src/cli/relaunch.js';
 import { pollUntil, readIfThere } from '../helpers/e2e.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
@@ -57,6 +57,12 @@ describe('relaunchEnvironment', () => {
     const env = relaunchEnvironment(SCORE, { [HUGE_PAGES_ENV]: '1' }, () => { throw new Error('the machine need not be asked'); });
     expect(env?.GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1');
   });
+});
+
+test('hugePageEnvironment: the same decision without a command (the benchmarks start their runs with it)', () => {
+  expect(hugePageEnvironment({}, host())?.GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1');
+  expect(hugePageEnvironment({}, host({ hugePageMode: 'never' }))).toBeNull();
+  expect(hugePageEnvironment({ [HUGE_PAGES_ENV]: '0' }, host())).toBeNull();
 });
 
 test('selectedMode reads the bracketed choice of the kernel file', () => {
