@@ -29,6 +29,7 @@ import { createScorer, DEFAULT_FAMILY, DEFAULT_SEGMENT_SECONDS, findFamily } fro
 import { resolveModel, untrainedWeights } from '../dist/model/index.js';
 import { planWindows } from '../dist/pipeline/windows.js';
 import { pairFlops, pairStftFlops } from './flops.mjs';
+import { peakRssMb } from './peak-rss.mjs';
 import { speechLike } from './speech.mjs';
 import { measureFmaPeak } from './peak.mjs';
 import { writeTorchSpec } from './torch-spec.mjs';
@@ -60,21 +61,6 @@ function writeCorpus(dir, count, seconds) {
 }
 
 // --- measurements -----------------------------------------------------------------------
-
-/**
- * A CLI call's peak memory in MB from bench/peak-rss.cjs's lines ("<peak RSS kB> <private kB>",
- * one per process): the largest process's peak RSS plus what the others hold privately. A
- * launcher that relaunched its scorer (src/cli/relaunch.ts) idles beside it; most of its RSS is
- * the Node.js binary's pages, which the scorer maps too (measured: 45 MB RSS, 8.5 MB private).
- */
-function peakRssMb(text) {
-  const processes = text.split('\n').filter(Boolean).map((line) => {
-    const [peak, own] = line.split(' ').map((field) => (field === '' ? NaN : Number(field)));
-    return { peak, own: Number.isFinite(own) ? own : peak };
-  });
-  processes.sort((a, b) => b.peak - a.peak);
-  return processes.reduce((kb, p, i) => kb + (i === 0 ? p.peak : p.own), 0) / 1024;
-}
 
 /**
  * Runs the CLI with `args` (a `score` run writes JSONL to a temp file); resolves with wall

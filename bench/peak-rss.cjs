@@ -1,7 +1,7 @@
-// Preloaded into the CLI by bench/corpus.mjs (node --require): appends one line per process
+// Preloaded into the CLI by bench/corpus.mjs and the long-file tests (node --require): appends one line per process
 // when it exits, "<peak RSS kB> <private kB>", to $TTS_CRITIC_BENCH_RSS. The CLI may run as a
 // launcher and the scorer it relaunched with huge pages (src/cli/relaunch.ts), which inherits
-// this preload; peakRssMb in corpus.mjs combines the lines.
+// this preload; peakRssMb in peak-rss.mjs combines the lines.
 const fs = require('node:fs');
 
 /** Private_Clean + Private_Dirty of this process now, in kB (Linux), else null. */

@@ -18,6 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from '../../src/zoo/lock.js';
 import { parseCsv, parseJsonl, pollUntil, readIfThere, removeDir, spawnCli, stackLines, tempDir, tempFilesIn, writeTinyCheckpoint, writeTone, type Rec } from '../helpers/e2e.js';
 
 const PAIRS = 40;
@@ -161,11 +162,11 @@ describe('relaunched for huge pages', () => {
       const cli = spawnCli(['score', '--pairs', '-', ...ENGINE, '-o', 'orphan.jsonl'], { cwd: dir, env: RELAUNCHED, stdin: manifest });
       scorer = await pollUntil(() => childOf(cli.child.pid!), 'the relaunched scorer');
       cli.child.kill('SIGKILL');
-      await pollUntil(() => !alive(scorer!), 'the scorer to stop after its launcher', 10_000, 50);
+      await pollUntil(() => !pidAlive(scorer!), 'the scorer to stop after its launcher', 10_000, 50);
       await cli.exited;
     } finally {
       // A scorer that failed the test must not outlive it (it holds the test's pipes).
-      if (scorer !== undefined && alive(scorer)) process.kill(scorer, 'SIGKILL');
+      if (scorer !== undefined && pidAlive(scorer)) process.kill(scorer, 'SIGKILL');
       closeSync(manifest);
     }
   }, 30_000);
@@ -183,14 +184,6 @@ function childOf(pid: number): number | undefined {
   return undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test.each([
   ['run directly', DIRECT],

@@ -3,9 +3,9 @@
  * 230 MB per file as float32) scored by the real CLI with the default 2 s window costs about
  * the same peak RSS as a 10-second pair.
  *
- * Peak RSS is the child's own `process.resourceUsage().maxRSS`, written at exit by a tiny
- * preload (`node -r probe.cjs bin/tts-critic.js ...`), so it covers the whole run and nothing
- * is sampled.
+ * Peak RSS is the CLI's processes' own `process.resourceUsage().maxRSS`, written at exit by
+ * the benchmarks' preload (`node -r bench/peak-rss.cjs bin/tts-critic.js ...`, see
+ * test/helpers/long-pair.ts), so it covers the whole run and nothing is sampled.
  *
  * Budget: peak(30 min) <= peak(10 s) + 96 MB. Holding either file whole, even as raw int16,
  * would add 115 MB (as float32: 230 MB per file), so passing proves the audio is streamed.
@@ -22,7 +22,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { removeDir, tempDir, writeTinyCheckpoint, type Rec } from '../helpers/e2e.js';
-import { scoreWithProbe as scoreWithRssProbe, writeCycledWav, writeRssProbe } from '../helpers/long-pair.js';
+import { scoreWithProbe as scoreWithRssProbe, writeCycledWav } from '../helpers/long-pair.js';
 import { testSignal } from '../helpers/wav-corpus.js';
 
 const RATE = 32000;
@@ -52,7 +52,6 @@ async function scoreWithProbe(folder: string): Promise<{ record: Rec; peakMb: nu
 
 beforeAll(async () => {
   dir = tempDir('long');
-  writeRssProbe(dir);
   await writeTinyCheckpoint(path.join(dir, 'tiny.pth'), { divisor: 64 });
   for (const [folder, seconds] of [['short', SHORT_SECONDS], ['long', LONG_SECONDS]] as const) {
     for (const [side, seed] of [['ref', 1], ['syn', 2]] as const) {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { removeDir, tempDir, writeTinyCheckpoint } from '../helpers/e2e.js';
 import { encodersAvailable, speechSamples } from '../helpers/encoders.js';
-import { scoreWithProbe as scoreWithRssProbe, writeCycledWav, writeRssProbe } from '../helpers/long-pair.js';
+import { scoreWithProbe as scoreWithRssProbe, writeCycledWav } from '../helpers/long-pair.js';
 
 const RATE = 44100;
 const LONG_SECONDS = 30 * 60;
@@ -57,7 +57,6 @@ const scoreWithProbe = (folder: string) => scoreWithRssProbe(dir, folder, { time
 beforeAll(async () => {
   if (!enabled) return;
   dir = tempDir('long-formats');
-  writeRssProbe(dir);
   await writeTinyCheckpoint(path.join(dir, 'tiny.pth'));
   for (const [length, seconds] of [['short', SHORT_SECONDS], ['long', LONG_SECONDS]] as const) {
     const jobs: Promise<unknown>[] = [];

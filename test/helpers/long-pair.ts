@@ -1,14 +1,17 @@
 /**
  * What the long-file memory tests (test/e2e/long-file.test.ts, long-formats.test.ts) share: a
- * long 16-bit mono WAV written a second at a time, and a CLI run whose peak RSS is the child's
- * own `process.resourceUsage().maxRSS`, written at exit by a tiny preload
- * (`node -r probe.cjs bin/tts-critic.js ...`), so it covers the whole run and nothing is sampled.
+ * long 16-bit mono WAV written a second at a time, and a CLI run whose peak RSS is its processes'
+ * own `process.resourceUsage().maxRSS`, written at exit by the benchmarks' preload
+ * (`node -r bench/peak-rss.cjs bin/tts-critic.js ...`), so it covers the whole run and nothing is sampled.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { peakRssMb } from '../../bench/peak-rss.mjs';
 import { pcm16WavHeader } from '../../bench/wav-header.mjs';
-import { CLI, parseJsonl, spawnCli, stackLines, type Rec } from './e2e.js';
+import { CLI, parseJsonl, REPO_ROOT, spawnCli, stackLines, type Rec } from './e2e.js';
+
+const PROBE = path.join(REPO_ROOT, 'bench', 'peak-rss.cjs');
 
 /**
  * A 16-bit mono WAV of `seconds`, written one second at a time from `distinct` (each one second
@@ -25,27 +28,8 @@ export async function writeCycledWav(file: string, sampleRate: number, seconds: 
   }
 }
 
-/** Writes the preload (`probe.cjs` in `dir`) that scoreWithProbe runs the CLI with. */
-export function writeRssProbe(dir: string): void {
-  writeFileSync(
-    path.join(dir, 'probe.cjs'),
-    // One line per process: the CLI may run as a launcher and the scorer it relaunched (src/cli/relaunch.ts).
-    "process.on('exit', () => { const f = process.env.TTS_CRITIC_RSS_FILE; if (f) require('node:fs').appendFileSync(f, process.resourceUsage().maxRSS + '\\n'); });\n",
-  );
-}
-
 /**
- * The peak RSS in MB of a CLI call from its probe file: the sum over its processes (a launcher
- * and its scorer live side by side), so a relaunch can neither hide the scorer nor flatter it.
- */
-export function peakRssMb(file: string): number {
-  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  if (lines.length === 0) throw new Error(`no peak RSS in ${file}`);
-  return lines.reduce((sum, kb) => sum + Number(kb), 0) / 1024;
-}
-
-/**
- * Scores ref/ vs syn/ under `folder` (relative to `dir`, which holds tiny.pth and the probe) in
+ * Scores ref/ vs syn/ under `folder` (relative to `dir`, which holds tiny.pth) in
  * a real CLI process with `args` added; returns the one record, the peak RSS in MB and the wall seconds.
  */
 export async function scoreWithProbe(
@@ -58,8 +42,8 @@ export async function scoreWithProbe(
   const started = Date.now();
   const cli = spawnCli(['score', path.join(folder, 'ref'), path.join(folder, 'syn'), '--weights', 'tiny.pth', ...(options.args ?? []), '--format', 'jsonl', '-q'], {
     cwd: dir,
-    command: [process.execPath, '-r', path.join(dir, 'probe.cjs'), CLI],
-    env: { TTS_CRITIC_RSS_FILE: rssFile },
+    command: [process.execPath, '-r', PROBE, CLI],
+    env: { TTS_CRITIC_BENCH_RSS: rssFile },
     timeoutMs: options.timeoutMs,
   });
   const { code } = await cli.exited;
@@ -67,5 +51,5 @@ export async function scoreWithProbe(
   expect(code).toBe(0);
   const records = parseJsonl(cli.stdout());
   expect(records).toHaveLength(1);
-  return { record: records[0]!, peakMb: peakRssMb(rssFile), seconds: (Date.now() - started) / 1000 };
+  return { record: records[0]!, peakMb: peakRssMb(readFileSync(rssFile, 'utf8')), seconds: (Date.now() - started) / 1000 };
 }
