@@ -27,7 +27,7 @@ export function phaseCount(nFft: number, hop: number, win: number): number {
 }
 
 /** cos and −sin of 2π·j/n for every j < n, computed once (angles of k·m are reduced mod n in integers first). */
-function unitCircle(n: number): { cos: Float64Array; minusSin: Float64Array } {
+export function unitCircle(n: number): { cos: Float64Array; minusSin: Float64Array } {
   const cos = new Float64Array(n);
   const minusSin = new Float64Array(n);
   for (let j = 0; j < n; j++) {
@@ -163,7 +163,7 @@ function binAssignment(nFft: number, p: number): { k1: number; mirrored: boolean
 }
 
 /** Gather indices into the flattened [K, J] magnitudes, one per bin. */
-function binSlots(nFft: number, p: number, slots: number): number[] {
+export function binSlots(nFft: number, p: number, slots: number): number[] {
   return binAssignment(nFft, p).map(({ k1, slot }) => {
     if (slot >= slots) throw new Error('internal: split DFT slot overflow');
     return k1 * slots + slot;
@@ -175,7 +175,7 @@ function binSlots(nFft: number, p: number, slots: number): number[] {
  * 2j + 1; input (re, im) of Y_r[k1] at columns 2r, 2r + 1. With T = e^{−2πi·k·(r + left)/n} =
  * c + i·s and Y = a ± i·b (minus for a mirrored bin): re = c·a ∓ s·b, im = s·a ± c·b.
  */
-function twiddles(nFft: number, p: number, left: number, slots: number): Float32Array {
+export function twiddles(nFft: number, p: number, left: number, slots: number): Float32Array {
   const inner = nFft / p;
   const k1Count = Math.floor(inner / 2) + 1;
   const { cos, minusSin } = unitCircle(nFft);
