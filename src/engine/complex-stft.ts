@@ -10,8 +10,8 @@
  *   and (nFft − hop)/2 + r on the right, r = ceil(T/hop)·hop − T, then torch.stft's own
  *   center reflect of nFft/2, and the first two and last two frames dropped: ceil(T/hop) frames;
  * * `center` (torchaudio Spectrogram, center=True, Vocos): reflect nFft/2, 1 + T // hop frames;
- * * `valid` (torchaudio Spectrogram, center=False, normalized=True, EnCodec): no padding,
- *   1 + (T − nFft) // hop frames, values divided by sqrt(Σ window²).
+ * * `none` (torchaudio Spectrogram, center=False, EnCodec): no padding, 1 + (T − nFft) // hop
+ *   frames; EnCodec's is also normalized (values divided by sqrt(Σ window²)).
  *
  * The transform is the split DFT of stft.ts (one Cooley–Tukey step over P phases, then a
  * batched MatMul with the twiddles), with the window folded into the inner kernels: the taps
@@ -22,12 +22,14 @@
 import { attr, type OnnxGraph } from './onnx-graph.js';
 import { binSlots, phaseCount, twiddles, unitCircle } from './stft.js';
 
-export type ComplexFraming = 'dac' | 'center' | 'valid';
+export type ComplexFraming = 'dac' | 'center' | 'none';
 
 export interface ComplexStft {
   readonly nFft: number;
   readonly hop: number;
   readonly framing: ComplexFraming;
+  /** torchaudio's normalized=True: values divided by sqrt(Σ window²) (EnCodec). */
+  readonly normalized?: boolean;
 }
 
 /** The periodic Hann window of n taps (torch.hann_window and scipy get_window('hann') agree), in float64. */
@@ -36,40 +38,23 @@ export function periodicHann(n: number): Float64Array {
   return Float64Array.from(cos, (c) => 0.5 - 0.5 * c);
 }
 
-/** The window the transform multiplies by: Hann, divided by its energy's root for `valid` (normalized=True). */
+/** The window the transform multiplies by: Hann, divided by its energy's root where normalized. */
 function transformWindow(spec: ComplexStft): Float64Array {
   const window = periodicHann(spec.nFft);
-  if (spec.framing !== 'valid') return window;
+  if (!spec.normalized) return window;
   const norm = Math.sqrt(window.reduce((sum, w) => sum + w * w, 0));
   return window.map((w) => w / norm);
 }
 
-/** Frames for a signal of `samples` samples (plain numbers, for geometry and tests). */
+/** Frames for a signal of `samples` samples (plain numbers). */
 export function complexFrameCount(spec: ComplexStft, samples: number): number {
   switch (spec.framing) {
     case 'dac':
       return Math.ceil(samples / spec.hop);
     case 'center':
       return Math.floor(samples / spec.hop) + 1;
-    case 'valid':
+    case 'none':
       return Math.floor((samples - spec.nFft) / spec.hop) + 1;
-  }
-}
-
-/**
- * The shortest signal each framing accepts: torch's reflect padding needs a pad shorter than
- * the signal, and `valid` needs one whole frame.
- */
-export function complexMinimumSamples(spec: ComplexStft): number {
-  switch (spec.framing) {
-    case 'dac': {
-      // The right pad (nFft − hop)/2 + r is at most (nFft − hop)/2 + hop − 1, and must stay below T.
-      return Math.floor((spec.nFft - spec.hop) / 2) + spec.hop;
-    }
-    case 'center':
-      return spec.nFft / 2 + 1;
-    case 'valid':
-      return spec.nFft;
   }
 }
 
@@ -81,7 +66,7 @@ export function complexFrames(g: OnnxGraph, length: string, spec: ComplexStft): 
       return g.node('Div', [g.node('Add', [length, g.int64([hop - 1])]), g.int64([hop])]);
     case 'center':
       return g.node('Add', [g.node('Div', [length, g.int64([hop])]), g.int64([1])]);
-    case 'valid':
+    case 'none':
       return g.node('Add', [g.node('Div', [g.node('Sub', [length, g.int64([nFft])]), g.int64([hop])]), g.int64([1])]);
   }
 }

@@ -30,7 +30,7 @@ function reflectPad(x: ArrayLike<number>, left: number, right: number): number[]
 /** The upstream framings written out plainly: the padded signal torch.stft frames, and the frames kept. */
 function upstreamFrames(x: ArrayLike<number>, spec: ComplexStft): { signal: number[]; first: number; count: number } {
   const { nFft, hop } = spec;
-  if (spec.framing === 'valid') return { signal: Array.from(x), first: 0, count: Math.floor((x.length - nFft) / hop) + 1 };
+  if (spec.framing === 'none') return { signal: Array.from(x), first: 0, count: Math.floor((x.length - nFft) / hop) + 1 };
   if (spec.framing === 'center') {
     const signal = reflectPad(x, nFft / 2, nFft / 2);
     return { signal, first: 0, count: Math.floor((signal.length - nFft) / hop) + 1 };
@@ -47,7 +47,7 @@ function upstreamFrames(x: ArrayLike<number>, spec: ComplexStft): { signal: numb
 function referenceStft(x: ArrayLike<number>, spec: ComplexStft): { re: number[][]; im: number[][] } {
   const { nFft, hop } = spec;
   const window = periodicHann(nFft);
-  const norm = spec.framing === 'valid' ? Math.sqrt(window.reduce((a, w) => a + w * w, 0)) : 1;
+  const norm = spec.normalized ? Math.sqrt(window.reduce((a, w) => a + w * w, 0)) : 1;
   const { signal, first, count } = upstreamFrames(x, spec);
   const re: number[][] = [];
   const im: number[][] = [];
@@ -76,8 +76,8 @@ describe('complex STFT (DAC, Vocos, EnCodec framings)', () => {
     ['dac 64/16 (split)', { nFft: 64, hop: 16, framing: 'dac' }, 203],
     ['dac 64/16, T a multiple of hop', { nFft: 64, hop: 16, framing: 'dac' }, 208],
     ['center 64/16 (Vocos)', { nFft: 64, hop: 16, framing: 'center' }, 203],
-    ['valid 32/8 (EnCodec)', { nFft: 32, hop: 8, framing: 'valid' }, 203],
-    ['valid 30/5 (direct form)', { nFft: 30, hop: 5, framing: 'valid' }, 101],
+    ['none 32/8 (EnCodec)', { nFft: 32, hop: 8, framing: 'none', normalized: true }, 203],
+    ['none 30/5 (direct form)', { nFft: 30, hop: 5, framing: 'none' }, 101],
     ['center 18/3 (direct form)', { nFft: 18, hop: 3, framing: 'center' }, 101],
   ];
   test.each(cases)('%s matches a float64 DFT of the upstream framing, batch of 2', async (_, spec, length) => {
