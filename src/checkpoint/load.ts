@@ -4,7 +4,7 @@
  * and let `resolveModel` check every shape.
  */
 import { CheckpointError } from '../errors.js';
-import { resolveModel } from '../model/index.js';
+import { familyConvBases, familyReadBuffers, resolveModel } from '../model/index.js';
 import type { FamilySpec, Float32Tensor, ResolvedModel } from '../model/types.js';
 import type { CheckpointFormat } from './container.js';
 import { describePrefixes, detectFamily } from './detect.js';
@@ -46,7 +46,7 @@ async function inPool<T>(items: readonly T[], task: (item: T) => Promise<void>, 
 const isWeightNorm = (weight: ConvWeightSource): boolean => weight.form.startsWith('weight-norm');
 
 function convBases(family: FamilySpec): string[] {
-  return family.subs.flatMap((sub) => [...sub.convs.map((_, i) => `${sub.prefix}.convs.${i}`), `${sub.prefix}.conv_post`]);
+  return familyConvBases(family);
 }
 
 export async function readCheckpoint(source: ByteSource, family?: FamilySpec): Promise<ReadCheckpoint> {
@@ -71,6 +71,14 @@ export async function readCheckpoint(source: ByteSource, family?: FamilySpec): P
       const ref = tensors.get(key);
       if (ref) needed.set(key, ref);
     }
+  }
+  // Stored transform tensors the graph uses as they are (CQT kernels, resampler); resolution
+  // checks their shapes.
+  const buffers = familyReadBuffers(chosen);
+  for (const key of buffers) {
+    const ref = tensors.get(key);
+    if (!ref) throw new CheckpointError(`missing buffer "${key}" for family ${chosen.name}, whose weights live under ${describePrefixes(chosen)}`);
+    needed.set(key, ref);
   }
 
   // Weight-norm v tensors (nearly all the bytes) are normalised row by row as they are decoded;
@@ -109,6 +117,11 @@ export async function readCheckpoint(source: ByteSource, family?: FamilySpec): P
       const tensor = weights.get(key);
       if (tensor) ordered.set(key, tensor);
     }
+  }
+  for (const key of buffers) {
+    const tensor = values.get(key)!;
+    checkFinite(key, tensor);
+    ordered.set(key, tensor);
   }
   const model = resolveModel(chosen, ordered);
   const sorted = [...dtypes].sort();

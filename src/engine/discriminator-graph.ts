@@ -18,10 +18,12 @@
  * batch-1 convs run as fast as the batch-2 ones). Stacking them as channel groups instead
  * ran the grouped convs 20% slower.
  */
-import type { ConvLayer, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
+import { convKey, featureCount, featuresOf, postKey } from '../model/keys.js';
+import type { ConvLayer, FamilySpec, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
+import { cqtInput } from './cqt.js';
 import { attr, ElemType, type EncodedGraph, type ExternalModel, OnnxGraph, type Subgraph, type SubgraphOutput } from './onnx-graph.js';
-import { avgPool, conv, type Layout, periodView, waveformRows } from './ops.js';
-import { spectrogram } from './stft.js';
+import { avgPool, conv, type KernelOrder, type Layout, periodView, waveformRows } from './ops.js';
+import { hannWindow, spectrogram } from './stft.js';
 import { featureDistances, type FeatureMap, scoreColumns } from './losses.js';
 
 export type GraphMode = 'pair' | 'syn-only';
@@ -56,20 +58,50 @@ interface Signals {
 
 /**
  * A time-on-width conv's output length along time (its kernels' first axis),
- * floor((W + 2·padding − kernel) / stride) + 1, as floor((W + 2·padding − kernel + stride) /
+ * floor((W + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1, as floor((W + shift) /
  * stride); W itself where the conv keeps the length (every node counts in a session's start-up).
  */
 function convWidth(g: OnnxGraph, width: string, layer: ConvLayer): string {
   const stride = layer.stride[0]!;
-  const shift = 2 * layer.padding[0]! - layer.kernel[0]! + stride;
+  const dilation = layer.dilation?.[0] ?? 1;
+  const shift = 2 * layer.padding[0]! - dilation * (layer.kernel[0]! - 1) - 1 + stride;
   if (stride === 1 && shift === 0) return width;
   return g.node('Div', [g.node('Add', [width, g.int64([shift])]), g.int64([stride])]);
 }
 
-/** Runs one sub-discriminator; returns its feature maps (last = conv_post output) and their layout. */
-function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): { maps: FeatureMap[]; layout: Layout } {
+/** A sub's feature maps (those its family's feature loss compares), its logits (the post conv's output) and their layout. */
+interface SubNetwork {
+  readonly maps: FeatureMap[];
+  readonly logits: FeatureMap;
+  readonly layout: Layout;
+}
+
+/** DC removal and peak normalisation along `axis`, as DAC and Vocos do: 0.8·(y − mean) / (max|y − mean| + 1e-9). */
+function dcPeak(g: OnnxGraph, x: string, axis: number): string {
+  const axes = { axes: attr.ints([axis]), keepdims: attr.int(1) };
+  const centred = g.node('Sub', [x, g.node('ReduceMean', [x], axes)]);
+  const peak = g.node('ReduceMax', [g.node('Abs', [centred])], axes);
+  return g.node('Div', [g.node('Mul', [centred, g.float32([0.8])]), g.node('Add', [peak, g.float32([1e-9])])]);
+}
+
+/** The signals normalised per window (each made once per graph level, where first used). */
+function normalizedSignals(g: OnnxGraph, signals: Signals): Signals {
+  return {
+    ...signals,
+    get rows() {
+      return g.shared('dc-peak:rows', () => dcPeak(g, signals.rows, 2));
+    },
+    get batch() {
+      return g.shared('dc-peak:batch', () => dcPeak(g, signals.batch, 1));
+    },
+  };
+}
+
+/** Runs one sub-discriminator: its feature maps, logits and their layout. */
+function subNetwork(g: OnnxGraph, weights: WeightMap, rawSignals: Signals, sub: SubDiscriminatorSpec, family: FamilySpec): SubNetwork {
+  const signals = (sub.normalize ?? family.normalize) ? normalizedSignals(g, rawSignals) : rawSignals;
   const input = sub.input;
-  if (input.kind === 'resolution') return spectrogramNetwork(g, weights, signals, sub, input);
+  if (input.kind === 'resolution' || input.kind === 'stft' || input.kind === 'cqt') return imageNetwork(g, weights, signals, sub);
   let h: string;
   // W of the maps: their length along time.
   let width: string;
@@ -81,52 +113,96 @@ function subNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: Sub
       width = g.node('Add', [g.node('Div', [width, g.int64([2])]), g.int64([1])]);
     }
   } else {
-    h = periodView(g, signals.rows, input.period);
-    width = g.node('Div', [g.node('Add', [signals.length, g.int64([input.period - 1])]), g.int64([input.period])]);
+    h = periodView(g, signals.rows, input.period, input.alwaysPad);
+    const extra = input.alwaysPad ? input.period : input.period - 1;
+    width = g.node('Div', [g.node('Add', [signals.length, g.int64([extra])]), g.int64([input.period])]);
   }
+  const features = featuresOf(sub);
   const maps: FeatureMap[] = [];
   sub.convs.forEach((layer, i) => {
-    h = g.node('LeakyRelu', [conv(g, weights, h, `${sub.prefix}.convs.${i}`, layer, 'time-on-width')], { alpha: attr.float(sub.slope) });
+    h = g.node('LeakyRelu', [conv(g, weights, h, convKey(sub, i), layer, 'time-on-width')], { alpha: attr.float(sub.slope) });
     width = convWidth(g, width, layer);
-    maps.push({ values: [h], channels: layer.out, width });
+    if (i >= features.skipFirst) maps.push({ values: [h], channels: layer.out, width });
   });
-  const post = conv(g, weights, h, `${sub.prefix}.conv_post`, sub.post, 'time-on-width');
-  maps.push({ values: [post], channels: sub.post.out, width: convWidth(g, width, sub.post) });
-  return { maps, layout: 'time-on-width' };
+  const post = conv(g, weights, h, postKey(sub), sub.post, 'time-on-width');
+  const logits = { values: [post], channels: sub.post.out, width: convWidth(g, width, sub.post) };
+  if (features.post) maps.push(logits);
+  return { maps, logits, layout: 'time-on-width' };
+}
+
+/** A conv's output size along one axis. */
+function convSize(size: number, layer: ConvLayer, axis: number): number {
+  const dilation = layer.dilation?.[axis] ?? 1;
+  return Math.floor((size + 2 * layer.padding[axis]! - dilation * (layer.kernel[axis]! - 1) - 1) / layer.stride[axis]!) + 1;
+}
+
+/** A spectrogram sub's input [S·B, C, frames, bins], its bin count, and its kernels' axis order. */
+function imageInput(g: OnnxGraph, weights: WeightMap, audio: string, sub: SubDiscriminatorSpec): { x: string; bins: number; order: KernelOrder } {
+  const input = sub.input;
+  switch (input.kind) {
+    case 'resolution':
+      return { x: spectrogram(g, audio, input.nFft, input.hop, input.win, sub.prefix), bins: input.nFft / 2 + 1, order: 'frequency-time' };
+    case 'stft': {
+      if (input.value !== 'magnitude' || input.framing !== 'center' || input.normalized) {
+        throw new Error(`internal: ${sub.prefix}: STFT ${input.value} with ${input.framing} framing${input.normalized ? ', normalized' : ''} is not built yet`);
+      }
+      const framing = { reflect: input.nFft / 2, window: input.window === 'hann' ? hannWindow(input.win) : null };
+      return { x: spectrogram(g, audio, input.nFft, input.hop, input.win, sub.prefix, framing), bins: input.nFft / 2 + 1, order: 'time-frequency' };
+    }
+    case 'cqt':
+      return { x: cqtInput(g, audio, sub, input, weights), bins: input.octaves * input.binsPerOctave, order: 'time-frequency' };
+    default:
+      throw new Error(`internal: ${sub.prefix} is not a spectrogram sub`);
+  }
 }
 
 /**
  * A spectrogram discriminator in the `image` layout (ops.ts): maps [B, C, frames, bins]. In
  * pair mode reference and synthesized run as separate branches from the spectrogram on (the
- * spectrogram's split is small: one channel), and both branches' maps are declared with one
- * shape (a symbolic frame count per layer; see branchDifference in losses.ts). W is the bins'
- * count, known from the layer table.
+ * spectrogram's split is small: one or two channels), and both branches' maps are declared
+ * with one shape (a symbolic frame count per layer; see branchDifference in losses.ts). W is
+ * the bins' count, known from the layer table. Where the sub has bands, each band's bins run
+ * through their own stack and the bands' outputs are concatenated along the bins for the
+ * shared post conv.
  */
-function spectrogramNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec, input: { nFft: number; hop: number; win: number }): { maps: FeatureMap[]; layout: Layout } {
-  const magnitude = spectrogram(g, signals.batch, input.nFft, input.hop, input.win, sub.prefix);
-  let h = signals.pair ? g.nodeN('Split', [magnitude], 2, { axis: attr.int(0) }) : [magnitude];
-  let bins = input.nFft / 2 + 1;
-  // Upstream's kernels run (frequency, time): the bins' axis is their first.
-  const step = (values: string[], layer: ConvLayer, name: string): FeatureMap => {
-    bins = Math.floor((bins + 2 * layer.padding[0]! - layer.kernel[0]!) / layer.stride[0]!) + 1;
-    const declared = values.length < 2 ? values : values.map((x) => g.shape(x, ElemType.FLOAT, [BATCH, layer.out, `${name}.frames`, bins]));
-    return { values: declared, channels: layer.out, width: g.int64([bins]) };
+function imageNetwork(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): SubNetwork {
+  const { x, bins: inputBins, order } = imageInput(g, weights, signals.batch, sub);
+  // The frequency axis of upstream's kernels.
+  const axis = order === 'frequency-time' ? 0 : 1;
+  const split = signals.pair ? g.nodeN('Split', [x], 2, { axis: attr.int(0) }) : [x];
+  const features = featuresOf(sub);
+  const step = (values: string[], layer: ConvLayer, name: string, bins: number): FeatureMap & { bins: number } => {
+    const out = convSize(bins, layer, axis);
+    const declared = values.length < 2 ? values : values.map((v) => g.shape(v, ElemType.FLOAT, [BATCH, layer.out, `${name}.frames`, out]));
+    return { values: declared, channels: layer.out, width: g.int64([out]), bins: out };
   };
   const maps: FeatureMap[] = [];
-  sub.convs.forEach((layer, i) => {
-    const key = `${sub.prefix}.convs.${i}`;
-    const map = step(h.map((x) => g.node('LeakyRelu', [conv(g, weights, x, key, layer, 'image')], { alpha: attr.float(sub.slope) })), layer, key);
-    h = [...map.values];
-    maps.push(map);
+  const ranges = sub.bands ? sub.bands.fractions.map(([lo, hi]) => [Math.floor(lo * inputBins), Math.floor(hi * inputBins)] as const) : [[0, inputBins] as const];
+  const bandOutputs: string[][] = [];
+  let outBins = 0;
+  ranges.forEach(([lo, hi], b) => {
+    let h = sub.bands ? split.map((v) => g.node('Slice', [v, g.int64([lo]), g.int64([hi]), g.int64([3])])) : split;
+    let bins = hi - lo;
+    sub.convs.forEach((layer, i) => {
+      const key = convKey(sub, i, b);
+      const map = step(h.map((v) => g.node('LeakyRelu', [conv(g, weights, v, key, layer, 'image', order)], { alpha: attr.float(sub.slope) })), layer, key, bins);
+      h = [...map.values];
+      bins = map.bins;
+      if (i >= features.skipFirst) maps.push(map);
+    });
+    bandOutputs.push(h);
+    outBins += bins;
   });
-  const key = `${sub.prefix}.conv_post`;
-  maps.push(step(h.map((x) => conv(g, weights, x, key, sub.post, 'image')), sub.post, key));
-  return { maps, layout: 'image' };
+  const joined = bandOutputs.length === 1 ? bandOutputs[0]! : split.map((_, side) => g.node('Concat', bandOutputs.map((h) => h[side]!), { axis: attr.int(3) }));
+  const key = postKey(sub);
+  const logits = step(joined.map((v) => conv(g, weights, v, key, sub.post, 'image', order)), sub.post, key, outBins);
+  if (features.post) maps.push(logits);
+  return { maps, logits, layout: 'image' };
 }
 
-/** Feature maps per sub-discriminator (its convs and conv_post), known without building the graph. */
+/** Feature maps per sub-discriminator (what its fm_layers hold), known without building the graph. */
 export function layerCountsOf(model: ResolvedModel): number[] {
-  return model.subs.map((sub) => sub.convs.length + 1);
+  return model.subs.map(featureCount);
 }
 
 export interface GraphOptions {
@@ -156,11 +232,11 @@ function signalsOf(g: OnnxGraph, mode: GraphMode): Signals {
 }
 
 /** Scores per window of one sub: its fm distances [B, maps] (pair mode), then [B, k] adversarial scores (real, gen, fake or gen, fake). */
-function subOutputs(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec): SubgraphOutput[] {
-  const { maps, layout } = subNetwork(g, weights, signals, sub);
+function subOutputs(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec, family: FamilySpec): SubgraphOutput[] {
+  const { maps, logits, layout } = subNetwork(g, weights, signals, sub, family);
   const scoreCount = signals.pair ? 3 : 2;
   const distances: SubgraphOutput[] = signals.pair ? [{ value: featureDistances(g, maps, layout, signals.windows), type: ElemType.FLOAT, dims: [BATCH, maps.length] }] : [];
-  return [...distances, { value: scoreColumns(g, maps[maps.length - 1]!, layout, signals.windows, signals.pair), type: ElemType.FLOAT, dims: [BATCH, scoreCount] }];
+  return [...distances, { value: scoreColumns(g, logits, layout, signals.windows, signals.pair), type: ElemType.FLOAT, dims: [BATCH, scoreCount] }];
 }
 
 /**
@@ -206,10 +282,10 @@ export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode, o
   for (const sub of model.subs) {
     let outputs: string[];
     if (options.isolateSubs) {
-      const taken = g.subgraph(`${sub.prefix}.then`, () => subOutputs(g, model.weights, signals, sub));
+      const taken = g.subgraph(`${sub.prefix}.then`, () => subOutputs(g, model.weights, signals, sub, model.family));
       outputs = isolated(g, signals, sub.prefix, taken, taken.outputs);
     } else {
-      outputs = subOutputs(g, model.weights, signals, sub).map((o) => o.value);
+      outputs = subOutputs(g, model.weights, signals, sub, model.family).map((o) => o.value);
     }
     if (signals.pair) distances.push(outputs[0]!);
     scores.push(outputs[outputs.length - 1]!);
@@ -241,14 +317,14 @@ export function buildDiscriminatorParts(model: ResolvedModel, mode: GraphMode): 
   // A part's outputs, as subOutputs makes them, under names of their own: the branches are
   // siblings in the assembled model.
   const outputsOf = (sub: SubDiscriminatorSpec) => [
-    ...(pair ? [{ name: `${sub.prefix}/fm`, type: ElemType.FLOAT, dims: [BATCH, sub.convs.length + 1] }] : []),
+    ...(pair ? [{ name: `${sub.prefix}/fm`, type: ElemType.FLOAT, dims: [BATCH, featureCount(sub)] }] : []),
     { name: `${sub.prefix}/scores`, type: ElemType.FLOAT, dims: [BATCH, pair ? 3 : 2] },
   ];
   const part = (sub: SubDiscriminatorSpec) => (): BuiltGraph => {
     const g = new OnnxGraph(`tts-critic ${model.family.name} ${sub.prefix} (${mode})`);
-    const outputs = subOutputs(g, model.weights, signalsOf(g, mode), sub);
+    const outputs = subOutputs(g, model.weights, signalsOf(g, mode), sub, model.family);
     outputsOf(sub).forEach((o, i) => g.exportAs(outputs[i]!.value, o.name, o.type, o.dims));
-    return built(g, mode, [sub.convs.length + 1]);
+    return built(g, mode, [featureCount(sub)]);
   };
   const assemble = (branches: readonly PartBranch[]): Uint8Array => {
     if (branches.length !== model.subs.length) throw new Error('internal: one branch per sub');

@@ -23,12 +23,21 @@ function weightOf(weights: WeightMap, key: string) {
  */
 export type Layout = 'time-on-width' | 'image';
 
-export function conv(g: OnnxGraph, weights: WeightMap, x: string, key: string, layer: ConvLayer, layout: Layout): string {
+/**
+ * Which upstream kernel axis is time in the `image` layout: UnivNet's DiscriminatorR runs
+ * (frequency, time) kernels over [N, C, bins, frames] and is transposed here; the newer
+ * spectrogram discriminators (CQT-D, StyleTTS 2, DAC, Vocos, EnCodec) already run (time,
+ * frequency) over [N, C, frames, bins].
+ */
+export type KernelOrder = 'frequency-time' | 'time-frequency';
+
+export function conv(g: OnnxGraph, weights: WeightMap, x: string, key: string, layer: ConvLayer, layout: Layout, order: KernelOrder = 'frequency-time'): string {
   const w = weightOf(weights, `${key}.weight`);
   const b = weightOf(weights, `${key}.bias`);
   let kernel: readonly number[] = layer.kernel;
   let stride: readonly number[] = layer.stride;
   let padding: readonly number[] = layer.padding;
+  let dilation: readonly number[] = layer.dilation ?? layer.kernel.map(() => 1);
   let shape: readonly number[] = w.shape;
   if (layout === 'time-on-width') {
     // A period discriminator's (k, 1) kernel becomes (1, k). Its phase columns are separate
@@ -39,15 +48,17 @@ export function conv(g: OnnxGraph, weights: WeightMap, x: string, key: string, l
     kernel = [1, kernel[0]!];
     stride = [1, stride[0]!];
     padding = [0, padding[0]!];
+    dilation = [1, dilation[0]!];
     shape = [shape[0]!, shape[1]!, 1, shape[2]!];
   }
   let data = () => w.data;
-  if (layout === 'image') {
+  if (layout === 'image' && order === 'frequency-time') {
     // [O, I, kf, kt] -> [O, I, kt, kf], with the strides and paddings.
     const [outputs, inputs, kf, kt] = shape as [number, number, number, number];
     kernel = [kernel[1]!, kernel[0]!];
     stride = [stride[1]!, stride[0]!];
     padding = [padding[1]!, padding[0]!];
+    dilation = [dilation[1]!, dilation[0]!];
     shape = [outputs, inputs, kt, kf];
     data = () => transposeKernels(w.data, outputs * inputs, kf, kt);
   }
@@ -59,6 +70,8 @@ export function conv(g: OnnxGraph, weights: WeightMap, x: string, key: string, l
       strides: attr.ints(stride),
       pads: attr.ints([...padding, ...padding]),
       group: attr.int(layer.groups),
+      // Only where a layer dilates: every other graph stays byte-identical (session cache keys).
+      ...(dilation.some((d) => d !== 1) ? { dilations: attr.ints(dilation) } : {}),
     },
   );
 }
@@ -97,11 +110,13 @@ export function avgPool(g: OnnxGraph, x: string): string {
  * multiple of p -> [B, S, T/p, p] (upstream's [N,1,T/p,p] per signal) -> each phase column as
  * its own image: [B·p, 1, S, T/p]. Images b·p … b·p+p−1 belong to window b.
  */
-export function periodView(g: OnnxGraph, signals: string, period: number): string {
+export function periodView(g: OnnxGraph, signals: string, period: number, alwaysPad = false): string {
   const length = g.node('Shape', [signals], { start: attr.int(2), end: attr.int(3) });
   const p = g.int64([period]);
   const remainder = g.node('Mod', [length, p]);
-  const padRight = g.node('Mod', [g.node('Sub', [p, remainder]), p]);
+  // DAC pads a whole period where T is a multiple of it; the others pad only when needed.
+  const missing = g.node('Sub', [p, remainder]);
+  const padRight = alwaysPad ? missing : g.node('Mod', [missing, p]);
   const pads = g.node('Concat', [g.int64([0, 0, 0, 0, 0]), padRight], { axis: attr.int(0) });
   const padded = g.node('Pad', [signals, pads], { mode: attr.string('reflect') });
   const columns = g.node('Reshape', [padded, g.int64([0, 0, -1, period])]);

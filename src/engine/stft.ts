@@ -59,20 +59,49 @@ function dftKernel(n: number, count: number, taps: number, offset: number): Floa
   return kernel;
 }
 
+/**
+ * How the signal is framed and windowed: `reflect` samples of reflect padding on each side
+ * (UnivNet's (nFft − hop)/2, or nFft/2 for torch.stft's center=True) and the window's taps
+ * (null: rectangular), `win` long, centred in the nFft frame.
+ */
+export interface Framing {
+  readonly reflect: number;
+  readonly window: Float64Array | null;
+}
+
+/** UnivNet / so-vits-svc 5 / BigVGAN v1 (DiscriminatorR): rectangular window, (nFft − hop)/2 padding. */
+export function univnetFraming(nFft: number, hop: number): Framing {
+  return { reflect: Math.floor((nFft - hop) / 2), window: null };
+}
+
+/** torch.hann_window(win) (periodic), in float64. */
+export function hannWindow(win: number): Float64Array {
+  const w = new Float64Array(win);
+  for (let m = 0; m < win; m++) w[m] = 0.5 - 0.5 * Math.cos((2 * Math.PI * m) / win);
+  return w;
+}
+
+/** Multiplies every row of `kernel` (rows of `taps` values) by the window's taps start, start + step, ... */
+function windowRows(kernel: Float32Array, window: Float64Array, start: number, step: number): void {
+  const taps = Math.floor((window.length - start + step - 1) / step);
+  for (let row = 0; row < kernel.length / taps; row++) {
+    for (let q = 0; q < taps; q++) kernel[row * taps + q] = kernel[row * taps + q]! * window[start + q * step]!;
+  }
+}
+
 /** The frame count, floor((T + 2·reflect − nFft) / hop) + 1, from T as a 1-element int64 tensor. */
-export function spectrogramFrames(g: OnnxGraph, length: string, nFft: number, hop: number): string {
-  const span = g.node('Add', [length, g.int64([2 * Math.floor((nFft - hop) / 2) - nFft])]);
+export function spectrogramFrames(g: OnnxGraph, length: string, nFft: number, hop: number, reflect = Math.floor((nFft - hop) / 2)): string {
+  const span = g.node('Add', [length, g.int64([2 * reflect - nFft])]);
   return g.node('Add', [g.node('Div', [span, g.int64([hop])]), g.int64([1])]);
 }
 
 /** [B, T] -> [B, 1, L]: reflect-padded and shifted to the window's first tap (torch.stft's frames, window taps only). */
-function framedSignal(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number): string {
-  const reflect = Math.floor((nFft - hop) / 2);
+function framedSignal(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, reflect: number): string {
   const left = Math.floor((nFft - win) / 2);
   const x = g.node('Unsqueeze', [audio, g.int64([1])]);
   const padded = g.node('Pad', [x, g.int64([0, 0, reflect, 0, 0, reflect])], { mode: attr.string('reflect') });
   // The samples the frames read: (frames − 1)·hop + win.
-  const frames = spectrogramFrames(g, g.node('Shape', [audio], { start: attr.int(1), end: attr.int(2) }), nFft, hop);
+  const frames = spectrogramFrames(g, g.node('Shape', [audio], { start: attr.int(1), end: attr.int(2) }), nFft, hop, reflect);
   const used = g.node('Add', [g.node('Mul', [g.node('Sub', [frames, g.int64([1])]), g.int64([hop])]), g.int64([win])]);
   return g.node('Slice', [padded, g.int64([left]), g.node('Add', [used, g.int64([left])]), g.int64([2])]);
 }
@@ -88,18 +117,20 @@ function magnitude(g: OnnxGraph, x: string, n: number, axis: number): string {
  * [B, 1, frames, nFft/2 + 1], time on the height and frequency on the width (see ops.ts,
  * `image` layout).
  */
-export function spectrogram(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, key: string): string {
+export function spectrogram(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, key: string, framing: Framing = univnetFraming(nFft, hop)): string {
   const p = phaseCount(nFft, hop, win);
-  const magnitudes = p > 1 ? splitDft(g, audio, nFft, hop, win, p, key) : directDft(g, audio, nFft, hop, win, key);
+  const magnitudes = p > 1 ? splitDft(g, audio, nFft, hop, win, p, key, framing) : directDft(g, audio, nFft, hop, win, key, framing);
   return g.node('Unsqueeze', [g.node('Transpose', [magnitudes], { perm: attr.ints([0, 2, 1]) }), g.int64([1])]);
 }
 
 /** [B, bins, frames] by one strided Conv1d over the window's taps. */
-function directDft(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, key: string): string {
+function directDft(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, key: string, framing: Framing): string {
   const bins = nFft / 2 + 1;
   const left = Math.floor((nFft - win) / 2);
-  const signal = framedSignal(g, audio, nFft, hop, win);
-  const dft = g.node('Conv', [signal, g.floatTensor(`${key}.dft_kernel`, [2 * bins, 1, win], dftKernel(nFft, bins, win, left))], {
+  const signal = framedSignal(g, audio, nFft, hop, win, framing.reflect);
+  const kernel = dftKernel(nFft, bins, win, left);
+  if (framing.window) windowRows(kernel, framing.window, 0, 1);
+  const dft = g.node('Conv', [signal, g.floatTensor(`${key}.dft_kernel`, [2 * bins, 1, win], kernel)], {
     kernel_shape: attr.ints([win]),
     strides: attr.ints([hop]),
   });
@@ -115,25 +146,44 @@ function directDft(g: OnnxGraph, audio: string, nFft: number, hop: number, win: 
  * so only k1 = 0 … Q'/2 are computed, and each serves the bins k ≡ ±k1 (mod Q'): at most P
  * bins, the MatMul's J output slots per k1 (unused slots have zero weights).
  */
-function splitDft(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, p: number, key: string): string {
+function splitDft(g: OnnxGraph, audio: string, nFft: number, hop: number, win: number, p: number, key: string, framing: Framing): string {
   const left = Math.floor((nFft - win) / 2);
   const inner = nFft / p; // Q'
   const taps = win / p;
   const k1Count = Math.floor(inner / 2) + 1;
   const slots = p; // J: bins served by one k1, at most
-  const signal = framedSignal(g, audio, nFft, hop, win);
+  const signal = framedSignal(g, audio, nFft, hop, win, framing.reflect);
   const windows = g.node('Shape', [audio], { start: attr.int(0), end: attr.int(1) });
 
-  // [B, 1, L] -> [B, L/P, P] -> [B, P, L/P] -> [B·P, 1, L/P]: phase r of window b is item b·P + r.
+  // [B, 1, L] -> [B, L/P, P] -> [B, P, L/P]
   const phases = g.node('Transpose', [g.node('Reshape', [signal, g.int64([0, -1, p])])], { perm: attr.ints([0, 2, 1]) });
-  const items = g.node('Reshape', [phases, g.int64([-1, 1, 0])]);
-  const y = g.node('Conv', [items, g.floatTensor(`${key}.dft_inner`, [2 * k1Count, 1, taps], dftKernel(inner, k1Count, taps, 0))], {
-    kernel_shape: attr.ints([taps]),
-    strides: attr.ints([hop / p]),
-  });
+  const innerKernel = dftKernel(inner, k1Count, taps, 0);
+  let y: string;
+  if (framing.window) {
+    // A window makes each phase's taps weigh differently (tap q of phase r is sample P·q + r):
+    // the phases stay channels, and one grouped conv gives each its own windowed kernels.
+    const kernels = new Float32Array(p * innerKernel.length);
+    for (let r = 0; r < p; r++) {
+      const rows = kernels.subarray(r * innerKernel.length, (r + 1) * innerKernel.length);
+      rows.set(innerKernel);
+      windowRows(rows, framing.window, r, p);
+    }
+    y = g.node('Conv', [phases, g.floatTensor(`${key}.dft_inner`, [p * 2 * k1Count, 1, taps], kernels)], {
+      kernel_shape: attr.ints([taps]),
+      strides: attr.ints([hop / p]),
+      group: attr.int(p),
+    });
+  } else {
+    // -> [B·P, 1, L/P]: phase r of window b is item b·P + r.
+    const items = g.node('Reshape', [phases, g.int64([-1, 1, 0])]);
+    y = g.node('Conv', [items, g.floatTensor(`${key}.dft_inner`, [2 * k1Count, 1, taps], innerKernel)], {
+      kernel_shape: attr.ints([taps]),
+      strides: attr.ints([hop / p]),
+    });
+  }
   // Every reordering below moves whole rows of F frames (onnxruntime copies those fast; one
   // that moved single values cost more than the convolution it served, measured).
-  // [B·P, 2·K, F] (re rows, then im rows) -> [B, P, 2, K, F] -> [K, B, P, 2, F] -> [K, B, 2P, F]
+  // [B·P, 2·K, F] or [B, P·2·K, F] (re rows, then im rows) -> [B, P, 2, K, F] -> [K, B, P, 2, F] -> [K, B, 2P, F]
   const split = g.node('Reshape', [y, g.node('Concat', [windows, g.int64([p, 2, k1Count, -1])], { axis: attr.int(0) })]);
   const byK1 = g.node('Transpose', [split], { perm: attr.ints([3, 0, 1, 2, 4]) });
   const columns = g.node('Reshape', [byK1, g.int64([0, 0, 2 * p, -1])]);

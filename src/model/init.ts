@@ -2,6 +2,7 @@
  * Deterministic untrained weights, bit-for-bit as ../shared/golden/README.md specifies, so a
  * run without a checkpoint gives the same numbers on every machine and in PyTorch.
  */
+import { convEntries } from './keys.js';
 import type { ConvLayer, FamilySpec, Float32Tensor } from './types.js';
 
 /** FNV-1a, 32-bit, over the UTF-8 bytes of `text`. */
@@ -66,10 +67,9 @@ function convTensors(prefix: string, conv: ConvLayer, baseSeed: number, make: Te
 function familyWeights(family: FamilySpec, baseSeed: number, make: TensorMaker): Map<string, Float32Tensor> {
   const weights = new Map<string, Float32Tensor>();
   for (const sub of family.subs) {
-    sub.convs.forEach((conv, i) => {
-      for (const [k, v] of convTensors(`${sub.prefix}.convs.${i}`, conv, baseSeed, make)) weights.set(k, v);
-    });
-    for (const [k, v] of convTensors(`${sub.prefix}.conv_post`, sub.post, baseSeed, make)) weights.set(k, v);
+    for (const entry of convEntries(sub)) {
+      for (const [k, v] of convTensors(entry.base, entry.layer, baseSeed, make)) weights.set(k, v);
+    }
   }
   return weights;
 }

@@ -2,7 +2,7 @@
  * Layer-table building blocks shared by several families (see
  * ../shared/reference/discriminators.md). Families compose these; nothing here knows a family.
  */
-import type { ConvLayer } from './types.js';
+import type { ConvLayer, ConvNorm } from './types.js';
 
 export function conv1d(inCh: number, out: number, kernel: number, stride: number, groups: number, padding: number): ConvLayer {
   return { in: inCh, out, kernel: [kernel], stride: [stride], groups, padding: [padding] };
@@ -83,3 +83,39 @@ export interface Resolution {
   readonly hop: number;
   readonly win: number;
 }
+
+export function conv2dDilated(
+  inCh: number,
+  out: number,
+  kernel: [number, number],
+  stride: [number, number],
+  padding: [number, number],
+  dilation: [number, number],
+  norm?: ConvNorm,
+): ConvLayer {
+  return { in: inCh, out, kernel, stride, groups: 1, padding, ...(dilation[0] !== 1 || dilation[1] !== 1 ? { dilation } : {}), ...(norm ? { norm } : {}) };
+}
+
+/**
+ * The EnCodec DiscriminatorSTFT stack that BigVGAN v2's CQT-D copies, (time, frequency)
+ * kernels: convs.0 without norm, then strides (1, 2) with time dilations 1, 2, 4, a (3, 3)
+ * conv and a (3, 3) post conv.
+ */
+export function encodecStack(inCh: number, filters: number): ConvStack {
+  return {
+    convs: [
+      conv2dDilated(inCh, filters, [3, 9], [1, 1], [1, 4], [1, 1], 'none'),
+      conv2dDilated(filters, filters, [3, 9], [1, 2], [1, 4], [1, 1]),
+      conv2dDilated(filters, filters, [3, 9], [1, 2], [2, 4], [2, 1]),
+      conv2dDilated(filters, filters, [3, 9], [1, 2], [4, 4], [4, 1]),
+      conv2dDilated(filters, filters, [3, 3], [1, 1], [1, 1], [1, 1]),
+    ],
+    post: conv2dDilated(filters, 1, [3, 3], [1, 1], [1, 1], [1, 1]),
+  };
+}
+
+/**
+ * StyleTTS 2's DiscriminatorR (MultiResSpecDiscriminator): the UnivNet stack, but over
+ * [frames, bins] (time-first kernels; the same numbers as UNIVNET_RESOLUTION).
+ */
+export const STYLETTS2_RESOLUTION: ConvStack = UNIVNET_RESOLUTION;

@@ -21,7 +21,8 @@ function architecture(sub: SubDiscriminatorSpec): Record<string, unknown> {
   const base = { name: sub.name, prefix: sub.prefix, slope: sub.slope, norm: sub.norm, convs: sub.convs.map(row), post: row(sub.post) };
   if (input.kind === 'waveform') return { ...base, type: 'waveform', pool: input.pool };
   if (input.kind === 'period') return { ...base, type: 'period', period: input.period };
-  return { ...base, type: 'resolution', n_fft: input.nFft, hop: input.hop, win: input.win };
+  if (input.kind === 'resolution') return { ...base, type: 'resolution', n_fft: input.nFft, hop: input.hop, win: input.win };
+  throw new Error(`${sub.prefix}: no golden architecture row for input ${input.kind}`);
 }
 
 const FORMAT: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { FAMILIES, findFamily, getFamily, minimumWindow, requiredKeys, resolveModel, untrainedWeights } from '../../src/model/index.js';
+import { convEntries, FAMILIES, familyReadBuffers, featureCount, findFamily, getFamily, minimumWindow, requiredKeys, resolveModel, untrainedWeights } from '../../src/model/index.js';
 import { CheckpointError } from '../../src/errors.js';
 import { goldenCase } from '../helpers/golden.js';
 
@@ -32,10 +32,36 @@ test('every family has unique sub names and resolves its own untrained weights',
   for (const family of FAMILIES) {
     const names = family.subs.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
+    const convs = family.subs.reduce((n, s) => n + convEntries(s).length, 0);
+    const buffers = familyReadBuffers(family);
+    expect(requiredKeys(family).length).toBe(2 * convs + buffers.length);
+    if (buffers.length > 0) {
+      // Stored transform kernels (BigVGAN v2's CQT): untrained convs alone do not resolve.
+      expect(() => resolveModel(family, untrainedWeights(family, 0))).toThrow(/missing buffer/);
+      continue;
+    }
     const model = resolveModel(family, untrainedWeights(family, 0));
     expect(model.subs).toHaveLength(family.subs.length);
-    expect(requiredKeys(family).length).toBe(family.subs.reduce((n, s) => n + 2 * (s.convs.length + 1), 0));
   }
+});
+
+test('key templates, chunk convs and bands expand into checkpoint keys in upstream order', () => {
+  const cqt = getFamily('bigvgan-v2').subs.find((s) => s.name === 'cqt256x36')!;
+  const bases = convEntries(cqt).map((e) => e.base);
+  expect(bases.slice(0, 2)).toEqual(['mrd.discriminators.1.conv_pres.0', 'mrd.discriminators.1.conv_pres.1']);
+  expect(bases.slice(9)).toEqual([0, 1, 2, 3, 4].map((i) => `mrd.discriminators.1.convs.${i}`).concat('mrd.discriminators.1.conv_post'));
+  expect(featureCount(cqt)).toBe(5);
+  expect(cqt.convs[2]!.dilation).toEqual([2, 1]);
+  expect(cqt.convs[0]!.norm).toBe('none');
+  const spec = getFamily('styletts2').subs.find((s) => s.name === 'r2048')!;
+  expect(convEntries(spec).map((e) => e.base)).toEqual([0, 1, 2, 3, 4].map((i) => `msd.discriminators.1.discriminators.${i}`).concat('msd.discriminators.1.out'));
+  expect(featureCount(spec)).toBe(6);
+  expect(getFamily('styletts2').ignored).toEqual(['wd.']);
+  // A banded sub (the DAC/Vocos layout): the stack once per band, band by band, then the shared post.
+  const banded = { ...spec, keys: { conv: 'band_convs.{b}.{i}.0', post: 'conv_post' }, bands: { fractions: [[0, 0.5], [0.5, 1]] as const }, features: { skipFirst: 1, post: true } };
+  const keys = convEntries(banded).map((e) => e.base.replace('msd.discriminators.1.', ''));
+  expect(keys).toEqual([...[0, 1, 2, 3, 4].map((i) => `band_convs.0.${i}.0`), ...[0, 1, 2, 3, 4].map((i) => `band_convs.1.${i}.0`), 'conv_post']);
+  expect(featureCount(banded)).toBe(2 * 4 + 1);
 });
 
 test('aliases and unknown names', () => {
@@ -62,4 +88,7 @@ test('minimum window lengths follow reflect padding and STFT framing', () => {
   expect(minimumWindow(getFamily('gpt-sovits').subs)).toBe(11);
   expect(minimumWindow(getFamily('gpt-sovits-v2pro').subs)).toBe(23);
   expect(minimumWindow(getFamily('bigvgan-v1').subs)).toBe(905);
+  expect(minimumWindow(getFamily('styletts2').subs)).toBe(1025); // r2048: centre pad 1024
+  // Every CQT octave needs a sample: 2T halved 8 times by the 256-tap lowpass.
+  expect(minimumWindow(getFamily('bigvgan-v2').subs)).toBe(128);
 });

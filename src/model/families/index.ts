@@ -1,11 +1,13 @@
 /** The registry of families. Add a family by adding a file and one line here. */
 import type { FamilyName, FamilySpec } from '../types.js';
 import { BIGVGAN_V1 } from './bigvgan.js';
+import { BIGVGAN_V2 } from './bigvgan-v2.js';
 import { GPT_SOVITS, GPT_SOVITS_V2PRO } from './gpt-sovits.js';
 import { HIFIGAN } from './hifigan.js';
 import { SOVITS5 } from './sovits5.js';
+import { STYLETTS2 } from './styletts2.js';
 
-export const FAMILIES: readonly FamilySpec[] = [GPT_SOVITS, GPT_SOVITS_V2PRO, SOVITS5, HIFIGAN, BIGVGAN_V1];
+export const FAMILIES: readonly FamilySpec[] = [GPT_SOVITS, GPT_SOVITS_V2PRO, SOVITS5, HIFIGAN, BIGVGAN_V1, BIGVGAN_V2, STYLETTS2];
 
 /** Other names users reach for; they map onto the architecture that project trains with. */
 const ALIASES: Readonly<Record<string, FamilyName>> = {
@@ -18,6 +20,9 @@ const ALIASES: Readonly<Record<string, FamilyName>> = {
   'whisper-vits-svc': 'sovits5',
   'hifi-gan': 'hifigan',
   bigvgan: 'bigvgan-v1',
+  'bigvgan2': 'bigvgan-v2',
+  'style-tts2': 'styletts2',
+  'styletts-2': 'styletts2',
 };
 
 /** The built-in default: untrained sovits5 exercises all three kinds of sub-discriminator. */
