@@ -19,10 +19,12 @@
  * per phase) where the rectangular magnitude spectrogram shares one. No element loops run in
  * the graph; every reordering moves whole rows of frames.
  */
+import type { StftFraming } from '../model/types.js';
 import { attr, type OnnxGraph } from './onnx-graph.js';
 import { binSlots, phaseCount, twiddles, unitCircle } from './stft.js';
 
-export type ComplexFraming = 'dac' | 'center' | 'none';
+/** How the signal is padded and framed (model/types.ts StftFraming; frame counts: model/geometry.ts stftFrames). */
+export type ComplexFraming = StftFraming;
 
 export interface ComplexStft {
   readonly nFft: number;
@@ -44,18 +46,6 @@ function transformWindow(spec: ComplexStft): Float64Array {
   if (!spec.normalized) return window;
   const norm = Math.sqrt(window.reduce((sum, w) => sum + w * w, 0));
   return window.map((w) => w / norm);
-}
-
-/** Frames for a signal of `samples` samples (plain numbers). */
-export function complexFrameCount(spec: ComplexStft, samples: number): number {
-  switch (spec.framing) {
-    case 'dac':
-      return Math.ceil(samples / spec.hop);
-    case 'center':
-      return Math.floor(samples / spec.hop) + 1;
-    case 'none':
-      return Math.floor((samples - spec.nFft) / spec.hop) + 1;
-  }
 }
 
 /** The frame count as a 1-element int64 tensor, from T (also 1-element int64). */
@@ -171,14 +161,4 @@ function splitComplex(g: OnnxGraph, audio: string, signal: string, spec: Complex
   const flat = g.node('Reshape', [parts, g.int64([0, 2, k1Count * slots, -1])]);
   const bins = g.node('Gather', [flat, g.int64(binSlots(nFft, p, slots))], { axis: attr.int(2) });
   return g.node('Transpose', [bins], { perm: attr.ints([0, 1, 3, 2]) });
-}
-
-/**
- * DAC's and Vocos's input normalisation of audio [..., T] along time:
- * y = y − mean(y); y = 0.8 · y / (max|y| + 1e-9).
- */
-export function peakNormalise(g: OnnxGraph, audio: string): string {
-  const centred = g.node('Sub', [audio, g.node('ReduceMean', [audio], { axes: attr.ints([-1]), keepdims: attr.int(1) })]);
-  const peak = g.node('ReduceMax', [g.node('Abs', [centred])], { axes: attr.ints([-1]), keepdims: attr.int(1) });
-  return g.node('Div', [g.node('Mul', [centred, g.float32([0.8])]), g.node('Add', [peak, g.float32([1e-9])])]);
 }

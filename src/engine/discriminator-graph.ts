@@ -20,6 +20,7 @@
  */
 import { convKey, featureCount, featuresOf, postKey } from '../model/keys.js';
 import type { ConvLayer, FamilySpec, ResolvedModel, SubDiscriminatorSpec, WeightMap } from '../model/types.js';
+import { complexSpectrogram } from './complex-stft.js';
 import { cqtInput } from './cqt.js';
 import { attr, ElemType, type EncodedGraph, type ExternalModel, OnnxGraph, type Subgraph, type SubgraphOutput } from './onnx-graph.js';
 import { avgPool, conv, type KernelOrder, type Layout, periodView, waveformRows } from './ops.js';
@@ -143,7 +144,13 @@ function imageInput(g: OnnxGraph, weights: WeightMap, audio: string, sub: SubDis
     case 'resolution':
       return { x: spectrogram(g, audio, input.nFft, input.hop, input.win, sub.prefix), bins: input.nFft / 2 + 1, order: 'frequency-time' };
     case 'stft': {
-      if (input.value !== 'magnitude' || input.framing !== 'center' || input.normalized) {
+      if (input.value === 'complex') {
+        // DAC, Vocos, EnCodec: real and imaginary channels, Hann windows of n_fft taps.
+        if (input.window !== 'hann' || input.win !== input.nFft) throw new Error(`internal: ${sub.prefix}: complex STFTs are Hann windows of n_fft taps`);
+        const spec = { nFft: input.nFft, hop: input.hop, framing: input.framing, normalized: input.normalized ?? false };
+        return { x: complexSpectrogram(g, audio, spec, sub.prefix), bins: input.nFft / 2 + 1, order: 'time-frequency' };
+      }
+      if (input.framing !== 'center' || input.normalized) {
         throw new Error(`internal: ${sub.prefix}: STFT ${input.value} with ${input.framing} framing${input.normalized ? ', normalized' : ''} is not built yet`);
       }
       const framing = { reflect: input.nFft / 2, window: input.window === 'hann' ? hannWindow(input.win) : null };

@@ -2,12 +2,15 @@
 import type { FamilyName, FamilySpec } from '../types.js';
 import { BIGVGAN_V1 } from './bigvgan.js';
 import { BIGVGAN_V2 } from './bigvgan-v2.js';
+import { DAC } from './dac.js';
+import { ENCODEC } from './encodec.js';
 import { GPT_SOVITS, GPT_SOVITS_V2PRO } from './gpt-sovits.js';
 import { HIFIGAN } from './hifigan.js';
 import { SOVITS5 } from './sovits5.js';
 import { STYLETTS2 } from './styletts2.js';
+import { VOCOS } from './vocos.js';
 
-export const FAMILIES: readonly FamilySpec[] = [GPT_SOVITS, GPT_SOVITS_V2PRO, SOVITS5, HIFIGAN, BIGVGAN_V1, BIGVGAN_V2, STYLETTS2];
+export const FAMILIES: readonly FamilySpec[] = [GPT_SOVITS, GPT_SOVITS_V2PRO, SOVITS5, HIFIGAN, BIGVGAN_V1, BIGVGAN_V2, STYLETTS2, DAC, VOCOS, ENCODEC];
 
 /** Other names users reach for; they map onto the architecture that project trains with. */
 const ALIASES: Readonly<Record<string, FamilyName>> = {
@@ -23,6 +26,9 @@ const ALIASES: Readonly<Record<string, FamilyName>> = {
   'bigvgan2': 'bigvgan-v2',
   'style-tts2': 'styletts2',
   'styletts-2': 'styletts2',
+  'descript-audio-codec': 'dac',
+  audiocraft: 'encodec',
+  'audiocraft-msstftd': 'encodec',
 };
 
 /** The built-in default: untrained sovits5 exercises all three kinds of sub-discriminator. */
