@@ -15,6 +15,8 @@ export {
   DEFAULT_ALIGN,
   DEFAULT_MAX_OFFSET_SECONDS,
   DEFAULT_SEGMENT_SECONDS,
+  LOSS_MODES,
+  type LossMode,
   type Scorer,
   type ScorerOptions,
 } from './pipeline/scorer.js';

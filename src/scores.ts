@@ -77,6 +77,11 @@ export interface PairResult {
   readonly totals: PairTotals | null;
   /** In the model's sub-discriminator order; empty unless status is ok. */
   readonly subs: readonly SubScores[];
+  /**
+   * `--loss native`: the family's own training losses for this pair (means over its windows),
+   * named as upstream logs them (model/native-loss.ts); absent or null otherwise.
+   */
+  readonly native?: Readonly<Record<string, number>> | null;
 }
 
 /** What was scored with: recorded in every output so results can be traced and merged safely. */
@@ -106,4 +111,11 @@ export interface ModelInfo {
   readonly align: 'offset' | 'none' | '';
   /** Largest |offset| searched, in model samples (0 with `none` or unknown). */
   readonly maxOffsetSamples: number;
+  /**
+   * `--loss`: `standard` (fm, gen, real, fake, disc only) or `native` (also each result's
+   * `native` values, named in `nativeLosses`). Absent in reports written before it existed.
+   */
+  readonly loss?: 'standard' | 'native';
+  /** With `loss: 'native'`: the names of the native values, in column order. */
+  readonly nativeLosses?: readonly string[];
 }

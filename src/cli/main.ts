@@ -8,7 +8,7 @@ import { DEVICES, parseDevice } from '../engine/providers.js';
 import { DEFAULT_FAMILY, FAMILIES } from '../model/index.js';
 import { ZOO } from '../model/zoo.js';
 import { ALIGN_MODES } from '../pipeline/pair-audio.js';
-import { DEFAULT_ALIGN, DEFAULT_MAX_OFFSET_SECONDS, DEFAULT_SEGMENT_SECONDS } from '../pipeline/scorer.js';
+import { DEFAULT_ALIGN, DEFAULT_MAX_OFFSET_SECONDS, DEFAULT_SEGMENT_SECONDS, LOSS_MODES } from '../pipeline/scorer.js';
 import { REPORT_FORMATS } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
@@ -121,6 +121,12 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
       ),
     )
     .option('--max-offset <seconds>', `largest delay --align offset searches, either way (default ${DEFAULT_MAX_OFFSET_SECONDS})`, positiveSeconds)
+    .addOption(
+      new Option(
+        '--loss <kind>',
+        "standard: fm, gen, real, fake, disc, one definition for every family (default); native: also the family's own training losses (hinge, TPRLS, feature-loss scaling) as native_<name> columns",
+      ).choices(LOSS_MODES),
+    )
     .addOption(formatOption('csv'))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout', nonEmpty)
     .option('--layers', 'add per-layer feature distances as CSV columns fm_<sub>_<i>')

@@ -11,7 +11,7 @@ import { collectPairs } from '../pipeline/inputs.js';
 import type { AlignMode } from '../pipeline/pair-audio.js';
 import { hasTimingWarning } from '../pipeline/pair-warnings.js';
 import { checkResumeModel, planResume, readResumeSource } from '../pipeline/resume.js';
-import { createScorer, DEFAULT_ALIGN } from '../pipeline/scorer.js';
+import { createScorer, DEFAULT_ALIGN, type LossMode } from '../pipeline/scorer.js';
 import { inShard, parseShard } from '../pipeline/shard.js';
 import { checkBaselineModel, parseGates, parseMaxRegression } from '../quality/index.js';
 import { columnsFor, createReportWriter, formatSummary, readReport, resultToRow, summarize, type ReportFormat, type Row } from '../report/index.js';
@@ -30,6 +30,7 @@ export interface ScoreFlags extends WorstFlags {
   readonly segment?: number;
   readonly align?: AlignMode;
   readonly maxOffset?: number;
+  readonly loss?: LossMode;
   readonly format?: ReportFormat;
   readonly output?: string;
   readonly layers?: boolean;
@@ -122,6 +123,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     segment: flags.segment,
     align: flags.align,
     maxOffset: flags.maxOffset,
+    loss: flags.loss,
     batchSize: flags.batchSize,
     batchMemory: flags.batchMemory,
     threads: flags.threads,
@@ -136,7 +138,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     const model = scorer.model;
     const layers = flags.layers ? Object.fromEntries(model.subs.map((s, i) => [s, scorer.layerCounts[i]!])) : undefined;
     // Parse gates and baseline settings before the (long) scoring, so mistakes exit 2 at once.
-    const columns = columnsFor(model.subs, layers);
+    const columns = columnsFor(model.subs, layers, model.nativeLosses);
     const referenceFree = { referenceFree: flags.synOnly !== undefined };
     const gates = parseGates(flags.failIf ?? [], columns, referenceFree);
     const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, columns, '--max-regression', referenceFree) : null;

@@ -26,6 +26,7 @@ import { attr, ElemType, type EncodedGraph, type ExternalModel, OnnxGraph, type 
 import { avgPool, conv, type KernelOrder, type Layout, periodView, waveformRows } from './ops.js';
 import { hannWindow, spectrogram } from './stft.js';
 import { featureDistances, type FeatureMap, scoreColumns } from './losses.js';
+import { NATIVE_COLUMNS, nativeColumns, type NativeTerms } from './native-scores.js';
 
 export type GraphMode = 'pair' | 'syn-only';
 
@@ -222,6 +223,11 @@ export interface GraphOptions {
    * GPU providers place an If's branches is untested).
    */
   readonly isolateSubs?: boolean;
+  /**
+   * Pair mode: also the terms of the family's own losses (`--loss native`), as the output
+   * `native` [B, S·k] (engine/native-scores.ts). Absent: the graph is exactly the standard one.
+   */
+  readonly native?: NativeTerms;
 }
 
 /** The graph's inputs (`syn`, and `ref` in pair mode) and the signals every sub reads. */
@@ -238,12 +244,25 @@ function signalsOf(g: OnnxGraph, mode: GraphMode): Signals {
   };
 }
 
-/** Scores per window of one sub: its fm distances [B, maps] (pair mode), then [B, k] adversarial scores (real, gen, fake or gen, fake). */
-function subOutputs(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec, family: FamilySpec): SubgraphOutput[] {
+/**
+ * Scores per window of one sub: its fm distances [B, maps] (pair mode), then [B, k] adversarial
+ * scores (real, gen, fake or gen, fake), then, with `native` (pair mode), its native loss terms.
+ */
+function subOutputs(g: OnnxGraph, weights: WeightMap, signals: Signals, sub: SubDiscriminatorSpec, family: FamilySpec, native?: NativeTerms): SubgraphOutput[] {
   const { maps, logits, layout } = subNetwork(g, weights, signals, sub, family);
   const scoreCount = signals.pair ? 3 : 2;
   const distances: SubgraphOutput[] = signals.pair ? [{ value: featureDistances(g, maps, layout, signals.windows), type: ElemType.FLOAT, dims: [BATCH, maps.length] }] : [];
-  return [...distances, { value: scoreColumns(g, logits, layout, signals.windows, signals.pair), type: ElemType.FLOAT, dims: [BATCH, scoreCount] }];
+  const terms: SubgraphOutput[] =
+    signals.pair && native ? [{ value: nativeColumns(g, logits, layout, signals.windows, native), type: ElemType.FLOAT, dims: [BATCH, NATIVE_COLUMNS[native].length] }] : [];
+  return [...distances, { value: scoreColumns(g, logits, layout, signals.windows, signals.pair), type: ElemType.FLOAT, dims: [BATCH, scoreCount] }, ...terms];
+}
+
+/** A sub's outputs (as subOutputs orders them) sorted into the graph's output lists. */
+function collect(outputs: readonly string[], pair: boolean, lists: { distances: string[]; scores: string[]; native: string[] }): void {
+  if (pair) lists.distances.push(outputs[0]!);
+  lists.scores.push(outputs[pair ? 1 : 0]!);
+  const native = outputs[pair ? 2 : 1];
+  if (native !== undefined) lists.native.push(native);
 }
 
 /**
@@ -264,12 +283,14 @@ function isolated(g: OnnxGraph, signals: Signals, name: string, taken: Subgraph 
   return g.nodeN('If', [always], outputs.length, { then_branch: attr.graph(taken), else_branch: attr.graph(never) }, name);
 }
 
-/** The graph's outputs from every sub's distances and scores, in model order. */
-function exportScores(g: OnnxGraph, distances: readonly string[], scores: readonly string[], layerCounts: readonly number[], pair: boolean): void {
+/** The graph's outputs from every sub's distances, scores and native terms, in model order. */
+function exportScores(g: OnnxGraph, lists: { distances: string[]; scores: string[]; native: string[] }, layerCounts: readonly number[], pair: boolean, native?: NativeTerms): void {
+  const { distances, scores } = lists;
   const subCount = layerCounts.length;
   const layerTotal = layerCounts.reduce((a, b) => a + b, 0);
   const columns = (values: readonly string[]) => (values.length === 1 ? values[0]! : g.node('Concat', values, { axis: attr.int(1) }));
   if (pair) g.exportAs(columns(distances), 'fm_layers', ElemType.FLOAT, [BATCH, layerTotal]);
+  if (pair && native) g.exportAs(columns(lists.native), 'native', ElemType.FLOAT, [BATCH, subCount * NATIVE_COLUMNS[native].length]);
   // [B, S·k] -> [B, S, k] -> one [B, S] per score.
   const names = pair ? ['real', 'gen', 'fake'] : ['gen', 'fake'];
   const bySub = g.node('Reshape', [columns(scores), g.int64([0, subCount, names.length])]);
@@ -284,21 +305,19 @@ function built(g: OnnxGraph, mode: GraphMode, layerCounts: readonly number[]): B
 export function buildDiscriminatorGraph(model: ResolvedModel, mode: GraphMode, options: GraphOptions = {}): BuiltGraph {
   const g = new OnnxGraph(`tts-critic ${model.family.name} (${mode})`);
   const signals = signalsOf(g, mode);
-  const distances: string[] = [];
-  const scores: string[] = [];
+  const lists = { distances: [] as string[], scores: [] as string[], native: [] as string[] };
   for (const sub of model.subs) {
     let outputs: string[];
     if (options.isolateSubs) {
-      const taken = g.subgraph(`${sub.prefix}.then`, () => subOutputs(g, model.weights, signals, sub, model.family));
+      const taken = g.subgraph(`${sub.prefix}.then`, () => subOutputs(g, model.weights, signals, sub, model.family, options.native));
       outputs = isolated(g, signals, sub.prefix, taken, taken.outputs);
     } else {
-      outputs = subOutputs(g, model.weights, signals, sub, model.family).map((o) => o.value);
+      outputs = subOutputs(g, model.weights, signals, sub, model.family, options.native).map((o) => o.value);
     }
-    if (signals.pair) distances.push(outputs[0]!);
-    scores.push(outputs[outputs.length - 1]!);
+    collect(outputs, signals.pair, lists);
   }
   const layerCounts = layerCountsOf(model);
-  exportScores(g, distances, scores, layerCounts, signals.pair);
+  exportScores(g, lists, layerCounts, signals.pair, options.native);
   return built(g, mode, layerCounts);
 }
 
@@ -319,17 +338,19 @@ export interface PartedGraph {
   assemble(branches: readonly PartBranch[]): Uint8Array;
 }
 
-export function buildDiscriminatorParts(model: ResolvedModel, mode: GraphMode): PartedGraph {
+export function buildDiscriminatorParts(model: ResolvedModel, mode: GraphMode, native?: NativeTerms): PartedGraph {
   const pair = mode === 'pair';
+  const terms = pair ? native : undefined;
   // A part's outputs, as subOutputs makes them, under names of their own: the branches are
   // siblings in the assembled model.
   const outputsOf = (sub: SubDiscriminatorSpec) => [
     ...(pair ? [{ name: `${sub.prefix}/fm`, type: ElemType.FLOAT, dims: [BATCH, featureCount(sub)] }] : []),
     { name: `${sub.prefix}/scores`, type: ElemType.FLOAT, dims: [BATCH, pair ? 3 : 2] },
+    ...(terms ? [{ name: `${sub.prefix}/native`, type: ElemType.FLOAT, dims: [BATCH, NATIVE_COLUMNS[terms].length] }] : []),
   ];
   const part = (sub: SubDiscriminatorSpec) => (): BuiltGraph => {
     const g = new OnnxGraph(`tts-critic ${model.family.name} ${sub.prefix} (${mode})`);
-    const outputs = subOutputs(g, model.weights, signalsOf(g, mode), sub, model.family);
+    const outputs = subOutputs(g, model.weights, signalsOf(g, mode), sub, model.family, terms);
     outputsOf(sub).forEach((o, i) => g.exportAs(outputs[i]!.value, o.name, o.type, o.dims));
     return built(g, mode, [featureCount(sub)]);
   };
@@ -338,15 +359,12 @@ export function buildDiscriminatorParts(model: ResolvedModel, mode: GraphMode): 
     // Every name made here is prefixed: the branches were built by other builders.
     const g = new OnnxGraph(`tts-critic ${model.family.name} (${mode})`, 'assembly/');
     const signals = signalsOf(g, mode);
-    const distances: string[] = [];
-    const scores: string[] = [];
+    const lists = { distances: [] as string[], scores: [] as string[], native: [] as string[] };
     model.subs.forEach((sub, i) => {
       g.importOpsets(branches[i]!.opsets);
-      const outputs = isolated(g, signals, sub.prefix, { encoded: branches[i]!.graph }, outputsOf(sub));
-      if (pair) distances.push(outputs[0]!);
-      scores.push(outputs[outputs.length - 1]!);
+      collect(isolated(g, signals, sub.prefix, { encoded: branches[i]!.graph }, outputsOf(sub)), pair, lists);
     });
-    exportScores(g, distances, scores, layerCountsOf(model), pair);
+    exportScores(g, lists, layerCountsOf(model), pair, terms);
     return g.serialize(OPSET);
   };
   return { parts: model.subs.map(part), assemble };

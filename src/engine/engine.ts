@@ -7,6 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { UsageError, messageOf } from '../errors.js';
 import type { ResolvedModel } from '../model/types.js';
 import { buildDiscriminatorGraph, buildDiscriminatorParts, layerCountsOf, type GraphMode } from './discriminator-graph.js';
+import { nativeTermsOf } from '../model/native-loss.js';
+import { NATIVE_COLUMNS } from './native-scores.js';
 import { type Device, type Provider, providerCandidates, providerConfig, providerHint } from './providers.js';
 import { openSession, type SessionCacheOptions } from './session.js';
 
@@ -21,6 +23,12 @@ export interface EngineOptions {
    * `weightsId`: what the weights are (`untrained:seed=0`, `sha256:<checkpoint hash>`).
    */
   readonly sessionCache?: SessionCacheOptions & { readonly weightsId: string };
+  /**
+   * Pair mode: also compute the terms the family's own losses need beyond the standard scores
+   * (`--loss native`; model/native-loss.ts). Families whose native losses are the standard
+   * LSGAN ones, or derive from the standard scores alone (DAC), get the standard graph.
+   */
+  readonly native?: boolean;
 }
 
 /** Reduced scores of one window (pair mode fills every field; syn-only leaves fmLayers/real empty). */
@@ -30,6 +38,8 @@ export interface WindowScores {
   readonly real: Float32Array;
   readonly fake: Float32Array;
   readonly gen: Float32Array;
+  /** The native loss terms (`EngineOptions.native`): per sub its `nativeColumns` values, in model order; absent or empty otherwise. */
+  readonly native?: Float32Array;
 }
 
 // Applied when onnxruntime initialises (first session): provider libraries that fail to load
@@ -43,16 +53,20 @@ export class DiscriminatorEngine {
     readonly provider: Provider,
     /** Feature maps per sub-discriminator, in model order. */
     readonly layerCounts: readonly number[],
+    /** Names of the native loss terms each sub gets per window (empty without them). */
+    readonly nativeColumns: readonly string[] = [],
   ) {}
 
   static async create(model: ResolvedModel, mode: GraphMode, options: EngineOptions = {}): Promise<DiscriminatorEngine> {
     const candidates = providerCandidates(options.device ?? 'cpu');
     const failures: string[] = [];
+    const native = options.native && mode === 'pair' ? (nativeTermsOf(model.family) ?? undefined) : undefined;
     for (const provider of candidates) {
-      const graphOptions = { isolateSubs: provider === 'cpu' };
+      // Without native terms the options (and so the session cache's recipe) are the standard graph's.
+      const graphOptions = { isolateSubs: provider === 'cpu', ...(native ? { native } : {}) };
       const source = {
         build: () => buildDiscriminatorGraph(model, mode, graphOptions),
-        ...(graphOptions.isolateSubs ? { parts: () => buildDiscriminatorParts(model, mode) } : {}),
+        ...(graphOptions.isolateSubs ? { parts: () => buildDiscriminatorParts(model, mode, native) } : {}),
         recipe: { family: model.family.name, sampleRate: model.family.sampleRate, subs: model.subs, weights: options.sessionCache?.weightsId, mode, graphOptions },
       };
       try {
@@ -72,7 +86,7 @@ export class DiscriminatorEngine {
         if (failures.length > 0) {
           options.onNotice?.(`${failures.join('; ')}; running on ${provider} instead`);
         }
-        return new DiscriminatorEngine(session, mode, provider, layerCountsOf(model));
+        return new DiscriminatorEngine(session, mode, provider, layerCountsOf(model), native ? NATIVE_COLUMNS[native] : []);
       } catch (error) {
         failures.push(`${provider}: ${providerHint(provider)} (${firstLine(messageOf(error))})`);
       }
@@ -98,6 +112,8 @@ export class DiscriminatorEngine {
     const gen = out.gen!.data as Float32Array;
     const real = this.mode === 'pair' ? (out.real!.data as Float32Array) : new Float32Array(0);
     const fmLayers = this.mode === 'pair' ? (out.fm_layers!.data as Float32Array) : new Float32Array(0);
+    const native = out.native ? (out.native.data as Float32Array) : new Float32Array(0);
+    const nativeWidth = this.layerCounts.length * this.nativeColumns.length;
     const subs = this.layerCounts.length;
     const layers = this.layerCounts.reduce((a, b) => a + b, 0);
     const results: WindowScores[] = [];
@@ -107,6 +123,7 @@ export class DiscriminatorEngine {
         real: this.mode === 'pair' ? real.slice(i * subs, (i + 1) * subs) : real,
         fake: fake.slice(i * subs, (i + 1) * subs),
         gen: gen.slice(i * subs, (i + 1) * subs),
+        native: native.slice(i * nativeWidth, (i + 1) * nativeWidth),
       });
     }
     for (const tensor of Object.values(out)) tensor.dispose();

@@ -61,7 +61,7 @@ async function handle(request: HostRequest): Promise<ReplyValue> {
       const engine = await DiscriminatorEngine.create(request.model, request.mode, { ...request.options, device: request.provider });
       const id = nextEngine++;
       engines.set(id, engine);
-      return { engine: id, layerCounts: engine.layerCounts } satisfies OpenResult;
+      return { engine: id, layerCounts: engine.layerCounts, nativeColumns: engine.nativeColumns } satisfies OpenResult;
     }
     case 'run': {
       const engine = engines.get(request.engine);

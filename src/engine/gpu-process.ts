@@ -119,7 +119,7 @@ export class GpuProcess {
     this.engineOpened();
     try {
       const opened = await this.request<OpenResult>({ type: 'open', model, mode, provider, options });
-      return new HostedEngine(this, opened.engine, mode, provider, adapter, opened.layerCounts);
+      return new HostedEngine(this, opened.engine, mode, provider, adapter, opened.layerCounts, opened.nativeColumns);
     } catch (error) {
       this.engineClosed();
       throw error;
@@ -214,6 +214,7 @@ export class HostedEngine {
     readonly provider: Provider,
     readonly adapter: AdapterInfo | null,
     readonly layerCounts: readonly number[],
+    readonly nativeColumns: readonly string[] = [],
   ) {}
 
   run(ref: readonly Float32Array[] | null, syn: readonly Float32Array[]): Promise<WindowScores[]> {

@@ -45,6 +45,7 @@ export interface ProbeResult {
 export interface OpenResult {
   readonly engine: number;
   readonly layerCounts: readonly number[];
+  readonly nativeColumns: readonly string[];
 }
 
 export type HostReply =

@@ -20,6 +20,8 @@ export interface ScoringEngine {
   readonly adapter: AdapterInfo | null;
   /** Feature maps per sub-discriminator, in model order. */
   readonly layerCounts: readonly number[];
+  /** Native loss terms per sub and window (EngineOptions.native); absent or empty without them. */
+  readonly nativeColumns?: readonly string[];
   run(ref: readonly Float32Array[] | null, syn: readonly Float32Array[]): Promise<WindowScores[]>;
   dispose(): Promise<void>;
 }
@@ -30,6 +32,7 @@ function inProcess(engine: DiscriminatorEngine): ScoringEngine {
     provider: engine.provider,
     adapter: null,
     layerCounts: engine.layerCounts,
+    nativeColumns: engine.nativeColumns,
     run: (ref, syn) => engine.run(ref, syn),
     dispose: () => engine.dispose(),
   };

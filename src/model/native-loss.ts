@@ -66,6 +66,12 @@ function term(sub: NativeSubInput, name: string): number {
   return value;
 }
 
+/** The names nativeLosses gives for `spec` (the subs' kinds decide nothing but are needed). */
+export function nativeLossNames(spec: NativeLossSpec, kinds: readonly string[]): string[] {
+  const terms = { hinge_real: 0, hinge_fake: 0, hinge_gen: 0, syn_mean: 0, tprls_gen: 0, tprls_disc: 0 };
+  return Object.keys(nativeLosses(spec, kinds.map((kind) => ({ kind, fmLayers: [], real: 0, fake: 0, gen: 0, terms }))));
+}
+
 /** The native loss values of a pair, named as upstream logs them. */
 export function nativeLosses(spec: NativeLossSpec, subs: readonly NativeSubInput[]): Record<string, number> {
   const lsgan = {

@@ -2,7 +2,17 @@
  * Per-pair accumulation of window scores and their reduction to one result: a file's score is
  * the plain mean over its windows, accumulated in float64.
  */
+import { nativeLosses, type NativeLossSpec } from '../model/native-loss.js';
 import type { PairTotals, SubScores } from '../scores.js';
+
+/** `--loss native`: what the family's own losses are made of (model/native-loss.ts). */
+export interface NativeLossPlan {
+  readonly spec: NativeLossSpec;
+  /** Each sub's input kind, in model order. */
+  readonly kinds: readonly string[];
+  /** The in-graph terms per sub and window (WindowScores.native), possibly none. */
+  readonly columns: readonly string[];
+}
 
 export interface WindowResult {
   readonly fmLayers: ArrayLike<number>;
@@ -11,6 +21,8 @@ export interface WindowResult {
   readonly gen: ArrayLike<number>;
   /** mel L1 of this window (NaN when not computed). */
   readonly melL1: number;
+  /** Native loss terms, per sub NativeLossPlan.columns values (absent without them). */
+  readonly native?: ArrayLike<number>;
 }
 
 export class PairAccumulator {
@@ -18,6 +30,7 @@ export class PairAccumulator {
   private readonly real: Float64Array;
   private readonly fake: Float64Array;
   private readonly gen: Float64Array;
+  private readonly native: Float64Array;
   private mel = 0;
   private melWindows = 0;
   private count = 0;
@@ -26,7 +39,9 @@ export class PairAccumulator {
     private readonly subNames: readonly string[],
     private readonly layerCounts: readonly number[],
     private readonly pairMode: boolean,
+    private readonly nativePlan: NativeLossPlan | null = null,
   ) {
+    this.native = new Float64Array(nativePlan ? subNames.length * nativePlan.columns.length : 0);
     const layers = layerCounts.reduce((a, b) => a + b, 0);
     this.fmLayers = new Float64Array(layers);
     this.real = new Float64Array(subNames.length);
@@ -42,6 +57,10 @@ export class PairAccumulator {
     if (this.pairMode) {
       for (let i = 0; i < this.fmLayers.length; i++) this.fmLayers[i]! += w.fmLayers[i]!;
       for (let i = 0; i < this.real.length; i++) this.real[i]! += w.real[i]!;
+      if (this.native.length > 0) {
+        if (!w.native || w.native.length !== this.native.length) throw new Error('internal: the engine gave no native loss terms');
+        for (let i = 0; i < this.native.length; i++) this.native[i]! += w.native[i]!;
+      }
     }
     for (let i = 0; i < this.fake.length; i++) {
       this.fake[i]! += w.fake[i]!;
@@ -54,8 +73,30 @@ export class PairAccumulator {
     this.count += 1;
   }
 
+  /**
+   * The family's own losses (NativeLossPlan) from the means over the windows added so far,
+   * named as upstream logs them; null without a plan or in syn-only mode.
+   */
+  private nativeResult(subs: readonly SubScores[]): Record<string, number> | null {
+    const plan = this.nativePlan;
+    if (!plan || !this.pairMode) return null;
+    const n = Math.max(1, this.count);
+    const width = plan.columns.length;
+    return nativeLosses(
+      plan.spec,
+      subs.map((s, i) => ({
+        kind: plan.kinds[i]!,
+        fmLayers: s.fmLayers,
+        real: s.real ?? 0,
+        fake: s.fake,
+        gen: s.gen,
+        terms: Object.fromEntries(plan.columns.map((c, k) => [c, this.native[i * width + k]! / n])),
+      })),
+    );
+  }
+
   /** Means over the windows added so far. */
-  result(): { totals: PairTotals; subs: SubScores[] } {
+  result(): { totals: PairTotals; subs: SubScores[]; native: Record<string, number> | null } {
     const n = Math.max(1, this.count);
     let offset = 0;
     const subs: SubScores[] = this.subNames.map((name, i) => {
@@ -82,6 +123,6 @@ export class PairAccumulator {
       disc: real === null ? null : real + fake,
       melL1: this.melWindows > 0 ? this.mel / this.melWindows : null,
     };
-    return { totals, subs };
+    return { totals, subs, native: this.nativeResult(subs) };
   }
 }

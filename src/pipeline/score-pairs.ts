@@ -11,7 +11,7 @@ import type { WindowScores } from '../engine/engine.js';
 import type { ScoringEngine } from '../engine/open-engine.js';
 import { messageOf } from '../errors.js';
 import type { PairResult } from '../scores.js';
-import { PairAccumulator } from './aggregate.js';
+import { type NativeLossPlan, PairAccumulator } from './aggregate.js';
 import { WindowBatcher, type BatchLimits } from './batcher.js';
 import type { PairSpec } from './discover.js';
 import { PairAudio, type PairAlignOptions, type PairAudioLimits, type PairFiles, type PairTiming } from './pair-audio.js';
@@ -23,6 +23,8 @@ export interface ScoringContext extends BatchLimits, PairAudioLimits, PairAlignO
   readonly subNames: readonly string[];
   /** Window length in model samples; 0 = whole files. */
   readonly segment: number;
+  /** `--loss native`: how the family's own losses are made (null or absent: standard scores only). */
+  readonly native?: NativeLossPlan | null;
 }
 
 export interface ScoreLoopOptions {
@@ -109,7 +111,7 @@ export async function* scorePairs(
     pair.accumulator.add(scores);
     if (pair.accumulator.windows < pair.windowsTotal) return;
     pair.settled = true;
-    const { totals, subs } = pair.accumulator.result();
+    const { totals, subs, native } = pair.accumulator.result();
     const timing = pair.timing;
     const offsetMs = timing?.estimate && !timing.unusable && timing.estimate.samples !== null ? (1000 * timing.offset) / ctx.sampleRate : null;
     const base = pairResult(pair.spec, ctx.sampleRate, 'error', '', pair.files);
@@ -122,6 +124,7 @@ export async function* scorePairs(
       warning: [base.warning, ...(timing ? timingWarnings(timing, ctx.sampleRate, offsetMs) : [])].filter(Boolean).join('; '),
       totals: { ...totals, melDtw: pair.melDtw },
       subs,
+      ...(native ? { native } : {}),
     });
   };
 
@@ -142,7 +145,7 @@ export async function* scorePairs(
     }
     const state: PairState = {
       spec: pairMode ? spec : { ...spec, ref: null },
-      accumulator: new PairAccumulator(ctx.subNames, ctx.engine.layerCounts, pairMode),
+      accumulator: new PairAccumulator(ctx.subNames, ctx.engine.layerCounts, pairMode, ctx.native ?? null),
       files: {},
       windowsTotal: 0,
       settled: false,

@@ -9,6 +9,7 @@ import { openEngine } from '../engine/open-engine.js';
 import type { Device } from '../engine/providers.js';
 import { CheckpointError, UsageError } from '../errors.js';
 import { DEFAULT_FAMILY, familyReadBuffers, findFamily, familyNames, lazyUntrainedWeights, minimumWindow, resolveModel } from '../model/index.js';
+import { nativeLossNames, nativeLossOf } from '../model/native-loss.js';
 import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
 import { batchPolicy } from './batch-policy.js';
@@ -47,6 +48,11 @@ export interface ScorerOptions {
   readonly batchMemory?: number;
   /** Reference-free scoring: only `gen` and `fake` are reported. */
   readonly synOnly?: boolean;
+  /**
+   * `standard` (default): fm, gen, real, fake, disc, one definition for every family.
+   * `native`: also the family's own training losses per pair (PairResult.native).
+   */
+  readonly loss?: LossMode;
   /** `offset` (default): find and remove one constant delay per pair; `none`: compare the files as they are. */
   readonly align?: AlignMode;
   /** Largest |offset| searched by `align: 'offset'`, in seconds (default 0.5). */
@@ -60,6 +66,9 @@ export interface ScorerOptions {
   /** One-line notices for the user (fallbacks, untrained weights, ...). */
   readonly onNotice?: (message: string) => void;
 }
+
+export const LOSS_MODES = ['standard', 'native'] as const;
+export type LossMode = (typeof LOSS_MODES)[number];
 
 export interface Scorer {
   readonly model: ModelInfo;
@@ -152,6 +161,9 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
   if (!Number.isFinite(maxOffsetSeconds) || maxOffsetSeconds <= 0) {
     throw new UsageError(`--max-offset must be a positive number of seconds, got ${options.maxOffset}`);
   }
+  const loss = options.loss ?? 'standard';
+  if (!LOSS_MODES.includes(loss)) throw new UsageError(`--loss must be one of ${LOSS_MODES.join(', ')}, got "${String(options.loss)}"`);
+  if (loss === 'native' && options.synOnly) throw new UsageError('--loss native needs the reference recordings: the native losses compare both sides (drop --syn-only)');
   const { model, info } = await loadWeights(options);
   const sampleRate = model.family.sampleRate;
   const segment = Math.round(segmentSeconds * sampleRate);
@@ -166,9 +178,11 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    ...(loss === 'native' ? { native: true } : {}),
     ...(options.sessionCache === false ? {} : { sessionCache: { dir: sessionCacheDir(options.cacheDir), weightsId: weightsId(info) } }),
   });
   const subNames = model.subs.map((s) => s.name);
+  const native = loss === 'native' ? { spec: nativeLossOf(model.family), kinds: model.subs.map((s) => s.input.kind), columns: engine.nativeColumns ?? [] } : null;
   const modelInfo: ModelInfo = {
     family: model.family.name,
     sampleRate,
@@ -179,6 +193,8 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     segmentSamples: segment,
     align,
     maxOffsetSamples: align === 'offset' ? Math.round(maxOffsetSeconds * sampleRate) : 0,
+    loss,
+    ...(native ? { nativeLosses: nativeLossNames(native.spec, native.kinds) } : {}),
   };
   const context = {
     engine,
@@ -188,6 +204,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     minimumLength,
     align,
     maxOffset: modelInfo.maxOffsetSamples,
+    native,
     ...batchPolicy({
       provider: engine.provider,
       subs: model.subs,

@@ -77,7 +77,8 @@ export function needsReference(column: string): boolean {
     column === 'ref_format' ||
     column === 'ref_sample_rate' ||
     column.startsWith('fm_') ||
-    column.startsWith('real_')
+    column.startsWith('real_') ||
+    column.startsWith('native_')
   );
 }
 
@@ -86,6 +87,11 @@ export type LayerCounts = Readonly<Record<string, number>>;
 
 export function subColumns(sub: string): string[] {
   return SUB_METRICS.map((metric) => `${metric}_${sub}`);
+}
+
+/** `--loss native`: the column of a native loss value, `native_<name as upstream logs it>`. */
+export function nativeColumn(name: string): string {
+  return `native_${name}`;
 }
 
 export function layerColumn(sub: string, layer: number): string {
@@ -97,10 +103,12 @@ export function layerColumn(sub: string, layer: number): string {
  * `family`, `weights`, and, only when `layers` is given, `fm_<sub>_<i>` per layer at the very end
  * (after the contract columns, so the contract prefix is the same with or without them).
  */
-export function columnsFor(subs: readonly string[], layers?: LayerCounts): string[] {
+export function columnsFor(subs: readonly string[], layers?: LayerCounts, nativeLosses: readonly string[] = []): string[] {
   const columns: string[] = [...BASE_COLUMNS];
   for (const sub of subs) columns.push(...subColumns(sub));
   columns.push(...MODEL_COLUMNS);
+  // `--loss native`: the family's own losses (model.nativeLosses), after the contract columns.
+  columns.push(...nativeLosses.map(nativeColumn));
   if (layers) {
     for (const sub of subs) {
       const count = layers[sub] ?? 0;

@@ -111,6 +111,9 @@ export function modelToJson(model: ModelInfo): Record<string, unknown> {
     segment_samples: model.segmentSamples,
     align: model.align === '' ? null : model.align,
     max_offset_samples: model.align === 'offset' ? model.maxOffsetSamples : null,
+    // Which losses the records hold (`--loss`), and the native ones' names where they do.
+    loss: model.loss ?? 'standard',
+    ...(model.loss === 'native' ? { native_losses: [...(model.nativeLosses ?? [])] } : {}),
   };
 }
 
@@ -143,6 +146,8 @@ export function modelFromJson(value: unknown, source: string): ModelInfo {
     segmentSamples: typeof m['segment_samples'] === 'number' ? (m['segment_samples'] as number) : 0,
     align: m['align'] === 'offset' || m['align'] === 'none' ? m['align'] : '',
     maxOffsetSamples: typeof m['max_offset_samples'] === 'number' ? (m['max_offset_samples'] as number) : 0,
+    ...(m['loss'] === 'native' || m['loss'] === 'standard' ? { loss: m['loss'] } : {}),
+    ...(Array.isArray(m['native_losses']) && m['native_losses'].every((s) => typeof s === 'string') ? { nativeLosses: m['native_losses'] as string[] } : {}),
   };
 }
 

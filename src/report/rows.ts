@@ -1,6 +1,6 @@
 /** Turns typed scoring results into the flat rows every output format is written from. */
 import type { ModelInfo, PairResult } from '../scores.js';
-import { MODEL_COLUMNS, layerColumn, subColumns, weightsTag, type CellValue, type Row } from './columns.js';
+import { MODEL_COLUMNS, layerColumn, nativeColumn, subColumns, weightsTag, type CellValue, type Row } from './columns.js';
 
 /**
  * NaN and ±Infinity become null: JSON cannot hold them and a CSV `NaN` would not read back as a
@@ -50,6 +50,7 @@ export function resultToRow(result: PairResult, model: ModelInfo): Row {
     row[real] = finiteOrNull(scores?.real);
     row[fake] = finiteOrNull(scores?.fake);
   }
+  for (const name of model.nativeLosses ?? []) row[nativeColumn(name)] = finiteOrNull(result.status === 'ok' ? result.native?.[name] : null);
   row[MODEL_COLUMNS[0]] = model.family;
   row[MODEL_COLUMNS[1]] = weightsTag(model);
   for (const sub of model.subs) {

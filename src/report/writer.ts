@@ -90,7 +90,7 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
     throw new Error(`unknown report format "${String(format)}": expected one of ${REPORT_FORMATS.join(', ')}`);
   }
   if (!options.columns && !model) throw new Error('createReportWriter needs a model or an explicit column list');
-  const columns: readonly string[] = options.columns ?? columnsFor(model!.subs, options.layers);
+  const columns: readonly string[] = options.columns ?? columnsFor(model!.subs, options.layers, model!.nativeLosses);
   const subs = model ? model.subs : subsFromColumns(columns);
   const frame: ReportFrame = { version: options.version, model, columns, subs };
   const formatter = FORMATTERS[format];
