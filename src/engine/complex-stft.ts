@@ -14,9 +14,13 @@
  *   frames; EnCodec's is also normalized (values divided by sqrt(Σ window²)).
  *
  * The transform is the split DFT of stft.ts (one Cooley–Tukey step over P phases, then a
- * batched MatMul with the twiddles), with the window folded into the inner kernels: the taps
- * of phase r are window[P·q + r], so each phase gets its own kernels (a grouped Conv, one group
- * per phase) where the rectangular magnitude spectrogram shares one. No element loops run in
+ * batched MatMul with the twiddles) of the unwindowed frames, and the window applied in the
+ * frequency domain: a periodic Hann of n taps is 0.5 − 0.25·e^{2πim/n} − 0.25·e^{−2πim/n}, so
+ * X_w[k] = 0.5·X[k] − 0.25·(X[k − 1] + X[k + 1]), with X[−1] = conj X[1] and
+ * X[n/2 + 1] = conj X[n/2 − 1] (real input): two Slices and an Add on the spectrum. Folding
+ * the window into the inner kernels instead gives each phase its own kernels, a Conv grouped by
+ * phase, which onnxruntime's WebGPU provider computed wrongly (4% of the values' scale off on
+ * lavapipe, measured; the ungrouped form agrees to float32 rounding). No element loops run in
  * the graph; every reordering moves whole rows of frames.
  */
 import type { StftFraming } from '../model/types.js';
@@ -40,12 +44,16 @@ export function periodicHann(n: number): Float64Array {
   return Float64Array.from(cos, (c) => 0.5 - 0.5 * c);
 }
 
-/** The window the transform multiplies by: Hann, divided by its energy's root where normalized. */
+/** 1, or 1/sqrt(Σ window²) where normalized (torchaudio's normalized=True). */
+function windowScale(spec: ComplexStft): number {
+  if (!spec.normalized) return 1;
+  return 1 / Math.sqrt(periodicHann(spec.nFft).reduce((sum, w) => sum + w * w, 0));
+}
+
+/** The window the transform multiplies by: Hann, times windowScale. */
 function transformWindow(spec: ComplexStft): Float64Array {
-  const window = periodicHann(spec.nFft);
-  if (!spec.normalized) return window;
-  const norm = Math.sqrt(window.reduce((sum, w) => sum + w * w, 0));
-  return window.map((w) => w / norm);
+  const scale = windowScale(spec);
+  return periodicHann(spec.nFft).map((w) => w * scale);
 }
 
 /** The frame count as a 1-element int64 tensor, from T (also 1-element int64). */
@@ -93,17 +101,16 @@ export function complexSpectrogram(g: OnnxGraph, audio: string, spec: ComplexStf
   const p = phaseCount(spec.nFft, spec.hop, spec.nFft);
   const signal = framed(g, audio, spec);
   const bins = spec.nFft / 2 + 1;
-  const window = transformWindow(spec);
   if (p === 1) {
-    // [N, 2·bins, frames] -> [N, 2, bins, frames]
-    const dft = g.node('Conv', [signal, g.floatTensor(`${key}.complex_dft`, [2 * bins, 1, spec.nFft], windowedDft(spec.nFft, bins, window, 1, 0))], {
+    // One ungrouped Conv with the window in its kernels: [N, 2·bins, frames] -> [N, 2, bins, frames]
+    const dft = g.node('Conv', [signal, g.floatTensor(`${key}.complex_dft`, [2 * bins, 1, spec.nFft], windowedDft(spec.nFft, bins, transformWindow(spec), 1, 0))], {
       kernel_shape: attr.ints([spec.nFft]),
       strides: attr.ints([spec.hop]),
     });
     const parts = g.node('Reshape', [dft, g.int64([0, 2, bins, -1])]);
     return g.node('Transpose', [parts], { perm: attr.ints([0, 1, 3, 2]) });
   }
-  return splitComplex(g, audio, signal, spec, p, window, key);
+  return splitComplex(g, audio, signal, spec, p, key);
 }
 
 /**
@@ -126,30 +133,39 @@ function windowedDft(n: number, count: number, window: Float64Array, p: number, 
   return kernel;
 }
 
-/** Every phase's kernels, one group each: [p·2·count, 1, n/p]. */
-function phaseKernels(n: number, count: number, window: Float64Array, p: number): Float32Array {
-  const taps = n / p;
-  const out = new Float32Array(p * 2 * count * taps);
-  for (let r = 0; r < p; r++) out.set(windowedDft(n, count, window, p, r), r * 2 * count * taps);
-  return out;
+/**
+ * The Hann window applied to an unwindowed spectrum [N, 2 (re, im), bins, F] of n = 2·(bins − 1)
+ * points, times `scale`: X_w[k] = scale·(0.5·X[k] − 0.25·(X[k − 1] + X[k + 1])). The spectrum
+ * is extended by one bin each side with the conjugate mirror (reflect, the imaginary part's
+ * two new bins negated).
+ */
+function hannInFrequency(g: OnnxGraph, spectrum: string, bins: number, scale: number): string {
+  const padded = g.node('Pad', [spectrum, g.int64([0, 0, 1, 0, 0, 0, 1, 0])], { mode: attr.string('reflect') });
+  const signs = new Float32Array(2 * (bins + 2)).fill(1);
+  signs[bins + 2] = -1;
+  signs[2 * (bins + 2) - 1] = -1;
+  const mirrored = g.node('Mul', [padded, g.floatTensor(g.fresh('conj_mirror'), [1, 2, bins + 2, 1], signs)]);
+  const neighbour = (start: number) => g.node('Slice', [mirrored, g.int64([start]), g.int64([start + bins]), g.int64([2])]);
+  const sides = g.node('Add', [neighbour(0), neighbour(2)]);
+  return g.node('Sub', [g.node('Mul', [spectrum, g.float32([0.5 * scale])]), g.node('Mul', [sides, g.float32([0.25 * scale])])]);
 }
 
-/** The split form (stft.ts's splitDft with per-phase windowed kernels), keeping real and imaginary parts. */
-function splitComplex(g: OnnxGraph, audio: string, signal: string, spec: ComplexStft, p: number, window: Float64Array, key: string): string {
+/** The split form (stft.ts's splitDft) of the unwindowed frames, keeping real and imaginary parts, then the window (hannInFrequency). */
+function splitComplex(g: OnnxGraph, audio: string, signal: string, spec: ComplexStft, p: number, key: string): string {
   const { nFft, hop } = spec;
   const inner = nFft / p;
   const taps = inner;
   const k1Count = Math.floor(inner / 2) + 1;
   const slots = p;
   const windows = g.node('Shape', [audio], { start: attr.int(0), end: attr.int(1) });
-  // [N, 1, L] -> [N, L/P, P] -> [N, P, L/P]: phase r as channel r.
+  // [N, 1, L] -> [N, L/P, P] -> [N, P, L/P] -> [N·P, 1, L/P]: phase r of window b is item b·P + r.
   const phases = g.node('Transpose', [g.node('Reshape', [signal, g.int64([0, -1, p])])], { perm: attr.ints([0, 2, 1]) });
-  const y = g.node('Conv', [phases, g.floatTensor(`${key}.complex_dft_inner`, [p * 2 * k1Count, 1, taps], phaseKernels(nFft, k1Count, window, p))], {
+  const items = g.node('Reshape', [phases, g.int64([-1, 1, 0])]);
+  const y = g.node('Conv', [items, g.floatTensor(`${key}.complex_dft_inner`, [2 * k1Count, 1, taps], windowedDft(nFft, k1Count, new Float64Array(nFft).fill(1), p, 0))], {
     kernel_shape: attr.ints([taps]),
     strides: attr.ints([hop / p]),
-    group: attr.int(p),
   });
-  // [N, P·2·K, F] -> [N, P, 2, K, F] -> [K, N, P, 2, F] -> [K, N, 2P, F]
+  // [N·P, 2·K, F] -> [N, P, 2, K, F] -> [K, N, P, 2, F] -> [K, N, 2P, F]
   const split = g.node('Reshape', [y, g.node('Concat', [windows, g.int64([p, 2, k1Count, -1])], { axis: attr.int(0) })]);
   const byK1 = g.node('Transpose', [split], { perm: attr.ints([3, 0, 1, 2, 4]) });
   const columns = g.node('Reshape', [byK1, g.int64([0, 0, 2 * p, -1])]);
@@ -159,6 +175,7 @@ function splitComplex(g: OnnxGraph, audio: string, signal: string, spec: Complex
   const pairs = g.node('Reshape', [outer, g.int64([0, 0, slots, 2, -1])]);
   const parts = g.node('Transpose', [pairs], { perm: attr.ints([1, 3, 0, 2, 4]) });
   const flat = g.node('Reshape', [parts, g.int64([0, 2, k1Count * slots, -1])]);
-  const bins = g.node('Gather', [flat, g.int64(binSlots(nFft, p, slots))], { axis: attr.int(2) });
-  return g.node('Transpose', [bins], { perm: attr.ints([0, 1, 3, 2]) });
+  const spectrum = g.node('Gather', [flat, g.int64(binSlots(nFft, p, slots))], { axis: attr.int(2) });
+  const windowed = hannInFrequency(g, spectrum, nFft / 2 + 1, windowScale(spec));
+  return g.node('Transpose', [windowed], { perm: attr.ints([0, 1, 3, 2]) });
 }

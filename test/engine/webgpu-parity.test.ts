@@ -12,6 +12,8 @@ import type { GraphMode } from '../../src/engine/discriminator-graph.js';
 import type { WindowScores } from '../../src/engine/engine.js';
 import { openEngine, type ScoringEngine } from '../../src/engine/open-engine.js';
 import { familyNames, resolveModel } from '../../src/model/index.js';
+import { featureCount } from '../../src/model/keys.js';
+import { nativeTermsOf } from '../../src/model/native-loss.js';
 import type { FamilySpec } from '../../src/model/types.js';
 import { describeWebGpu, SOFTWARE_GPU } from '../helpers/webgpu.js';
 import { tinyFamily, tinyWeights } from '../helpers/tiny-model.js';
@@ -45,7 +47,7 @@ function smallerSpectra(family: FamilySpec, by: number): FamilySpec {
   return {
     ...family,
     subs: family.subs.map((sub) =>
-      sub.input.kind === 'resolution'
+      sub.input.kind === 'resolution' || sub.input.kind === 'stft'
         ? { ...sub, input: { ...sub.input, nFft: sub.input.nFft / by, hop: Math.round(sub.input.hop / by), win: sub.input.win / by } }
         : sub,
     ),
@@ -56,10 +58,11 @@ const refs = Array.from({ length: BATCH }, (_, i) => signal(i + 1, 0));
 const syns = Array.from({ length: BATCH }, (_, i) => signal(i + 1, 1));
 
 function expectClose(got: WindowScores, want: WindowScores, what: string): void {
-  for (const field of ['fmLayers', 'real', 'fake', 'gen'] as const) {
-    expect(got[field].length).toBe(want[field].length);
-    want[field].forEach((expected, i) => {
-      const actual = got[field][i]!;
+  for (const field of ['fmLayers', 'real', 'fake', 'gen', 'native'] as const) {
+    const [gotValues, wantValues] = [got[field] ?? new Float32Array(0), want[field] ?? new Float32Array(0)];
+    expect(gotValues.length).toBe(wantValues.length);
+    wantValues.forEach((expected, i) => {
+      const actual = gotValues[i]!;
       const relative = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-30);
       if (!(relative <= TOLERANCE)) {
         throw new Error(`${what} ${field}[${i}]: webgpu ${actual}, cpu ${expected} (relative difference ${relative.toExponential(2)})`);
@@ -76,8 +79,10 @@ describeWebGpu('WebGPU matches CPU', () => {
   describe.each(familyNames())('%s', (family) => {
     test.each<GraphMode>(['pair', 'syn-only'])('%s mode, batches of 1 and 2', async (mode) => {
       const model = resolveModel(smallerSpectra(tinyFamily(family), 4), tinyWeights(family));
-      const cpu = await openEngine(model, mode, { device: 'cpu' });
-      const gpu = await openEngine(model, mode, { device: SOFTWARE_GPU });
+      // The families' own loss terms (--loss native) where they need any: compared too.
+      const native = mode === 'pair' && nativeTermsOf(model.family) !== null;
+      const cpu = await openEngine(model, mode, { device: 'cpu', native });
+      const gpu = await openEngine(model, mode, { device: SOFTWARE_GPU, native });
       try {
         expect(gpu.provider).toBe('webgpu');
         expect(gpu.adapter?.software).toBe('lavapipe');
@@ -87,8 +92,9 @@ describeWebGpu('WebGPU matches CPU', () => {
         // The scores are finite and the windows differ, or agreement would prove little.
         for (const w of want) for (const v of [...w.fmLayers, ...w.gen]) expect(Number.isFinite(v) && v !== 0).toBe(true);
         expect(want[1]!.gen[0]).not.toBe(want[0]!.gen[0]);
-        if (mode === 'pair') expect(want[0]!.fmLayers.length).toBe(model.subs.reduce((n, s) => n + s.convs.length + 1, 0));
+        if (mode === 'pair') expect(want[0]!.fmLayers.length).toBe(model.subs.reduce((n, s) => n + featureCount(s), 0));
         else expect(want[0]!.fmLayers.length).toBe(0);
+        if (native) expect(want[0]!.native!.length).toBeGreaterThan(0);
 
         expectClose((await run(gpu, mode, [0]))[0]!, want[0]!, `${family} ${mode} batch 1`);
         const batch = await run(gpu, mode, [0, 1]);

@@ -19,7 +19,8 @@ function gcd(a: number, b: number): number {
 }
 
 function shrink(conv: ConvLayer, divisor: number): ConvLayer {
-  const inCh = conv.in === 1 ? 1 : Math.max(1, conv.in / divisor);
+  // 1 (audio) and 2 (real and imaginary parts) are input widths, not layer widths.
+  const inCh = conv.in <= 2 ? conv.in : Math.max(1, conv.in / divisor);
   const out = conv.out === 1 ? 1 : Math.max(1, conv.out / divisor);
   return { ...conv, in: inCh, out, groups: gcd(gcd(inCh, out), conv.groups) };
 }
