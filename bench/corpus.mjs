@@ -45,16 +45,16 @@ const RATE = 32000;
 
 // --- corpus -----------------------------------------------------------------------------
 
-function writeCorpus(dir, count, seconds, rate = RATE) {
+function writeCorpus(dir, count, seconds) {
   for (const side of ['ref', 'syn']) mkdirSync(path.join(dir, side), { recursive: true });
   const lengths = [];
   for (let i = 0; i < count; i++) {
     const duration = seconds(i);
     const name = `utt${String(i).padStart(4, '0')}.wav`;
-    const ref = speechLike(duration, rate, i + 1, 0);
-    const syn = speechLike(duration, rate, i + 1, 1);
-    writeFileSync(path.join(dir, 'ref', name), wav.encode([ref], { sampleRate: rate, bitDepth: 16 }));
-    writeFileSync(path.join(dir, 'syn', name), wav.encode([syn], { sampleRate: rate, bitDepth: 16 }));
+    const ref = speechLike(duration, RATE, i + 1, 0);
+    const syn = speechLike(duration, RATE, i + 1, 1);
+    writeFileSync(path.join(dir, 'ref', name), wav.encode([ref], { sampleRate: RATE, bitDepth: 16 }));
+    writeFileSync(path.join(dir, 'syn', name), wav.encode([syn], { sampleRate: RATE, bitDepth: 16 }));
     lengths.push({ name, samples: ref.length });
   }
   return lengths;
@@ -159,18 +159,7 @@ try {
   const corpus = path.join(work, 'corpus');
   const pairDir = path.join(work, 'pair');
   writeCorpus(pairDir, 1, () => 0.5);
-  const durations = (i) => 3 + (2 * i) / Math.max(1, PAIRS - 1);
-  const lengths = writeCorpus(corpus, PAIRS, durations);
-  // Families trained at another rate (DAC 44.1 kHz, Vocos and EnCodec 24 kHz) get the same
-  // corpus rendered at their rate: neither side resamples, and both see the same samples.
-  const corpora = new Map([[RATE, { dir: corpus, lengths }]]);
-  const corpusAt = (rate) => {
-    if (!corpora.has(rate)) {
-      const dir = path.join(work, `corpus-${rate}`);
-      corpora.set(rate, { dir, lengths: writeCorpus(dir, PAIRS, durations, rate) });
-    }
-    return corpora.get(rate);
-  };
+  const lengths = writeCorpus(corpus, PAIRS, (i) => 3 + (2 * i) / Math.max(1, PAIRS - 1));
   const audioSeconds = lengths.reduce((sum, l) => sum + l.samples / RATE, 0);
   const peak = measureFmaPeak(THREADS);
   const torch = findTorch();
@@ -197,7 +186,6 @@ try {
   for (const name of FAMILIES) {
     const family = findFamily(name);
     const model = resolveModel(family, untrainedWeights(family, 0));
-    const { dir: corpus, lengths } = corpusAt(family.sampleRate);
     const segment = Math.round(DEFAULT_SEGMENT_SECONDS * family.sampleRate);
     let flops = 0;
     let stftFlops = 0;

@@ -30,53 +30,8 @@ function stftMacsPerFrame({ nFft, hop, win }) {
   return 2 * innerBins * win + innerBins * 4 * p * p;
 }
 
-/** Frames of a complex STFT (src/engine/complex-stft.ts framings). */
-function complexFrames({ nFft, hop, framing }, samples) {
-  if (framing === 'dac') return Math.ceil(samples / hop);
-  if (framing === 'center') return Math.floor(samples / hop) + 1;
-  return Math.floor((samples - nFft) / hop) + 1;
-}
-
-/** MACs of a conv with dilation on [..spatial] (time, frequency): [macs, outputSpatial]. */
-function dilatedConvMacs(layer, spatial) {
-  const out = spatial.map((n, i) => {
-    const d = layer.dilation?.[i] ?? 1;
-    return Math.floor((n + 2 * layer.padding[i] - d * (layer.kernel[i] - 1) - 1) / layer.stride[i]) + 1;
-  });
-  const perOutput = (layer.in / layer.groups) * layer.kernel.reduce((a, b) => a * b, 1);
-  return [layer.out * out.reduce((a, b) => a * b, 1) * perOutput, out];
-}
-
-/**
- * DAC / Vocos / EnCodec complex-STFT subs: [frames, bins] per band, each band through its own
- * copy of the stack, the bands side by side for the post conv. The windowed split DFT costs
- * what the rectangular one does (stftMacsPerFrame, win = nFft).
- */
-function complexSubMacs(sub, samples) {
-  const input = sub.input;
-  const frames = complexFrames(input, samples);
-  const bins = input.nFft / 2 + 1;
-  const fractions = sub.bands?.fractions ?? [[0, 1]];
-  let model = 0;
-  let joined = 0;
-  let out = [frames, 0];
-  for (const [lo, hi] of fractions) {
-    let spatial = [frames, Math.floor(hi * bins) - Math.floor(lo * bins)];
-    for (const layer of sub.convs) {
-      const [m, next] = dilatedConvMacs(layer, spatial);
-      model += m;
-      spatial = next;
-    }
-    joined += spatial[1];
-    out = spatial;
-  }
-  model += dilatedConvMacs(sub.post, [out[0], joined])[0];
-  return { model, stft: frames * stftMacsPerFrame({ nFft: input.nFft, hop: input.hop, win: input.nFft }) };
-}
-
 /** { model, stft } MACs to run one sub-discriminator on one signal of `samples` samples. */
 export function subMacs(sub, samples) {
-  if (sub.input.kind === 'stft' && sub.input.value === 'complex') return complexSubMacs(sub, samples);
   let spatial;
   let stft = 0;
   const input = sub.input;

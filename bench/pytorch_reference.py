@@ -44,93 +44,6 @@ def window_starts(length, segment):
     return [(s, segment) for s in starts]
 
 
-def conv_key(spec, i, band=0):
-    """A conv's key base from the sub's key templates (src/model/keys.ts); default convs.{i}."""
-    template = (spec.get("keys") or {}).get("conv", "convs.{i}")
-    return spec["prefix"] + "." + template.replace("{i}", str(i)).replace("{b}", str(band))
-
-
-def post_key(spec):
-    return spec["prefix"] + "." + (spec.get("keys") or {}).get("post", "conv_post")
-
-
-def feature_maps(spec, per_band_maps, post):
-    """The maps the family's feature loss compares (src/model/keys.ts featuresOf): each band's
-    maps from skipFirst on, then the post conv's output where `post`."""
-    features = spec.get("features") or {"skipFirst": 0, "post": True}
-    maps = [m for band in per_band_maps for m in band[features["skipFirst"]:]]
-    if features["post"]:
-        maps.append(post)
-    return maps
-
-
-def dc_peak(x):
-    """DAC's and Vocos' input normalisation, as upstream writes it."""
-    x = x - x.mean(dim=-1, keepdim=True)
-    return 0.8 * x / (x.abs().max(dim=-1, keepdim=True)[0] + 1e-9)
-
-
-class ComplexStftSub(torch.nn.Module):
-    """DAC / Vocos / EnCodec complex-STFT sub-discriminators as upstream computes them: the
-    framing of each project, view_as_real as [N, 2, frames, bins], the band split with each
-    band's own convs (one band when the sub has none), the bands concatenated for conv_post."""
-
-    def __init__(self, spec, weights):
-        super().__init__()
-        self.spec = spec
-        self.slope = spec["slope"]
-        inp = spec["input"]
-        self.n_fft, self.hop = inp["nFft"], inp["hop"]
-        self.register_buffer("window", torch.hann_window(self.n_fft))
-        bins = self.n_fft // 2 + 1
-        fractions = (spec.get("bands") or {}).get("fractions") or [[0.0, 1.0]]
-        self.bands = [(int(lo * bins), int(hi * bins)) for lo, hi in fractions]
-
-        def make(layer, key):
-            conv = torch.nn.Conv2d(layer["in"], layer["out"], tuple(layer["kernel"]), tuple(layer["stride"]),
-                                   padding=tuple(layer["padding"]), dilation=tuple(layer.get("dilation") or (1, 1)),
-                                   groups=layer["groups"])
-            conv.weight.data = weights[f"{key}.weight"].reshape(conv.weight.shape)
-            conv.bias.data = weights[f"{key}.bias"].reshape(conv.bias.shape)
-            return conv
-
-        self.band_convs = torch.nn.ModuleList(
-            torch.nn.ModuleList(make(layer, conv_key(spec, i, b)) for i, layer in enumerate(spec["convs"]))
-            for b in range(len(self.bands)))
-        self.post = make(spec["post"], post_key(spec))
-
-    def spectrum(self, x):  # [N, T] -> [N, 2, frames, bins]
-        inp = self.spec["input"]
-        n_fft, hop = self.n_fft, self.hop
-        if self.spec.get("normalize") == "dc-peak":
-            x = dc_peak(x)
-        if inp["framing"] == "dac":  # audiotools: own reflect padding, centring, frames [2, n - 2)
-            length = x.shape[-1]
-            right = -(-length // hop) * hop - length
-            side = (n_fft - hop) // 2
-            x = F.pad(x.unsqueeze(1), (side, side + right), mode="reflect").squeeze(1)
-            z = torch.stft(x, n_fft, hop, window=self.window, center=True, return_complex=True)[..., 2:-2]
-        else:
-            z = torch.stft(x, n_fft, hop, window=self.window, center=inp["framing"] == "center", pad_mode="reflect",
-                           return_complex=True)
-            if inp.get("normalized"):
-                z = z / self.window.pow(2).sum().sqrt()
-        return torch.view_as_real(z).permute(0, 3, 2, 1)
-
-    def features(self, x):
-        z = self.spectrum(x)
-        per_band, outputs = [], []
-        for (lo, hi), convs in zip(self.bands, self.band_convs):
-            h = z[..., lo:hi]
-            maps = []
-            for conv in convs:
-                h = F.leaky_relu(conv(h), self.slope)
-                maps.append(h)
-            per_band.append(maps)
-            outputs.append(h)
-        return feature_maps(self.spec, per_band, self.post(torch.cat(outputs, dim=-1)))
-
-
 class Sub(torch.nn.Module):
     def __init__(self, spec, weights):
         super().__init__()
@@ -146,8 +59,9 @@ class Sub(torch.nn.Module):
             conv.bias.data = weights[f"{key}.bias"].reshape(conv.bias.shape)
             return conv
 
-        self.convs = torch.nn.ModuleList(make(layer, conv_key(spec, i)) for i, layer in enumerate(spec["convs"]))
-        self.post = make(spec["post"], post_key(spec))
+        prefix = spec["prefix"]
+        self.convs = torch.nn.ModuleList(make(layer, f"{prefix}.convs.{i}") for i, layer in enumerate(spec["convs"]))
+        self.post = make(spec["post"], f"{prefix}.conv_post")
 
     def features(self, x):  # x: [N, T]
         kind = self.spec["input"]
@@ -159,7 +73,7 @@ class Sub(torch.nn.Module):
             p = kind["period"]
             h = x.unsqueeze(1)
             b, c, t = h.shape
-            if t % p != 0 or kind.get("alwaysPad"):  # DAC pads a whole period when T % p == 0
+            if t % p != 0:
                 h = F.pad(h, (0, p - t % p), "reflect")
                 t = h.shape[-1]
             h = h.view(b, c, t // p, p)
@@ -172,14 +86,8 @@ class Sub(torch.nn.Module):
         for conv in self.convs:
             h = F.leaky_relu(conv(h), self.slope)
             maps.append(h)
-        return feature_maps(self.spec, [maps], self.post(h))
-
-
-def make_sub(spec, weights):
-    inp = spec["input"]
-    if inp["kind"] == "stft" and inp.get("value") == "complex":
-        return ComplexStftSub(spec, weights)
-    return Sub(spec, weights)
+        maps.append(self.post(h))
+        return maps
 
 
 def main():
@@ -194,9 +102,7 @@ def main():
         raw = torch.frombuffer(bytearray(f.read()), dtype=torch.float32)
     weights = {k: raw[v["offset"]:v["offset"] + v["size"]].clone().reshape(v["shape"]).to(device)
                for k, v in spec["index"].items()}
-    subs = [make_sub(s, weights).to(device).eval() for s in spec["subs"]]
-    # A family-wide input normalisation (DAC), once for every sub.
-    normalize = dc_peak if spec.get("normalize") == "dc-peak" else (lambda v: v)
+    subs = [Sub(s, weights).to(device).eval() for s in spec["subs"]]
     pairs = [(read_wav(r), read_wav(s)) for r, s in spec["pairs"]]
     segment = spec["segment"]
 
@@ -213,7 +119,7 @@ def main():
         """fm (without the factor 2) of every window in the call, as one list."""
         refs = torch.stack([pairs[p][0][s:s + n] for p, s, n in call])
         syns = torch.stack([pairs[p][1][s:s + n] for p, s, n in call])
-        x = normalize(torch.cat([refs, syns]).to(device, non_blocking=True))
+        x = torch.cat([refs, syns]).to(device, non_blocking=True)
         count = len(call)
         fm = torch.zeros(count, device=device)
         for sub in subs:

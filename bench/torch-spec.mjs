@@ -21,7 +21,6 @@ export function writeTorchSpec(work, model, name, { threads, device, batch, segm
   writeFileSync(weights, Buffer.concat(chunks));
   const spec = path.join(work, `${name}.json`);
   // JSON.stringify leaves out fields that are undefined (device and batch for the CPU benchmark).
-  // `normalize`: a family-wide input normalisation (DAC's DC + peak), applied before every sub.
-  writeFileSync(spec, JSON.stringify({ threads, device, batch, weights, index, subs: model.subs, normalize: model.family.normalize, segment, pairs }));
+  writeFileSync(spec, JSON.stringify({ threads, device, batch, weights, index, subs: model.subs, segment, pairs }));
   return spec;
 }
