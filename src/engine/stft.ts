@@ -160,19 +160,24 @@ function splitDft(g: OnnxGraph, audio: string, nFft: number, hop: number, win: n
   const innerKernel = dftKernel(inner, k1Count, taps, 0);
   let y: string;
   if (framing.window) {
-    // A window makes each phase's taps weigh differently (tap q of phase r is sample P·q + r):
-    // the phases stay channels, and one grouped conv gives each its own windowed kernels.
-    const kernels = new Float32Array(p * innerKernel.length);
+    // A window makes each phase's taps weigh differently (tap q of phase r is sample P·q + r),
+    // so each phase gets its own windowed kernels: one plain Conv per phase, their outputs
+    // stacked as [B, P·2·K, F]. (One Conv grouped by phase computes the same on the CPU, but
+    // onnxruntime's WebGPU provider gets grouped convs with one input channel and several
+    // outputs per group wrong, measured.)
+    const perPhase: string[] = [];
     for (let r = 0; r < p; r++) {
-      const rows = kernels.subarray(r * innerKernel.length, (r + 1) * innerKernel.length);
-      rows.set(innerKernel);
+      const rows = innerKernel.slice();
       windowRows(rows, framing.window, r, p);
+      const phase = g.node('Slice', [phases, g.int64([r]), g.int64([r + 1]), g.int64([1])]);
+      perPhase.push(
+        g.node('Conv', [phase, g.floatTensor(`${key}.dft_inner${r}`, [2 * k1Count, 1, taps], rows)], {
+          kernel_shape: attr.ints([taps]),
+          strides: attr.ints([hop / p]),
+        }),
+      );
     }
-    y = g.node('Conv', [phases, g.floatTensor(`${key}.dft_inner`, [p * 2 * k1Count, 1, taps], kernels)], {
-      kernel_shape: attr.ints([taps]),
-      strides: attr.ints([hop / p]),
-      group: attr.int(p),
-    });
+    y = g.node('Concat', perPhase, { axis: attr.int(1) });
   } else {
     // -> [B·P, 1, L/P]: phase r of window b is item b·P + r.
     const items = g.node('Reshape', [phases, g.int64([-1, 1, 0])]);

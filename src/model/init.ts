@@ -2,6 +2,7 @@
  * Deterministic untrained weights, bit-for-bit as ../shared/golden/README.md specifies, so a
  * run without a checkpoint gives the same numbers on every machine and in PyTorch.
  */
+import { derivedBuffers } from './cqt-kernels.js';
 import { convEntries } from './keys.js';
 import type { ConvLayer, FamilySpec, Float32Tensor } from './types.js';
 
@@ -70,11 +71,13 @@ function familyWeights(family: FamilySpec, baseSeed: number, make: TensorMaker):
     for (const entry of convEntries(sub)) {
       for (const [k, v] of convTensors(entry.base, entry.layer, baseSeed, make)) weights.set(k, v);
     }
+    // Transform buffers (BigVGAN v2's CQT kernels) are not weights: derived, never random.
+    for (const [k, v] of derivedBuffers(sub, family.sampleRate)) weights.set(k, v);
   }
   return weights;
 }
 
-/** Untrained effective weights for every conv of `family`, at its full upstream widths. */
+/** Untrained effective weights for every conv of `family`, at its full upstream widths, and its derived transform buffers. */
 export function untrainedWeights(family: FamilySpec, baseSeed = 0): Map<string, Float32Tensor> {
   return familyWeights(family, baseSeed, initTensor);
 }

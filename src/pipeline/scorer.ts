@@ -8,7 +8,7 @@ import { cacheRoot } from '../zoo/config.js';
 import { openEngine } from '../engine/open-engine.js';
 import type { Device } from '../engine/providers.js';
 import { CheckpointError, UsageError } from '../errors.js';
-import { DEFAULT_FAMILY, familyReadBuffers, findFamily, familyNames, lazyUntrainedWeights, minimumWindow, resolveModel } from '../model/index.js';
+import { DEFAULT_FAMILY, findFamily, familyNames, lazyUntrainedWeights, minimumWindow, resolveModel } from '../model/index.js';
 import { nativeLossNames, nativeLossOf } from '../model/native-loss.js';
 import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
@@ -118,11 +118,6 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
   }
   const family = findFamily(options.family ?? DEFAULT_FAMILY);
   if (!family) throw new UsageError(`unknown family "${options.family}"; known families: ${familyNames().join(', ')}`);
-  if (familyReadBuffers(family).length > 0) {
-    throw new UsageError(
-      `family ${family.name} has no untrained weights: its input transform uses kernels stored in its checkpoints; give a checkpoint (--weights or --model)`,
-    );
-  }
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${seed}`);
   options.onNotice?.(

@@ -4,15 +4,15 @@
  *
  * Reduced widths keep it fast on the software renderer: channels / 16 and, for spectrogram
  * discriminators, FFT size, hop and window / 4 (the software renderer spends about a second
- * per window on a 4096-point STFT). The graph, its ops and the reductions are the ones built
+ * per window on a 4096-point STFT; BigVGAN v2's CQT keeps its size: its kernels are the rate's).
+ * The graph, its ops and the reductions are the ones built
  * at full width; test/cli-pipelines/webgpu.test.ts runs the full-width default family
  * (sovits5, 4096-point STFT included) through the CLI.
  */
 import type { GraphMode } from '../../src/engine/discriminator-graph.js';
 import type { WindowScores } from '../../src/engine/engine.js';
 import { openEngine, type ScoringEngine } from '../../src/engine/open-engine.js';
-import { familyNames, resolveModel } from '../../src/model/index.js';
-import { featureCount } from '../../src/model/keys.js';
+import { familyNames, featureCount, resolveModel } from '../../src/model/index.js';
 import { nativeTermsOf } from '../../src/model/native-loss.js';
 import type { FamilySpec } from '../../src/model/types.js';
 import { describeWebGpu, SOFTWARE_GPU } from '../helpers/webgpu.js';

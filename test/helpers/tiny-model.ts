@@ -19,7 +19,7 @@ function gcd(a: number, b: number): number {
 }
 
 function shrink(conv: ConvLayer, divisor: number): ConvLayer {
-  // 1 (audio) and 2 (real and imaginary parts) are input widths, not layer widths.
+  // Input widths of 1 or 2 are the transform's channels (waveform, or a spectrogram's real and imaginary parts).
   const inCh = conv.in <= 2 ? conv.in : Math.max(1, conv.in / divisor);
   const out = conv.out === 1 ? 1 : Math.max(1, conv.out / divisor);
   return { ...conv, in: inCh, out, groups: gcd(gcd(inCh, out), conv.groups) };

@@ -35,13 +35,16 @@ test('every family has unique sub names and resolves its own untrained weights',
     const convs = family.subs.reduce((n, s) => n + convEntries(s).length, 0);
     const buffers = familyReadBuffers(family);
     expect(requiredKeys(family).length).toBe(2 * convs + buffers.length);
-    if (buffers.length > 0) {
-      // Stored transform kernels (BigVGAN v2's CQT): untrained convs alone do not resolve.
-      expect(() => resolveModel(family, untrainedWeights(family, 0))).toThrow(/missing buffer/);
-      continue;
-    }
-    const model = resolveModel(family, untrainedWeights(family, 0));
+    // Untrained weights carry the derived transform buffers (BigVGAN v2's CQT kernels).
+    const untrained = untrainedWeights(family, 0);
+    for (const key of buffers) expect(untrained.has(key)).toBe(true);
+    const model = resolveModel(family, untrained);
     expect(model.subs).toHaveLength(family.subs.length);
+    const withoutBuffer = new Map(untrained);
+    if (buffers[0]) {
+      withoutBuffer.delete(buffers[0]);
+      expect(() => resolveModel(family, withoutBuffer)).toThrow(/missing buffer/);
+    }
   }
 });
 

@@ -1,0 +1,34 @@
+/** The derived CQT-D buffers are the ones BigVGAN v2 (torchaudio + nnAudio) stores, bit for bit. */
+import { loadCheckpoint } from '../../src/checkpoint/index.js';
+import { cqtKernels, cqtLowpassFilter, derivedBuffers, resampleKernel2x } from '../../src/model/cqt-kernels.js';
+import { goldenCase } from '../helpers/golden.js';
+
+test('the golden bigvgan-v2 checkpoint stores exactly the derived resampler, lowpass, kernels and lengths (24 kHz config)', async () => {
+  const golden = goldenCase('bigvgan-v2');
+  const { model } = await loadCheckpoint(golden.checkpoint!, { family: 'bigvgan-v2' });
+  const cqtSubs = model.subs.filter((s) => s.input.kind === 'cqt');
+  expect(cqtSubs).toHaveLength(3);
+  let compared = 0;
+  for (const sub of cqtSubs) {
+    const derived = derivedBuffers(sub, golden.expected.sample_rate);
+    expect(derived.size).toBe(5);
+    for (const [key, tensor] of derived) {
+      const stored = model.weights.get(key)!;
+      expect(tensor.shape).toEqual(stored.shape);
+      // Equal values (a window's zero tap may carry the other sign of zero).
+      const differing = tensor.data.findIndex((v, i) => v !== stored.data[i]);
+      expect([key, differing]).toEqual([key, -1]);
+      compared++;
+    }
+  }
+  expect(compared).toBe(15);
+});
+
+test('shapes follow the rate: longer kernels at 44.1 kHz, the same resampler and lowpass', () => {
+  expect(resampleKernel2x().shape).toEqual([2, 1, 15]);
+  expect(cqtLowpassFilter().shape).toEqual([1, 1, 256]);
+  // 2·44100 Hz: ceil(Q·88200/f) at the lowest top-octave bin exceeds 512 for 36 bins per octave.
+  expect(cqtKernels(88200, 24, 9).real.shape).toEqual([24, 1, 512]);
+  expect(cqtKernels(88200, 36, 9).real.shape).toEqual([36, 1, 1024]);
+  expect(cqtKernels(48000, 48, 9).lengths.shape).toEqual([432]);
+});
