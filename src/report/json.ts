@@ -112,7 +112,7 @@ export function modelToJson(model: ModelInfo): Record<string, unknown> {
     align: model.align === '' ? null : model.align,
     max_offset_samples: model.align === 'offset' ? model.maxOffsetSamples : null,
     // Which losses the records hold (`--loss`), and the native ones' names where they do.
-    loss: model.loss ?? 'standard',
+    ...(model.loss ? { loss: model.loss } : {}),
     ...(model.loss === 'native' ? { native_losses: [...(model.nativeLosses ?? [])] } : {}),
   };
 }
