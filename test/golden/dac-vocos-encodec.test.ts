@@ -133,3 +133,41 @@ test.each(CASES)('%s: batches of windows give each the values it gets alone, in 
     await Promise.all([ref.close(), syn.close(), engine.dispose(), synOnly.dispose()]);
   }
 }, 60_000);
+
+// TODO(i21a): `test.each` instead of `test.skip.each` when StyleTTS 2's nested `net` container loads.
+const TPRLS_CASES = ['styletts2'] as const;
+const tprlsTest = test.skip;
+
+/** The README's TPRLS tolerance: an element flipping across the median moves these slightly. */
+const TPRLS = { relative: 1e-2, absolute: 1e-6 } as const;
+
+tprlsTest.each(TPRLS_CASES)('%s: native losses with the TPRLS terms, in total and per sub (TPRLS tolerance)', async (name) => {
+  const golden = goldenCase(name);
+  const native = (golden.expected as unknown as { native_losses: { tprls_per_sub: { name: string; generator_tprls: number; discriminator_tprls: number }[] } }).native_losses;
+  const scorer = await createScorer({ weights: golden.checkpoint!, segment: 0, align: 'none', loss: 'native' });
+  try {
+    const result = await scorer.scoreFiles(golden.ref, golden.syn);
+    for (const [key, value] of goldenNative(golden)) {
+      const tprls = key.includes('tprls') || key === 'generator_loss' || key === 'discriminator_loss';
+      if (tprls) expectRelativeClose(result.native![key], value, TPRLS.relative, `${name} native ${key}`, TPRLS.absolute);
+      else expectRelativeClose(result.native![key], value, TOLERANCE.total, `${name} native ${key}`);
+    }
+  } finally {
+    await scorer.dispose();
+  }
+  const { model } = await loadCheckpoint(golden.checkpoint!);
+  const engine = await DiscriminatorEngine.create(model, 'pair', { native: true });
+  const [ref, syn] = await Promise.all([openAudio(golden.ref), openAudio(golden.syn)]);
+  try {
+    const rate = golden.expected.sample_rate;
+    const out = (await engine.run([await ref.read(rate, 0, golden.expected.samples)], [await syn.read(rate, 0, golden.expected.samples)]))[0]!;
+    expect(engine.nativeColumns).toEqual(['tprls_gen', 'tprls_disc']);
+    native.tprls_per_sub.forEach((sub, i) => {
+      expect(model.subs[i]!.name).toBe(sub.name);
+      expectRelativeClose(out.native![2 * i], sub.generator_tprls, TPRLS.relative, `${sub.name} generator TPRLS`, TPRLS.absolute);
+      expectRelativeClose(out.native![2 * i + 1], sub.discriminator_tprls, TPRLS.relative, `${sub.name} discriminator TPRLS`, TPRLS.absolute);
+    });
+  } finally {
+    await Promise.all([ref.close(), syn.close(), engine.dispose()]);
+  }
+}, 60_000);
