@@ -16,8 +16,7 @@ import { runMain } from '../helpers/cli.js';
 import { expectGoldenResult, expectRelativeClose, goldenCase, TOLERANCE, type GoldenCase } from '../helpers/golden.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
-// TODO(i21a): encodec joins when AudioCraft's checkpoint.th (adv_losses) loads.
-const CASES = ['dac', 'vocos'] as const;
+const CASES = ['dac', 'vocos', 'encodec'] as const;
 
 let dir: string;
 beforeAll(() => {
@@ -134,14 +133,12 @@ test.each(CASES)('%s: batches of windows give each the values it gets alone, in 
   }
 }, 60_000);
 
-// TODO(i21a): `test.each` instead of `test.skip.each` when StyleTTS 2's nested `net` container loads.
 const TPRLS_CASES = ['styletts2'] as const;
-const tprlsTest = test.skip;
 
 /** The README's TPRLS tolerance: an element flipping across the median moves these slightly. */
 const TPRLS = { relative: 1e-2, absolute: 1e-6 } as const;
 
-tprlsTest.each(TPRLS_CASES)('%s: native losses with the TPRLS terms, in total and per sub (TPRLS tolerance)', async (name) => {
+test.each(TPRLS_CASES)('%s: native losses with the TPRLS terms, in total and per sub (TPRLS tolerance)', async (name) => {
   const golden = goldenCase(name);
   const native = (golden.expected as unknown as { native_losses: { tprls_per_sub: { name: string; generator_tprls: number; discriminator_tprls: number }[] } }).native_losses;
   const scorer = await createScorer({ weights: golden.checkpoint!, segment: 0, align: 'none', loss: 'native' });
