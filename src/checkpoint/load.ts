@@ -4,7 +4,7 @@
  * and let `resolveModel` check every shape.
  */
 import { CheckpointError } from '../errors.js';
-import { familyConvBases, familyReadBuffers, resolveModel } from '../model/index.js';
+import { FAMILIES, familyConvBases, familyReadBuffers, resolveModel } from '../model/index.js';
 import type { FamilySpec, Float32Tensor, ResolvedModel } from '../model/types.js';
 import type { CheckpointFormat } from './container.js';
 import { describePrefixes, describeUnused, detectFamily, unusedKeys } from './detect.js';
@@ -55,7 +55,9 @@ function convBases(family: FamilySpec): string[] {
 export async function readCheckpoint(source: ByteSource, family?: FamilySpec): Promise<ReadCheckpoint> {
   const opened = await openContainer(source);
   const { tensors, layout, topLevel } = canonicalWeights(opened.root);
-  const chosen = family ?? detectFamily(tensors, topLevel);
+  // A family given by name that has one spec per layout (DAC's `rates`) takes the layout the file fits.
+  const layouts = family ? FAMILIES.filter((f) => f.name === family.name) : [];
+  const chosen = family ? (layouts.length > 1 ? detectFamily(tensors, topLevel, layouts) : family) : detectFamily(tensors, topLevel);
   const has = (key: string): boolean => tensors.has(key);
   // A partial load would score with part of the discriminator and say nothing: refuse.
   const unused = unusedKeys(chosen, tensors.keys());

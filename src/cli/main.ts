@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CheckpointError, UsageError, isError, messageOf } from '../errors.js';
 import { DEVICES, parseDevice } from '../engine/providers.js';
-import { DEFAULT_FAMILY, FAMILIES } from '../model/index.js';
+import { DEFAULT_FAMILY, FAMILIES, familyNames } from '../model/index.js';
 import { ZOO } from '../model/zoo.js';
 import { ALIGN_MODES } from '../pipeline/pair-audio.js';
 import { DEFAULT_ALIGN, DEFAULT_MAX_OFFSET_SECONDS, DEFAULT_SEGMENT_SECONDS, LOSS_MODES } from '../pipeline/scorer.js';
@@ -89,7 +89,7 @@ Examples:
   tts-critic score --syn-only outputs/ --weights s2D488k.pth
 
 Files pair by relative path without extension: refs/a/b.wav <-> outputs/a/b.wav.
-Families: ${FAMILIES.map((f) => f.name).join(', ')} (detected from a checkpoint).
+Families: ${familyNames().join(', ')} (detected from a checkpoint).
 Zoo models (--model): ${ZOO.map((m) => m.name).join(', ')}.
 ${EXIT_CODES_HELP}`;
 
@@ -112,7 +112,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .argument('[SYN_DIR]', 'folder of synthesized files with the same relative names')
     .option('-w, --weights <file>', 'discriminator checkpoint (.pth, .pt, .safetensors, HiFi-GAN do_*); default: untrained weights', nonEmpty)
     .option('-m, --model <name>', `published discriminator, downloaded once into the cache (${ZOO.map((m) => m.name).join(', ')})`, nonEmpty)
-    .option('-f, --family <name>', `discriminator family (${FAMILIES.map((f) => f.name).join(', ')}); default: detected from the checkpoint, else ${DEFAULT_FAMILY}`, nonEmpty)
+    .option('-f, --family <name>', `discriminator family (${familyNames().join(', ')}); default: detected from the checkpoint, else ${DEFAULT_FAMILY}`, nonEmpty)
     .option('--seed <n>', 'base seed of the untrained weights', integer(0, 0xffffffff))
     .option('--segment <seconds>', `window length in seconds; 0 scores whole files in one window (default ${DEFAULT_SEGMENT_SECONDS})`, seconds)
     .addOption(

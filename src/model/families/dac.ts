@@ -67,17 +67,28 @@ function dacSubs(rates: readonly number[]): SubDiscriminatorSpec[] {
   return subs;
 }
 
+const SOURCE = 'descriptinc/descript-audio-codec @c7cfc5d dac/model/discriminator.py; audiotools @348ebf2 AudioSignal.stft';
+
 /**
- * DAC (descript-audio-codec): MPD x5 with DAC's always-pad period view, MSD at rate 1, and
- * complex 5-band MRD x3; DC + peak normalisation once for all sub-discriminators. The
- * released configs have `rates: []`; this layout (MSD at rate 1, the golden case's) is the
- * ablations'. The layout is read from the keys (weights.pth's metadata holds class defaults).
+ * DAC (descript-audio-codec): MPD x5 with DAC's always-pad period view, an MSD per entry of
+ * `rates`, and complex 5-band MRD x3; DC + peak normalisation once for all sub-discriminators.
+ * One upstream class whose layout depends on `rates`, so two specs of one name: the released
+ * configs' `rates: []` (the default for `--family dac` without a checkpoint) and the
+ * ablations' `rates: [1]`. A checkpoint is matched to the one its keys fit (weights.pth's
+ * metadata holds the class defaults, not the arguments).
  */
 export const DAC: FamilySpec = {
   name: 'dac',
-  description: 'DAC (descript-audio-codec): periods 2..11 + scale + complex 5-band STFT 2048,1024,512 (44.1 kHz)',
+  description: 'DAC (descript-audio-codec), released configs: periods 2..11 + complex 5-band STFT 2048,1024,512 (44.1 kHz)',
   sampleRate: 44100,
-  subs: dacSubs([1]),
+  subs: dacSubs([]),
   normalize: 'dc-peak',
-  source: 'descriptinc/descript-audio-codec @c7cfc5d dac/model/discriminator.py; audiotools @348ebf2 AudioSignal.stft',
+  source: SOURCE,
+};
+
+/** DAC with `rates: [1]`: an MSD on the waveform (`s1`) between the periods and the resolutions. */
+export const DAC_WITH_MSD: FamilySpec = {
+  ...DAC,
+  description: 'DAC (descript-audio-codec), rates [1]: periods 2..11 + scale + complex 5-band STFT 2048,1024,512 (44.1 kHz)',
+  subs: dacSubs([1]),
 };

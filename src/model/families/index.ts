@@ -2,7 +2,7 @@
 import type { FamilyName, FamilySpec } from '../types.js';
 import { BIGVGAN_V1 } from './bigvgan.js';
 import { BIGVGAN_V2 } from './bigvgan-v2.js';
-import { DAC } from './dac.js';
+import { DAC, DAC_WITH_MSD } from './dac.js';
 import { ENCODEC } from './encodec.js';
 import { GPT_SOVITS, GPT_SOVITS_V2PRO } from './gpt-sovits.js';
 import { HIFIGAN } from './hifigan.js';
@@ -11,7 +11,7 @@ import { SOVITS5 } from './sovits5.js';
 import { STYLETTS2 } from './styletts2.js';
 import { VOCOS } from './vocos.js';
 
-export const FAMILIES: readonly FamilySpec[] = [GPT_SOVITS, GPT_SOVITS_V2PRO, SOVITS5, HIFIGAN, BIGVGAN_V1, BIGVGAN_V2, STYLETTS2, RVC_V1, RVC_V2, DAC, VOCOS, ENCODEC];
+export const FAMILIES: readonly FamilySpec[] = [GPT_SOVITS, GPT_SOVITS_V2PRO, SOVITS5, HIFIGAN, BIGVGAN_V1, BIGVGAN_V2, STYLETTS2, RVC_V1, RVC_V2, DAC, DAC_WITH_MSD, VOCOS, ENCODEC];
 
 /** Other names users reach for; they map onto the architecture that project trains with. */
 const ALIASES: Readonly<Record<string, FamilyName>> = {
@@ -37,8 +37,9 @@ const ALIASES: Readonly<Record<string, FamilyName>> = {
 /** The built-in default: untrained sovits5 exercises all three kinds of sub-discriminator. */
 export const DEFAULT_FAMILY: FamilyName = 'sovits5';
 
+/** Family names, once each (a family whose layout depends on its arguments has one spec per layout: DAC). */
 export function familyNames(): string[] {
-  return FAMILIES.map((f) => f.name);
+  return [...new Set(FAMILIES.map((f) => f.name))];
 }
 
 /** Looks a family up by name or alias; returns undefined when unknown (callers word the error). */
