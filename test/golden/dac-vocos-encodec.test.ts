@@ -168,3 +168,19 @@ test.each(TPRLS_CASES)('%s: native losses with the TPRLS terms, in total and per
     await Promise.all([ref.close(), syn.close(), engine.dispose()]);
   }
 }, 60_000);
+
+// BigVGAN v2 (like RVC, whose golden files need their own rate) trains with the standard LSGAN
+// terms and 2 x feature loss: its native values are the golden standard totals.
+test.each(['bigvgan-v2'])('%s: native losses are the standard definitions', async (name) => {
+  const golden = goldenCase(name);
+  const scorer = await createScorer({ weights: golden.checkpoint!, segment: 0, align: 'none', loss: 'native' });
+  try {
+    const result = await scorer.scoreFiles(golden.ref, golden.syn);
+    expect(scorer.model.nativeLosses).toEqual(['generator_loss', 'feature_loss', 'discriminator_loss']);
+    expectRelativeClose(result.native!.generator_loss, golden.expected.gen, TOLERANCE.total, `${name} native generator_loss`);
+    expectRelativeClose(result.native!.feature_loss, golden.expected.fm, TOLERANCE.total, `${name} native feature_loss`);
+    expectRelativeClose(result.native!.discriminator_loss, golden.expected.disc, TOLERANCE.total, `${name} native discriminator_loss`);
+  } finally {
+    await scorer.dispose();
+  }
+}, 60_000);
