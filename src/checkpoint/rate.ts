@@ -67,18 +67,21 @@ export function rateInCheckpoint(root: PyValue): RateFinding | undefined {
  */
 export function yamlScalar(text: string, keys: readonly string[]): string | undefined {
   let depth = 0;
-  let indent = -1;
+  let parent = -1; // indentation of the mapping key we are inside
+  let level: number | undefined = 0; // indentation of its children (top level: 0)
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/\s+#.*$/, '');
     if (!line.trim() || line.trimStart().startsWith('#')) continue;
     const match = /^(\s*)([^:\s][^:]*?)\s*:\s*(.*)$/.exec(line);
     if (!match) continue;
     const own = match[1]!.length;
-    if (own <= indent) return undefined; // left the mapping we were inside
-    if (match[2] !== keys[depth]) continue;
+    if (own <= parent) return undefined; // left the mapping we were inside
+    level ??= own;
+    if (own !== level || match[2] !== keys[depth]) continue; // deeper lines belong to siblings
     if (depth === keys.length - 1) return match[3]!.replace(/^["']|["']$/g, '') || undefined;
     depth++;
-    indent = own;
+    parent = own;
+    level = undefined;
   }
   return undefined;
 }
