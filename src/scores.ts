@@ -88,6 +88,11 @@ export interface PairResult {
 export interface ModelInfo {
   readonly family: string;
   readonly sampleRate: number;
+  /**
+   * Where `sampleRate` came from: `--sample-rate`, `<field> in the checkpoint`, `<field> in
+   * <config file>`, or `family default (<family>)`; null in records written before it existed.
+   */
+  readonly sampleRateSource?: string | null;
   /** Sub-discriminator names in order. */
   readonly subs: readonly string[];
   /** `untrained` (deterministic init) or `checkpoint`. */

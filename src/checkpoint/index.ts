@@ -8,6 +8,9 @@ import type { FamilySpec, ResolvedModel } from '../model/types.js';
 import type { CheckpointFormat } from './container.js';
 import { resolveCheckpointFile } from './folder.js';
 import { readCheckpoint } from './load.js';
+import { checkSampleRate } from './rate-option.js';
+import { rateBeside, rateInCheckpoint } from './rate.js';
+import type { PyValue } from './values.js';
 import { FileSource, MemorySource, type ByteSource } from './source.js';
 
 export type { CheckpointFormat } from './container.js';
@@ -27,6 +30,10 @@ export interface CheckpointInfo {
   /** dtypes of the discriminator tensors: `float32`, `float16`, ... or `mixed: float16, float32`. */
   readonly precision: string;
   readonly family: string;
+  /** The rate the networks see: `options.sampleRate`, else the checkpoint's metadata, else a config beside it, else the family's. */
+  readonly sampleRate: number;
+  /** Where `sampleRate` came from, in words: `--sample-rate`, `hyper_parameters.sample_rate in the checkpoint`, ... */
+  readonly sampleRateSource: string;
 }
 
 export interface LoadedCheckpoint {
@@ -39,6 +46,28 @@ export interface LoadOptions {
   readonly family?: string;
   /** Name reported as `info.path` when loading from bytes. */
   readonly name?: string;
+  /**
+   * The rate the networks see, in Hz (`--sample-rate`). One that contradicts the rate the
+   * checkpoint's own metadata states is a UsageError; it overrides a config file beside it.
+   */
+  readonly sampleRate?: number;
+}
+
+interface ChosenRate {
+  readonly rate: number;
+  readonly source: string;
+}
+
+async function chooseRate(root: PyValue, file: string | undefined, family: FamilySpec, given: number | undefined): Promise<ChosenRate> {
+  const stated = rateInCheckpoint(root);
+  if (given !== undefined) {
+    if (stated && stated.rate !== given) {
+      throw new UsageError(`--sample-rate ${given} contradicts the checkpoint, whose ${stated.source.replace(/ in the checkpoint$/, '')} is ${stated.rate}; the networks were trained at ${stated.rate} Hz`);
+    }
+    return { rate: given, source: '--sample-rate' };
+  }
+  const found = stated ?? (file ? await rateBeside(file) : undefined);
+  return found ?? { rate: family.sampleRate, source: `family default (${family.name})` };
 }
 
 function familyOption(name: string | undefined): FamilySpec | undefined {
@@ -54,6 +83,7 @@ function familyOption(name: string | undefined): FamilySpec | undefined {
  */
 export async function loadCheckpoint(source: string | Uint8Array, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
   const family = familyOption(options.family);
+  if (options.sampleRate !== undefined) checkSampleRate(options.sampleRate);
   const path = typeof source === 'string' ? await resolveCheckpointFile(source) : (options.name ?? '<memory>');
   const bytes: ByteSource = typeof source === 'string' ? await FileSource.open(path) : new MemorySource(source);
   try {
@@ -63,6 +93,9 @@ export async function loadCheckpoint(source: string | Uint8Array, options: LoadO
     hashing?.catch(() => undefined);
     const read = await readCheckpoint(bytes, family);
     const sha256 = await (hashing ?? bytes.sha256());
+    const rate = await chooseRate(read.root, typeof source === 'string' ? path : undefined, read.model.family, options.sampleRate);
+    // The rate travels with the family, so the engine, the session cache key and the scorer all see it.
+    const model: ResolvedModel = { ...read.model, family: { ...read.model.family, sampleRate: rate.rate } };
     return {
       info: {
         path,
@@ -72,8 +105,10 @@ export async function loadCheckpoint(source: string | Uint8Array, options: LoadO
         layout: read.layout,
         precision: read.precision,
         family: read.model.family.name,
+        sampleRate: rate.rate,
+        sampleRateSource: rate.source,
       },
-      model: read.model,
+      model,
     };
   } catch (error) {
     if (error instanceof UsageError) throw error;

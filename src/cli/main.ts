@@ -114,6 +114,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('-m, --model <name>', `published discriminator, downloaded once into the cache (${ZOO.map((m) => m.name).join(', ')})`, nonEmpty)
     .option('-f, --family <name>', `discriminator family (${familyNames().join(', ')}); default: detected from the checkpoint, else ${DEFAULT_FAMILY}`, nonEmpty)
     .option('--seed <n>', 'base seed of the untrained weights', integer(0, 0xffffffff))
+    .option('--sample-rate <hz>', 'rate the networks see (RVC: 32000, 40000 or 48000); default: the checkpoint metadata or training config beside it, else the family\'s', integer(4000, 384000))
     .option('--segment <seconds>', `window length in seconds; 0 scores whole files in one window (default ${DEFAULT_SEGMENT_SECONDS})`, seconds)
     .addOption(
       new Option('--align <mode>', `offset: find and remove one constant delay per pair before scoring; none: compare the files as they are (default ${DEFAULT_ALIGN})`).choices(

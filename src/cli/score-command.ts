@@ -27,6 +27,7 @@ export interface ScoreFlags extends WorstFlags {
   readonly weights?: string;
   readonly model?: string;
   readonly seed?: number;
+  readonly sampleRate?: number;
   readonly segment?: number;
   readonly align?: AlignMode;
   readonly maxOffset?: number;
@@ -120,6 +121,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     weights: flags.weights,
     model: flags.model,
     seed: flags.seed,
+    sampleRate: flags.sampleRate,
     segment: flags.segment,
     align: flags.align,
     maxOffset: flags.maxOffset,

@@ -14,7 +14,9 @@ import type { ResolvedModel } from '../model/types.js';
 import type { ModelInfo, PairResult } from '../scores.js';
 import { batchPolicy } from './batch-policy.js';
 import { discoverPairs, discoverSynOnly, type PairSpec } from './discover.js';
+import { checkSampleRate } from '../checkpoint/rate-option.js';
 import { ALIGN_MODES, type AlignMode } from './pair-audio.js';
+
 import { scorePairs, type ScoreLoopOptions } from './score-pairs.js';
 
 /** Window length when none is asked for: long enough for stable scores, short enough to keep memory modest. */
@@ -35,6 +37,12 @@ export interface ScorerOptions {
   readonly weights?: string;
   /** A published discriminator from the model zoo (e.g. `gpt-sovits-v2`), downloaded once. */
   readonly model?: string;
+  /**
+   * The rate the networks see, in Hz (`--sample-rate`): default the checkpoint's metadata, else
+   * the training config beside it, else the family's. Contradicting the checkpoint's metadata
+   * is a UsageError.
+   */
+  readonly sampleRate?: number;
   /** Base seed of the deterministic untrained init (ignored with a checkpoint). Default 0. */
   readonly seed?: number;
   /** Where the networks run (default `cpu`); see README, "Devices". */
@@ -85,7 +93,7 @@ export interface Scorer {
 
 interface LoadedWeights {
   readonly model: ResolvedModel;
-  readonly info: Pick<ModelInfo, 'weights' | 'seed' | 'checkpoint' | 'sha256' | 'precision'>;
+  readonly info: Pick<ModelInfo, 'weights' | 'seed' | 'checkpoint' | 'sha256' | 'precision' | 'sampleRateSource'>;
 }
 
 async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
@@ -104,7 +112,8 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
   }
   if (checkpointPath) {
     const { loadCheckpoint } = await import('../checkpoint/index.js');
-    const loaded = await loadCheckpoint(checkpointPath, options.family ? { family: options.family } : {}).catch((error: unknown) => {
+    const loadOptions = { ...(options.family ? { family: options.family } : {}), ...(options.sampleRate !== undefined ? { sampleRate: options.sampleRate } : {}) };
+    const loaded = await loadCheckpoint(checkpointPath, loadOptions).catch((error: unknown) => {
       // Name the file in every message ("D.pth: checkpoint is damaged ..."), once.
       if (error instanceof CheckpointError && !error.message.includes(checkpointPath!)) {
         throw new CheckpointError(`${checkpointPath}: ${error.message}`, { cause: error });
@@ -113,11 +122,21 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
     });
     return {
       model: loaded.model,
-      info: { weights: 'checkpoint', seed: null, checkpoint: checkpointPath, sha256: loaded.info.sha256, precision: loaded.info.precision },
+      info: {
+        weights: 'checkpoint',
+        seed: null,
+        checkpoint: checkpointPath,
+        sha256: loaded.info.sha256,
+        precision: loaded.info.precision,
+        sampleRateSource: loaded.info.sampleRateSource,
+      },
     };
   }
-  const family = findFamily(options.family ?? DEFAULT_FAMILY);
-  if (!family) throw new UsageError(`unknown family "${options.family}"; known families: ${familyNames().join(', ')}`);
+  const known = findFamily(options.family ?? DEFAULT_FAMILY);
+  if (!known) throw new UsageError(`unknown family "${options.family}"; known families: ${familyNames().join(', ')}`);
+  if (options.sampleRate !== undefined) checkSampleRate(options.sampleRate);
+  // Untrained weights follow the rate too (BigVGAN v2's CQT kernels are derived for it).
+  const family = options.sampleRate === undefined ? known : { ...known, sampleRate: options.sampleRate };
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${seed}`);
   options.onNotice?.(
@@ -127,7 +146,14 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
   return {
     // Lazy: with a cached session the values are never computed.
     model: resolveModel(family, lazyUntrainedWeights(family, seed)),
-    info: { weights: 'untrained', seed, checkpoint: null, sha256: null, precision: null },
+    info: {
+      weights: 'untrained',
+      seed,
+      checkpoint: null,
+      sha256: null,
+      precision: null,
+      sampleRateSource: options.sampleRate === undefined ? `family default (${family.name})` : '--sample-rate',
+    },
   };
 }
 

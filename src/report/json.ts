@@ -100,6 +100,7 @@ export function modelToJson(model: ModelInfo): Record<string, unknown> {
   return {
     family: model.family,
     sample_rate: model.sampleRate,
+    sample_rate_source: model.sampleRateSource ?? null,
     subs: [...model.subs],
     weights: model.weights,
     seed: model.seed,
@@ -135,6 +136,7 @@ export function modelFromJson(value: unknown, source: string): ModelInfo {
   return {
     family: str('family'),
     sampleRate: num('sample_rate'),
+    sampleRateSource: strOrNull('sample_rate_source'),
     subs: subs as string[],
     weights: weights as 'untrained' | 'checkpoint',
     seed: m['seed'] === null || m['seed'] === undefined ? null : num('seed'),

@@ -74,7 +74,7 @@ const CASES: ReadonlyArray<[string, string[], RegExp]> = [
   ['a missing checkpoint', ['score', 'ref', 'syn', '--weights', 'missing.pth'], /cannot open checkpoint "missing\.pth"/],
   ['a truncated checkpoint', ['score', 'ref', 'syn', '--weights', 'truncated.pth'], /truncated\.pth: .*(damaged|truncated)/],
   ['a text file as checkpoint', ['score', 'ref', 'syn', '--weights', 'text.pth'], /text\.pth: not a PyTorch .* checkpoint/],
-  ['a folder as checkpoint', ['score', 'ref', 'syn', '--weights', 'ref'], /checkpoint "ref" is not a regular file/],
+  ['a folder as checkpoint', ['score', 'ref', 'syn', '--weights', 'ref'], /checkpoint "ref" is a folder without "weights.pth" or "discriminator\/weights.pth"/],
   ['a checkpoint naming a foreign global', ['score', 'ref', 'syn', '--weights', 'evil.pth'], /evil\.pth: .*"os\.system".*refusing to load it \(nothing in the file was executed\)/],
   ['a checkpoint of another family', ['score', 'ref', 'syn', '--weights', 'tiny.pth', '--family', 'hifigan'], /missing key "mpd\.discriminators\.0\.convs\.0\.weight"/],
   ['a window too short for the family', ['score', 'ref', 'syn', '--weights', 'tiny.pth', '--segment', '0.0001'], /--segment 0\.0001 is too short for gpt-sovits: windows need at least 11 samples/],

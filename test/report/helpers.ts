@@ -10,6 +10,7 @@ export function makeModel(overrides: Partial<ModelInfo> = {}): ModelInfo {
   return {
     family: 'gpt-sovits',
     sampleRate: 32000,
+    sampleRateSource: 'family default (gpt-sovits)',
     subs: [...SUBS],
     weights: 'untrained',
     seed: 0,

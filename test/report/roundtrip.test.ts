@@ -144,6 +144,7 @@ describe('record layout', () => {
     expect(doc.model).toEqual({
       family: 'gpt-sovits',
       sample_rate: 32000,
+      sample_rate_source: 'family default (gpt-sovits)',
       subs: ['s', 'p2', 'r1024'],
       weights: 'untrained',
       seed: 0,
