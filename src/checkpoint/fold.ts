@@ -25,6 +25,18 @@ const FORMS: Readonly<Record<NormForm, readonly string[]>> = {
   plain: ['weight'],
 };
 
+/** Every suffix a conv's weight may be stored under, in any form (for the unused-key check). */
+export const WEIGHT_SUFFIXES: readonly string[] = [...new Set(Object.values(FORMS).flat())];
+
+/** Index in FORMS[form] of the tensor whose shape is the effective weight's shape. */
+export const SHAPE_TENSOR: Readonly<Record<NormForm, number>> = {
+  plain: 0,
+  'weight-norm': 1,
+  'weight-norm-parametrizations': 1,
+  'spectral-norm': 0,
+  'spectral-norm-parametrizations': 0,
+};
+
 /** Keys that identify a form (weight_v alone is shared by both legacy norms). */
 const MARKERS: Readonly<Record<NormForm, readonly string[]>> = {
   'spectral-norm': ['weight_orig', 'weight_u'],

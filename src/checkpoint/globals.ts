@@ -8,7 +8,7 @@
 import { CheckpointError } from '../errors.js';
 import { TORCH_STORAGE_DTYPES, type DType } from './dtypes.js';
 import { makeTensorRef, StorageView, TensorRef } from './tensor.js';
-import { PyDict, PyGlobal, PyTuple, typeName, type PyValue } from './values.js';
+import { PyDict, PyGlobal, PyObject, PyTuple, typeName, type PyValue } from './values.js';
 
 const ORDERED_DICT = 'collections.OrderedDict';
 const REBUILD_TENSOR = 'torch._utils._rebuild_tensor_v2';
@@ -17,6 +17,29 @@ const REBUILD_PARAMETER_WITH_STATE = 'torch._utils._rebuild_parameter_with_state
 const PARAMETER = 'torch.nn.parameter.Parameter';
 
 const CALLABLE = new Set([ORDERED_DICT, REBUILD_TENSOR, REBUILD_PARAMETER, REBUILD_PARAMETER_WITH_STATE, PARAMETER]);
+
+/**
+ * Classes whose instances are plain configuration data in real training checkpoints and that
+ * are kept as inert PyObjects (never constructed, never called): AudioCraft pickles its
+ * omegaconf `DictConfig` as `xp.cfg` beside the weights, and omegaconf's metadata names
+ * `typing.Any` and builtin types. Module prefixes end in a dot.
+ */
+const INERT_MODULES = ['omegaconf.'] as const;
+const INERT_NAMES = new Set([
+  'typing.Any',
+  'builtins.dict',
+  'builtins.list',
+  'builtins.tuple',
+  'builtins.str',
+  'builtins.int',
+  'builtins.float',
+  'builtins.bool',
+  'builtins.object',
+]);
+
+export function isInert(qualified: string): boolean {
+  return INERT_NAMES.has(qualified) || INERT_MODULES.some((prefix) => qualified.startsWith(prefix));
+}
 
 /** The refusal every unknown global gets. Worded for users who may not know pickle. */
 export function refuseGlobal(qualified: string): CheckpointError {
@@ -28,7 +51,7 @@ export function refuseGlobal(qualified: string): CheckpointError {
 /** Resolves a GLOBAL / STACK_GLOBAL name, or refuses it. */
 export function lookupGlobal(module: string, name: string): PyGlobal {
   const qualified = `${module}.${name}`;
-  if (CALLABLE.has(qualified)) return new PyGlobal(module, name);
+  if (CALLABLE.has(qualified) || isInert(qualified)) return new PyGlobal(module, name);
   if (module === 'torch' && Object.hasOwn(TORCH_STORAGE_DTYPES, name)) return new PyGlobal(module, name);
   throw refuseGlobal(qualified);
 }
@@ -62,6 +85,7 @@ export function callGlobal(fn: PyValue, args: PyValue): PyValue {
   if (!(fn instanceof PyGlobal)) throw new CheckpointError(`REDUCE needs a global callable, got ${typeName(fn)}`);
   if (!(args instanceof PyTuple)) throw new CheckpointError(`REDUCE needs an argument tuple, got ${typeName(args)}`);
   const name = fn.qualified;
+  if (isInert(name)) return new PyObject(name, args);
   switch (name) {
     case ORDERED_DICT: {
       expectArgs(name, args, 0, 0);
@@ -89,5 +113,6 @@ export function newObject(cls: PyValue, args: PyValue): PyValue {
   if (cls instanceof PyGlobal && cls.qualified === ORDERED_DICT && args instanceof PyTuple && args.items.length === 0) {
     return new PyDict(true);
   }
+  if (cls instanceof PyGlobal && isInert(cls.qualified)) return new PyObject(cls.qualified, args);
   throw new CheckpointError(`cannot create an object of ${typeName(cls)} with NEWOBJ`);
 }

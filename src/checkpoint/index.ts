@@ -6,13 +6,17 @@ import { CheckpointError, UsageError, messageOf } from '../errors.js';
 import { familyNames, findFamily } from '../model/index.js';
 import type { FamilySpec, ResolvedModel } from '../model/types.js';
 import type { CheckpointFormat } from './container.js';
+import { resolveCheckpointFile } from './folder.js';
 import { readCheckpoint } from './load.js';
 import { FileSource, MemorySource, type ByteSource } from './source.js';
 
 export type { CheckpointFormat } from './container.js';
 
 export interface CheckpointInfo {
-  /** The path given, or `options.name` (default `<memory>`) for bytes. */
+  /**
+   * The file read: the path given, or for a folder (DAC's `latest/discriminator/`) the weights
+   * file inside it; `options.name` (default `<memory>`) for bytes.
+   */
   readonly path: string;
   /** sha256 of the whole file, lowercase hex. */
   readonly sha256: string;
@@ -50,8 +54,8 @@ function familyOption(name: string | undefined): FamilySpec | undefined {
  */
 export async function loadCheckpoint(source: string | Uint8Array, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
   const family = familyOption(options.family);
-  const path = typeof source === 'string' ? source : (options.name ?? '<memory>');
-  const bytes: ByteSource = typeof source === 'string' ? await FileSource.open(source) : new MemorySource(source);
+  const path = typeof source === 'string' ? await resolveCheckpointFile(source) : (options.name ?? '<memory>');
+  const bytes: ByteSource = typeof source === 'string' ? await FileSource.open(path) : new MemorySource(source);
   try {
     // A file is hashed while it is parsed (both only read, and its pages are cached after
     // either); bytes in memory are hashed synchronously, so only once they proved loadable.

@@ -1,25 +1,26 @@
 /**
- * Top-level checkpoint layouts mapped onto one canonical flat key space, the one the family
- * tables use. Only the parts that can hold discriminator weights are looked at; everything
- * else (optimizer state, generator weights, step counters) is never walked, so its tensors
- * are never read.
+ * Top-level checkpoint containers mapped onto one canonical flat key space, the one the family
+ * tables use. Each container is recognised by its top-level keys (first matching rule wins);
+ * only the dicts that can hold discriminator weights are looked at, and only their direct
+ * tensor entries: optimizer state, generator weights, step counters and nested dicts
+ * (AudioCraft's `msstftd.optimizer`) are never walked, so their tensors are never read.
  *
- * | layout                            | canonical keys                                |
- * |-----------------------------------|-----------------------------------------------|
- * | `{"weight": sd}`, `{"model": sd}` | sd's keys (`discriminators.N...`)             |
- * | `{"model_d": sd, "model_g"...}`   | sd's keys (`MRD...`, `MPD...`, `MSD...`)      |
- * | `{"mpd": sd, "msd"/"mrd": sd}`    | `mpd.<key>`, `msd.<key>`, `mrd.<key>`         |
- * | a bare state dict / safetensors   | its keys                                      |
- * A `module.` segment anywhere (DistributedDataParallel) is dropped.
+ * | container (rule)                                   | canonical keys                              |
+ * |----------------------------------------------------|---------------------------------------------|
+ * | a bare state dict / safetensors (`state dict`)     | its keys                                    |
+ * | StyleTTS 2 `{"net": {"mpd","msd","wd",...}}` (net) | `<module>.<key>`: `mpd.`, `msd.`, `wd.`, ...|
+ * | AudioCraft `checkpoint.th` `{"adv_losses": sd}`    | sd's keys: `msstftd.adversary.discriminators.N...` |
+ * | Lightning `.ckpt`, DAC `weights.pth` `{"state_dict"}` | sd's keys: `multiperioddisc.`, `discriminators.N` ... |
+ * | so-vits-svc 5 `{"model_d": sd, "model_g"...}`      | sd's keys (`MRD...`, `MPD...`, `MSD...`)    |
+ * | HiFi-GAN/BigVGAN `{"mpd", "msd"/"mrd", ...}`       | `mpd.<key>`, `msd.<key>`, `mrd.<key>`       |
+ * | `{"weight": sd}` (GPT-SoVITS), `{"model": sd}` (RVC, v2Pro) | sd's keys (`discriminators.N...`)  |
+ * A `module.` segment anywhere (DataParallel) is dropped. Which canonical keys are the
+ * discriminator's is the family's business (load.ts): a Lightning state dict also holds the
+ * generator, StyleTTS 2's `net` its decoder.
  */
 import { CheckpointError } from '../errors.js';
 import { TensorRef } from './tensor.js';
 import { PyDict, typeName, type PyKey, type PyValue } from './values.js';
-
-/** Top-level keys whose dict is a discriminator state dict, merged without a prefix. */
-const UNPREFIXED = ['weight', 'model', 'model_d', 'state_dict'] as const;
-/** Top-level keys whose dict keeps its own name as a prefix (HiFi-GAN, BigVGAN). */
-const PREFIXED = ['mpd', 'msd', 'mrd'] as const;
 
 export interface CanonicalWeights {
   readonly tensors: ReadonlyMap<string, TensorRef>;
@@ -27,7 +28,68 @@ export interface CanonicalWeights {
   readonly layout: string;
   /** Top-level keys, for messages. */
   readonly topLevel: readonly string[];
+  /** Which container rule matched: `state dict`, `net`, `adv_losses`, `state_dict`, ... */
+  readonly container: string;
 }
+
+/** One dict to flatten and the prefix its keys get. */
+interface Part {
+  readonly prefix: string;
+  readonly dict: PyDict;
+}
+
+interface ContainerRule {
+  readonly name: string;
+  /** The parts to flatten, or undefined when the rule does not apply. */
+  parts(root: PyDict): Part[] | undefined;
+}
+
+const dictAt = (root: PyDict, key: string): PyDict | undefined => {
+  const value = root.map.get(key);
+  return value instanceof PyDict ? value : undefined;
+};
+
+/** A rule for `{"<key>": state dict, ...}`, keys merged without a prefix. */
+const unprefixed = (key: string): ContainerRule => ({
+  name: key,
+  parts: (root) => {
+    const dict = dictAt(root, key);
+    return dict ? [{ prefix: '', dict }] : undefined;
+  },
+});
+
+/** Top-level keys whose dict keeps its own name as a prefix (HiFi-GAN, BigVGAN `do_` files). */
+const PREFIXED = ['mpd', 'msd', 'mrd'] as const;
+
+/** In order: the first rule that applies decides. Data, so a new container is one line. */
+const RULES: readonly ContainerRule[] = [
+  {
+    // StyleTTS 2 train_first/train_second: every module of the model under its own name.
+    name: 'net',
+    parts: (root) => {
+      const net = dictAt(root, 'net');
+      if (!net) return undefined;
+      const parts: Part[] = [];
+      for (const [key, value] of net.map) if (typeof key === 'string' && value instanceof PyDict) parts.push({ prefix: `${key}.`, dict: value });
+      return parts;
+    },
+  },
+  unprefixed('adv_losses'),
+  unprefixed('state_dict'),
+  unprefixed('model_d'),
+  {
+    name: 'mpd/msd/mrd',
+    parts: (root) => {
+      const parts = PREFIXED.flatMap((key) => {
+        const dict = dictAt(root, key);
+        return dict ? [{ prefix: `${key}.`, dict }] : [];
+      });
+      return parts.length > 0 ? parts : undefined;
+    },
+  },
+  unprefixed('weight'),
+  unprefixed('model'),
+];
 
 function keyText(key: PyKey): string {
   return typeof key === 'string' ? `'${key}'` : typeName(key);
@@ -52,7 +114,7 @@ export function canonicalWeights(root: PyValue): CanonicalWeights {
   const tensors = new Map<string, TensorRef>();
   const original = new Map<string, string>();
   let strippedModule = false;
-  const add = (prefix: string, dict: PyDict): void => {
+  const add = ({ prefix, dict }: Part): void => {
     for (const [key, value] of dict.map) {
       if (typeof key !== 'string' || !(value instanceof TensorRef)) continue;
       const name = canonical(prefix + key);
@@ -69,20 +131,20 @@ export function canonicalWeights(root: PyValue): CanonicalWeights {
   const topLevel = [...root.map.keys()].map(keyText);
   const bare = [...root.map.values()].some((value) => value instanceof TensorRef);
   let layout: string;
+  let container = 'state dict';
   if (bare) {
-    add('', root);
+    add({ prefix: '', dict: root });
     layout = 'state dict';
   } else {
-    for (const name of UNPREFIXED) {
-      const value = root.map.get(name);
-      if (value instanceof PyDict) add('', value);
-    }
-    for (const name of PREFIXED) {
-      const value = root.map.get(name);
-      if (value instanceof PyDict) add(`${name}.`, value);
+    for (const rule of RULES) {
+      const parts = rule.parts(root);
+      if (!parts) continue;
+      parts.forEach(add);
+      container = rule.name;
+      break;
     }
     layout = describeKeys(topLevel);
   }
   if (strippedModule) layout += " with DDP 'module.' prefixes";
-  return { tensors, layout, topLevel };
+  return { tensors, layout, topLevel, container };
 }

@@ -7,17 +7,20 @@ import { CheckpointError } from '../errors.js';
 import { familyConvBases, familyReadBuffers, resolveModel } from '../model/index.js';
 import type { FamilySpec, Float32Tensor, ResolvedModel } from '../model/types.js';
 import type { CheckpointFormat } from './container.js';
-import { describePrefixes, detectFamily } from './detect.js';
+import { describePrefixes, describeUnused, detectFamily, unusedKeys } from './detect.js';
 import type { DType } from './dtypes.js';
 import { checkFinite, findWeightSource, foldWeight, weightNormRows, type ConvWeightSource } from './fold.js';
 import { openContainer } from './format.js';
 import { canonicalWeights } from './layout.js';
 import type { ByteSource } from './source.js';
 import { materialise, type TensorRef } from './tensor.js';
+import type { PyValue } from './values.js';
 
 export interface ReadCheckpoint {
   readonly format: CheckpointFormat;
   readonly layout: string;
+  /** The unpickled top-level object (lazy tensors only), for metadata such as the sample rate. */
+  readonly root: PyValue;
   /** dtypes of the discriminator tensors that were read, e.g. `float16` or `mixed: float16, float32`. */
   readonly precision: string;
   readonly model: ResolvedModel;
@@ -54,6 +57,15 @@ export async function readCheckpoint(source: ByteSource, family?: FamilySpec): P
   const { tensors, layout, topLevel } = canonicalWeights(opened.root);
   const chosen = family ?? detectFamily(tensors, topLevel);
   const has = (key: string): boolean => tensors.has(key);
+  // A partial load would score with part of the discriminator and say nothing: refuse.
+  const unused = unusedKeys(chosen, tensors.keys());
+  if (unused.length > 0) {
+    throw new CheckpointError(
+      `checkpoint has ${unused.length} discriminator key${unused.length === 1 ? '' : 's'} that family ${chosen.name} ` +
+        `(${describePrefixes(chosen)}) does not use: ${describeUnused(unused)}. ` +
+        (family ? 'Choose the family the file was trained as' : 'The file matches no known family exactly; choose one with --family if it is a known one'),
+    );
+  }
 
   // Decide what each conv needs before reading anything, so a missing key fails fast.
   const plan: { base: string; weight: ConvWeightSource }[] = [];
@@ -126,5 +138,5 @@ export async function readCheckpoint(source: ByteSource, family?: FamilySpec): P
   const model = resolveModel(chosen, ordered);
   const sorted = [...dtypes].sort();
   const precision = sorted.length === 1 ? sorted[0]! : `mixed: ${sorted.join(', ')}`;
-  return { format: opened.format, layout, precision, model };
+  return { format: opened.format, layout, root: opened.root, precision, model };
 }

@@ -14,7 +14,7 @@ import { CheckpointError } from '../errors.js';
 import { callGlobal, lookupGlobal, newObject } from './globals.js';
 import { LIMITS } from './limits.js';
 import { TensorRef } from './tensor.js';
-import { isKey, PyDict, PyTuple, typeName, type PyValue } from './values.js';
+import { isKey, PyDict, PyObject, PyTuple, typeName, type PyValue } from './values.js';
 
 export interface UnpickleOptions {
   /** Names the pickle in messages, e.g. "data.pkl". */
@@ -371,6 +371,7 @@ class Unpickler {
           // OrderedDict state dicts carry `_metadata` this way; tensors may carry a __dict__.
           // Both are kept as inert data and never interpreted as code.
           if (target instanceof PyDict) target.attrs = state;
+          else if (target instanceof PyObject) target.state = state;
           else if (!(target instanceof TensorRef)) this.fail(`BUILD on a ${typeName(target)}`, at);
           break;
         }

@@ -28,6 +28,21 @@ export class PyGlobal {
   }
 }
 
+/**
+ * An instance of an inert class (globals.ts INERT: omegaconf configs and the typing/builtins
+ * names their metadata refers to) as pure data: the class name, the constructor arguments and
+ * the BUILD state, recorded and never run. Lets a loader skip (or read a plain value out of)
+ * training configs pickled beside the weights.
+ */
+export class PyObject {
+  readonly kind = 'object';
+  state: PyValue | undefined = undefined;
+  constructor(
+    readonly cls: string,
+    readonly args: PyValue,
+  ) {}
+}
+
 export type PyKey = null | boolean | number | bigint | string | Uint8Array | PyTuple | PyGlobal;
 
 export type PyValue =
@@ -42,7 +57,8 @@ export type PyValue =
   | PyDict
   | PyGlobal
   | StorageView
-  | TensorRef;
+  | TensorRef
+  | PyObject;
 
 /** Python-ish type name for error messages. */
 export function typeName(value: PyValue | undefined): string {
@@ -57,6 +73,7 @@ export function typeName(value: PyValue | undefined): string {
   if (Array.isArray(value)) return 'list';
   if (value instanceof PyDict) return value.ordered ? 'OrderedDict' : 'dict';
   if (value instanceof PyGlobal) return value.qualified;
+  if (value instanceof PyObject) return `${value.cls} object`;
   return value.kind;
 }
 

@@ -96,7 +96,7 @@ describe('damaged files on disk end in a CheckpointError', () => {
 
   test('missing file and a directory', async () => {
     expect((await failure(path.join(dir, 'nope.pth'))).message).toMatch(/cannot open checkpoint ".*nope.pth": no such file/);
-    expect((await failure(dir)).message).toMatch(/is not a regular file/);
+    expect((await failure(dir)).message).toMatch(/is a folder without "weights.pth" or "discriminator\/weights.pth"/);
   });
 
   test('text and random bytes', async () => {

@@ -4,10 +4,11 @@ import { BIGVGAN_V1 } from './bigvgan.js';
 import { BIGVGAN_V2 } from './bigvgan-v2.js';
 import { GPT_SOVITS, GPT_SOVITS_V2PRO } from './gpt-sovits.js';
 import { HIFIGAN } from './hifigan.js';
+import { RVC_V1, RVC_V2 } from './rvc.js';
 import { SOVITS5 } from './sovits5.js';
 import { STYLETTS2 } from './styletts2.js';
 
-export const FAMILIES: readonly FamilySpec[] = [GPT_SOVITS, GPT_SOVITS_V2PRO, SOVITS5, HIFIGAN, BIGVGAN_V1, BIGVGAN_V2, STYLETTS2];
+export const FAMILIES: readonly FamilySpec[] = [GPT_SOVITS, GPT_SOVITS_V2PRO, SOVITS5, HIFIGAN, BIGVGAN_V1, BIGVGAN_V2, STYLETTS2, RVC_V1, RVC_V2];
 
 /** Other names users reach for; they map onto the architecture that project trains with. */
 const ALIASES: Readonly<Record<string, FamilyName>> = {
@@ -22,6 +23,8 @@ const ALIASES: Readonly<Record<string, FamilyName>> = {
   bigvgan: 'bigvgan-v1',
   'bigvgan2': 'bigvgan-v2',
   'style-tts2': 'styletts2',
+  rvc: 'rvc-v2',
+  applio: 'rvc-v2',
   'styletts-2': 'styletts2',
 };
 

@@ -48,6 +48,25 @@ export interface SaveCall {
   readonly args: readonly SaveValue[];
 }
 
+/**
+ * An instance pickled the way `object.__reduce_ex__(2)` does it: `cls.__new__(cls)` (GLOBAL,
+ * EMPTY_TUPLE, NEWOBJ) then BUILD with its `__getstate__()`; omegaconf's DictConfig, its nodes
+ * and metadata dataclasses are written so.
+ */
+export interface SaveObject {
+  readonly kind: 'object';
+  readonly module: string;
+  readonly name: string;
+  readonly state: SaveValue;
+}
+
+/** A bare reference to a class or object by name (GLOBAL alone): `typing.Any`, `builtins.dict`. */
+export interface SaveGlobal {
+  readonly kind: 'global';
+  readonly module: string;
+  readonly name: string;
+}
+
 export type SaveValue =
   | null
   | boolean
@@ -60,7 +79,9 @@ export type SaveValue =
   | SaveFloat
   | SaveTuple
   | SaveOrderedDict
-  | SaveCall;
+  | SaveCall
+  | SaveObject
+  | SaveGlobal;
 
 const STORAGE_CLASS: Readonly<Record<FloatDType, string>> = {
   float32: 'FloatStorage',
@@ -308,6 +329,16 @@ export class Pickler {
           this.global(o.module, o.name);
           this.tuple(o.args);
           this.out.byte(0x52); // REDUCE
+          break;
+        case 'global':
+          this.global(o.module, o.name);
+          break;
+        case 'object':
+          this.global(o.module, o.name);
+          this.out.byte(0x29); // EMPTY_TUPLE
+          this.out.byte(0x81); // NEWOBJ
+          this.value(o.state);
+          this.out.byte(0x62); // BUILD
           break;
       }
     }

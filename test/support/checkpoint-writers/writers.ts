@@ -13,10 +13,10 @@
  */
 import { open } from 'node:fs/promises';
 import { encodeFloats, type FloatDType } from './encode.js';
-import { Pickler, type SaveCall, type SaveFloat, type SaveOrderedDict, type SaveStorage, type SaveTensor, type SaveTuple, type SaveValue } from './write-pickle.js';
+import { Pickler, type SaveObject, type SaveCall, type SaveFloat, type SaveOrderedDict, type SaveStorage, type SaveTensor, type SaveTuple, type SaveValue } from './write-pickle.js';
 import { zipStored, type ZipRecord } from './write-zip.js';
 
-export type { SaveCall, SaveFloat, SaveOrderedDict, SaveStorage, SaveTensor, SaveTuple, SaveValue } from './write-pickle.js';
+export type { SaveCall, SaveObject, SaveFloat, SaveOrderedDict, SaveStorage, SaveTensor, SaveTuple, SaveValue } from './write-pickle.js';
 
 export type WriterDtype = FloatDType;
 
@@ -76,6 +76,31 @@ export function orderedDict(entries: ReadonlyMap<string | number, SaveValue>, me
  */
 export function pythonCall(module: string, name: string, args: readonly SaveValue[]): SaveCall {
   return { kind: 'call', module, name, args };
+}
+
+/** An instance of `module.name` as pickle protocol 2 writes plain objects (NEWOBJ + BUILD of its state). */
+export function pyObject(module: string, name: string, state: SaveValue): SaveObject {
+  return { kind: 'object', module, name, state };
+}
+
+/**
+ * An omegaconf `DictConfig` as AudioCraft pickles `xp.cfg`: the container, its metadata
+ * dataclass (naming `typing.Any` and `builtins.dict`) and one `AnyValueNode` per plain value.
+ */
+export function omegaconfDict(values: ReadonlyMap<string, SaveValue>): SaveObject {
+  const any: SaveValue = { kind: 'global', module: 'typing', name: 'Any' };
+  const metadata = (extra: Map<string, SaveValue>) =>
+    pyObject('omegaconf.base', 'ContainerMetadata', new Map<string, SaveValue>([['ref_type', any], ['object_type', { kind: 'global', module: 'builtins', name: 'dict' }], ['optional', true], ['key', null], ['flags', new Map()], ['flags_root', false], ...extra]));
+  const content = new Map<string, SaveValue>();
+  for (const [key, value] of values) {
+    content.set(
+      key,
+      value instanceof Map
+        ? omegaconfDict(value as ReadonlyMap<string, SaveValue>)
+        : pyObject('omegaconf.nodes', 'AnyValueNode', new Map<string, SaveValue>([['_metadata', metadata(new Map([['key', key]]))], ['_parent', null], ['_val', value], ['_flags_cache', null]])),
+    );
+  }
+  return pyObject('omegaconf.dictconfig', 'DictConfig', new Map<string, SaveValue>([['_metadata', metadata(new Map())], ['_parent', null], ['_content', content], ['_flags_cache', null]]));
 }
 
 /** A state dict as `module.state_dict()` returns it: an OrderedDict with `_metadata`. */
