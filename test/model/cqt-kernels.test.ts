@@ -1,6 +1,6 @@
 /** The derived CQT-D buffers are the ones BigVGAN v2 (torchaudio + nnAudio) stores, bit for bit. */
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
-import { cqtKernels, cqtLowpassFilter, derivedBuffers, resampleKernel2x } from '../../src/model/cqt-kernels.js';
+import { cqtKernels, cqtLengths, cqtLowpassFilter, cqtRateOf, derivedBuffers, resampleKernel2x } from '../../src/model/cqt-kernels.js';
 import { featureValues } from '../../src/model/index.js';
 import { goldenCase } from '../helpers/golden.js';
 
@@ -45,5 +45,18 @@ test('memory estimates cover every map the golden CQT subs produce (feature maps
     const estimate = featureValues(sub, expected.samples);
     expect(estimate).toBeGreaterThanOrEqual(maps);
     expect(estimate).toBeLessThan(2 * maps);
+  }
+});
+
+test('the stored CQT lengths tell the rate a BigVGAN v2 checkpoint was made for', async () => {
+  const golden = goldenCase('bigvgan-v2');
+  const { model } = await loadCheckpoint(golden.checkpoint!);
+  for (const sub of model.subs.filter((s) => s.input.kind === 'cqt')) {
+    expect(cqtRateOf(sub, model.weights.get(`${sub.prefix}.cqt_transform.lenghts`)!)).toBe(golden.expected.sample_rate);
+    for (const rate of [22050, 44100]) {
+      const input = sub.input as { binsPerOctave: number; octaves: number };
+      expect(cqtRateOf(sub, cqtLengths(2 * rate, input.binsPerOctave, input.octaves))).toBe(rate);
+    }
+    expect(cqtRateOf(sub, { shape: [3], data: new Float32Array([1, 2, 3]) })).toBeNull();
   }
 });
