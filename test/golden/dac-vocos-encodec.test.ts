@@ -169,11 +169,11 @@ test.each(TPRLS_CASES)('%s: native losses with the TPRLS terms, in total and per
   }
 }, 60_000);
 
-// BigVGAN v2 (like RVC, whose golden files need their own rate) trains with the standard LSGAN
-// terms and 2 x feature loss: its native values are the golden standard totals.
-test.each(['bigvgan-v2'])('%s: native losses are the standard definitions', async (name) => {
+// RVC and BigVGAN v2 train with the standard LSGAN terms and 2 x feature loss: their native
+// values are the golden standard totals (the RVC file at its 48 kHz).
+test.each(['rvc-v2', 'bigvgan-v2'])('%s: native losses are the standard definitions', async (name) => {
   const golden = goldenCase(name);
-  const scorer = await createScorer({ weights: golden.checkpoint!, segment: 0, align: 'none', loss: 'native' });
+  const scorer = await createScorer({ weights: golden.checkpoint!, segment: 0, align: 'none', loss: 'native', sampleRate: golden.expected.sample_rate });
   try {
     const result = await scorer.scoreFiles(golden.ref, golden.syn);
     expect(scorer.model.nativeLosses).toEqual(['generator_loss', 'feature_loss', 'discriminator_loss']);
