@@ -189,7 +189,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .description('list the published discriminators that --model can download')
     .action(() => {
       const width = Math.max(...ZOO.map((m) => m.name.length)) + 1;
-      for (const m of ZOO) io.stdout.write(`${m.name.padEnd(width)} ${m.family.padEnd(18)} ${`${(m.bytes / 1e6).toFixed(0)} MB`.padStart(7)}  ${m.description}\n`);
+      for (const m of ZOO) io.stdout.write(`${m.name.padEnd(width)} ${m.family.padEnd(18)} ${(m.bytes === null ? '?' : `${(m.bytes / 1e6).toFixed(0)} MB`).padStart(7)}  ${m.description}\n`);
     });
 
   program.addHelpText(

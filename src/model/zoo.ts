@@ -4,10 +4,10 @@
  * Pure data (no I/O): the downloader in src/zoo/ turns an entry into a cached, sha256-verified
  * file. Hashes and sizes are from docs reference section 1 (discriminators.md) and, for RVC,
  * BigVGAN v2 and StyleTTS 2, section 8 of modern-discriminators.md; the download URL is
- * `${base}/${repo}/resolve/main/${file}`. Only files whose exact size and sha256 are known are
- * listed: RVC's non-f0 `D*k.pth`, `f0D48k.pth` and the v2 files (no published hash or exact
- * size), StyleTTS 2 LibriTTS (~771 MB, exact size not known) and BigVGAN v2 44 kHz 256x (file
- * not seen) are left out until someone reads them off the official repositories.
+ * `${base}/${repo}/resolve/main/${file}`. Files whose sha256 is not known are left out: RVC's
+ * non-f0 `D*k.pth`, `f0D48k.pth` and the other v2 files, and BigVGAN v2 44 kHz 256x (file not
+ * seen). RVC v2 f0D32k and StyleTTS 2 LibriTTS have a hash but only an approximate size:
+ * their `bytes` is null and the sha256 alone decides.
  */
 import type { FamilyName } from './types.js';
 
@@ -24,7 +24,9 @@ export type ModelName =
   | 'bigvgan-v2-24khz-100band-256x-3msteps'
   | 'bigvgan-v2-22khz-80band-256x'
   | 'bigvgan-v2-22khz-80band-256x-3msteps'
-  | 'bigvgan-v2-22khz-80band-fmax8k-256x';
+  | 'bigvgan-v2-22khz-80band-fmax8k-256x'
+  | 'rvc-v2-f0d32k'
+  | 'styletts2-libritts';
 
 /** Where an entry's expected sha256 was read from; decides how a mismatch is worded. */
 export type HashSource =
@@ -44,8 +46,12 @@ export interface ZooEntry {
   readonly file: string;
   /** Expected sha256 of the whole file, lowercase hex. Also the cache directory name. */
   readonly sha256: string;
-  /** Expected size in bytes; checked before hashing and used as the progress total. */
-  readonly bytes: number;
+  /**
+   * Expected size in bytes; checked before hashing and used as the progress total. null: the
+   * size was not pinned (only the sha256 was published), so the server's announced length is
+   * the progress total and the sha256 alone decides.
+   */
+  readonly bytes: number | null;
   /** One line for `--help` and listings. */
   readonly description: string;
   readonly hashSource: HashSource;
@@ -130,6 +136,29 @@ export const ZOO: readonly (ZooEntry & { readonly name: ModelName })[] = [
   // Hashed from the repository's first upload: marked 'mirror' so that a mismatch (a later
   // upload) says our pin may be stale rather than blaming the download.
   { ...bigvganV2('22khz_80band_fmax8k_256x', 22050, 1445698760, 'db7f84c295dc5e016c1fd389b2aa0245d87fb3d7c1f1aee21b9fc3ce988f105a')[0]!, hashSource: 'mirror' },
+  {
+    name: 'rvc-v2-f0d32k',
+    family: 'rvc-v2',
+    repo: 'lj1995/VoiceConversionWebUI',
+    file: 'pretrained_v2/f0D32k.pth',
+    sha256: 'bd7134e7793674c85474d5145d2d982e3c5d8124fc7bb6c20f710ed65808fa8a',
+    bytes: null, // ~143 MB
+    description: 'RVC v2 pretrained discriminator, pitch-guided models at 32 kHz (f0D32k, ~143 MB)',
+    hashSource: 'official',
+    sampleRate: 32000,
+  },
+  {
+    // Its MPD and spectrogram D are scored; the WavLM D (`wd`) inside is not, nor the rest of `net`.
+    name: 'styletts2-libritts',
+    family: 'styletts2',
+    repo: 'yl4579/StyleTTS2-LibriTTS',
+    file: 'Models/LibriTTS/epochs_2nd_00020.pth',
+    sha256: '1164ffe19a17449d2c722234cecaf2836b35a698fb8ffd42562d2663657dca0a',
+    bytes: null, // ~771 MB
+    description: 'StyleTTS 2 LibriTTS second-stage checkpoint, its MPD + spectrogram discriminator (~771 MB file)',
+    hashSource: 'official',
+    sampleRate: 24000,
+  },
 ];
 
 /** The published BigVGAN v2 discriminators of one configuration (plus its 3M-step file when hashed). */
