@@ -3,7 +3,8 @@
 //                                               MEMORY_FILES=10,200 PYTHON= TORCH=0 skips it)
 //
 // 1. Generates (never downloads) a corpus of speech-like pairs at 32 kHz: PAIRS pairs of
-//    3-5 s, the synthesized side a perturbed rendition of the reference.
+//    3-5 s, the synthesized side a perturbed rendition of the reference; families of other
+//    rates score the same corpus rendered at their rate.
 // 2. Measures this machine's FMA peak with bench/fma-peak.c (needs a C compiler).
 // 3. For each family, scores the corpus with the real CLI (untrained full-size weights, the
 //    default windows, THREADS engine threads) and prints audio-seconds per wall second (CLI
@@ -45,16 +46,16 @@ const RATE = 32000;
 
 // --- corpus -----------------------------------------------------------------------------
 
-function writeCorpus(dir, count, seconds) {
+function writeCorpus(dir, count, seconds, rate = RATE) {
   for (const side of ['ref', 'syn']) mkdirSync(path.join(dir, side), { recursive: true });
   const lengths = [];
   for (let i = 0; i < count; i++) {
     const duration = seconds(i);
     const name = `utt${String(i).padStart(4, '0')}.wav`;
-    const ref = speechLike(duration, RATE, i + 1, 0);
-    const syn = speechLike(duration, RATE, i + 1, 1);
-    writeFileSync(path.join(dir, 'ref', name), wav.encode([ref], { sampleRate: RATE, bitDepth: 16 }));
-    writeFileSync(path.join(dir, 'syn', name), wav.encode([syn], { sampleRate: RATE, bitDepth: 16 }));
+    const ref = speechLike(duration, rate, i + 1, 0);
+    const syn = speechLike(duration, rate, i + 1, 1);
+    writeFileSync(path.join(dir, 'ref', name), wav.encode([ref], { sampleRate: rate, bitDepth: 16 }));
+    writeFileSync(path.join(dir, 'syn', name), wav.encode([syn], { sampleRate: rate, bitDepth: 16 }));
     lengths.push({ name, samples: ref.length });
   }
   return lengths;
@@ -159,8 +160,20 @@ try {
   const corpus = path.join(work, 'corpus');
   const pairDir = path.join(work, 'pair');
   writeCorpus(pairDir, 1, () => 0.5);
-  const lengths = writeCorpus(corpus, PAIRS, (i) => 3 + (2 * i) / Math.max(1, PAIRS - 1));
+  const durations = (i) => 3 + (2 * i) / Math.max(1, PAIRS - 1);
+  const lengths = writeCorpus(corpus, PAIRS, durations);
   const audioSeconds = lengths.reduce((sum, l) => sum + l.samples / RATE, 0);
+  // The same corpus rendered at each family's own rate (24, 44.1 kHz ...): the CLI would
+  // resample the 32 kHz files, the PyTorch reference reads samples as they are, and both must
+  // score the same samples.
+  const corpora = new Map([[RATE, { dir: corpus, lengths }]]);
+  const corpusAt = (rate) => {
+    if (!corpora.has(rate)) {
+      const dir = path.join(work, `corpus-${rate}`);
+      corpora.set(rate, { dir, lengths: writeCorpus(dir, PAIRS, durations, rate) });
+    }
+    return corpora.get(rate);
+  };
   const peak = measureFmaPeak(THREADS);
   const torch = findTorch();
 
@@ -187,13 +200,14 @@ try {
     const family = findFamily(name);
     const model = resolveModel(family, untrainedWeights(family, 0));
     const segment = Math.round(DEFAULT_SEGMENT_SECONDS * family.sampleRate);
+    const { dir: corpus, lengths } = corpusAt(family.sampleRate);
     let flops = 0;
     let stftFlops = 0;
     let windows = 0;
     for (const l of lengths) {
       for (const w of planWindows(l.samples, segment)) {
-        flops += pairFlops(model.subs, w.length);
-        stftFlops += pairStftFlops(model.subs, w.length);
+        flops += pairFlops(model.subs, w.length, model.weights);
+        stftFlops += pairStftFlops(model.subs, w.length, model.weights);
         windows += 1;
       }
     }
@@ -217,7 +231,7 @@ try {
         ` ${fmt(reference?.seconds ?? null, 2, 7)} ${fmt(reference ? audioSeconds / reference.seconds : null, 2, 10)} ${fmt(torchGflops, 0, 9)} |` +
         ` ${fmt(reference ? reference.seconds / ours.wall : null, 2, 8)}x  ${parity === null ? '-' : parity.toExponential(1)}`,
     );
-    if (stftFlops > 0) console.log(`${''.padEnd(18)} (plus ${(stftFlops / 1e9).toFixed(0)} GFLOP of STFT-as-convolution, not counted as model work)`);
+    if (stftFlops > 0) console.log(`${''.padEnd(18)} (plus ${(stftFlops / 1e9).toFixed(0)} GFLOP of STFT/CQT-as-convolution, not counted as model work)`);
   }
 
   if (MEMORY_FILES.length > 0) {

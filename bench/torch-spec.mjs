@@ -6,7 +6,7 @@ import path from 'node:path';
 /**
  * Writes the resolved model's weights as one raw float32 file (`<family>.f32` in `work`) and
  * the JSON spec bench/pytorch_reference.py reads (`<name>.json`): the weights' index, the layer
- * table, and `fields` (threads, segment, pairs, optionally device and batch). Returns the spec's path.
+ * table (and the family's input normalisation), and `fields` (threads, segment, pairs, optionally device and batch). Returns the spec's path.
  */
 export function writeTorchSpec(work, model, name, { threads, device, batch, segment, pairs }) {
   const index = {};
@@ -21,6 +21,6 @@ export function writeTorchSpec(work, model, name, { threads, device, batch, segm
   writeFileSync(weights, Buffer.concat(chunks));
   const spec = path.join(work, `${name}.json`);
   // JSON.stringify leaves out fields that are undefined (device and batch for the CPU benchmark).
-  writeFileSync(spec, JSON.stringify({ threads, device, batch, weights, index, subs: model.subs, segment, pairs }));
+  writeFileSync(spec, JSON.stringify({ threads, device, batch, weights, index, subs: model.subs, normalize: model.family.normalize, segment, pairs }));
   return spec;
 }

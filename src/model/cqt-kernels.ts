@@ -112,9 +112,14 @@ export function cqtKernels(sampleRate: number, binsPerOctave: number, octaves: n
       imag[k * fftLen + start + j] = im[j]! / norm;
     }
   });
-  const allBins = binsPerOctave * octaves;
-  const lengthsAll = Float32Array.from({ length: allBins }, (_, k) => Math.ceil((q * sampleRate) / (FMIN * 2 ** (k / binsPerOctave))));
-  return { real: { shape: [binsPerOctave, 1, fftLen], data: real }, imag: { shape: [binsPerOctave, 1, fftLen], data: imag }, lengths: { shape: [allBins], data: lengthsAll } };
+  return { real: { shape: [binsPerOctave, 1, fftLen], data: real }, imag: { shape: [binsPerOctave, 1, fftLen], data: imag }, lengths: cqtLengths(sampleRate, binsPerOctave, octaves) };
+}
+
+/** nnAudio's `lenghts` buffer: ceil(Q·sr/f_k) for every bin k of every octave, f_k = fmin·2^(k/bpo). */
+export function cqtLengths(sampleRate: number, binsPerOctave: number, octaves: number): Float32Tensor {
+  const q = 1 / (2 ** (1 / binsPerOctave) - 1);
+  const bins = binsPerOctave * octaves;
+  return { shape: [bins], data: Float32Array.from({ length: bins }, (_, k) => Math.ceil((q * sampleRate) / (FMIN * 2 ** (k / binsPerOctave)))) };
 }
 
 /** Every read buffer of a CQT sub at the family's rate `sampleRate` (the CQT runs at 2·sampleRate), keyed as the checkpoint keys them. */
@@ -130,4 +135,22 @@ export function derivedBuffers(sub: SubDiscriminatorSpec, sampleRate: number): M
   out.set(at(CQT_BUFFERS.lengths), kernels.lengths);
   out.set(at(CQT_BUFFERS.resample), resampleKernel2x());
   return out;
+}
+
+/** Rates BigVGAN v2 is published at (its configs: 22.05, 24 and 44.1 kHz), and a few common others. */
+const CANDIDATE_RATES = [22050, 24000, 44100, 16000, 32000, 48000];
+
+/**
+ * The audio rate a CQT sub's stored `lenghts` buffer was made for (ceil(Q·2fs/f_k) depends on
+ * fs), or null when no candidate rate reproduces it exactly: a BigVGAN v2 checkpoint says
+ * which rate it was trained at.
+ */
+export function cqtRateOf(sub: SubDiscriminatorSpec, lengths: Float32Tensor): number | null {
+  const input = sub.input;
+  if (input.kind !== 'cqt') return null;
+  for (const rate of CANDIDATE_RATES) {
+    const derived = cqtLengths(2 * rate, input.binsPerOctave, input.octaves).data;
+    if (derived.length === lengths.data.length && derived.every((v, i) => v === lengths.data[i])) return rate;
+  }
+  return null;
 }

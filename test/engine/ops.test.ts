@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { ElemType, OnnxGraph } from '../../src/engine/onnx-graph.js';
 import { avgPool, periodView, waveformRows } from '../../src/engine/ops.js';
-import { phaseCount, spectrogram } from '../../src/engine/stft.js';
+import { hannWindow, phaseCount, spectrogram } from '../../src/engine/stft.js';
 import { ProtoWriter } from '../../src/engine/protobuf.js';
 
 /** Builds a one-input graph with `body`, runs it on x (default shape [1,1,T]) and returns the output. */
@@ -106,6 +106,40 @@ describe('ONNX building blocks reproduce the PyTorch operations', () => {
             const v = padded[f * hop + n]!;
             re += v * Math.cos((2 * Math.PI * k * n) / nFft);
             im -= v * Math.sin((2 * Math.PI * k * n) / nFft);
+          }
+          expect(data[(b * frames + f) * bins + k]!).toBeCloseTo(Math.hypot(re, im), 4);
+        }
+      }
+    });
+  });
+
+  test.each([
+    [64, 10, 30, 2, 301],
+    [256, 32, 128, 8, 517],
+    [60, 7, 40, 1, 203],
+  ])('Hann-windowed, centred STFT magnitude (n_fft %i, hop %i, win %i; %i phases) matches torch.stft(center=True, hann_window(win))', async (nFft, hop, win, phases, length) => {
+    expect(phaseCount(nFft, hop, win)).toBe(phases);
+    const windows = [randomSignal(length, nFft + win), randomSignal(length, nFft + win + 1)];
+    const x = new Float32Array(2 * length);
+    windows.forEach((w, b) => x.set(w, b * length));
+    const framing = { reflect: nFft / 2, window: hannWindow(win) };
+    const y = await runOp(x, (g, input) => spectrogram(g, input, nFft, hop, win, 'test', framing), [2, length]);
+    const frames = Math.floor(length / hop) + 1;
+    const bins = nFft / 2 + 1;
+    const left = Math.floor((nFft - win) / 2);
+    expect(y.dims).toEqual([2, 1, frames, bins]);
+    const data = y.data as Float32Array;
+    windows.forEach((w, b) => {
+      const padded = reflectPad(w, nFft / 2, nFft / 2);
+      for (let k = 0; k < bins; k++) {
+        for (let f = 0; f < frames; f++) {
+          let re = 0;
+          let im = 0;
+          for (let m = 0; m < win; m++) {
+            // torch.hann_window(win) is periodic; zero-padded to n_fft it sits at `left`.
+            const v = padded[f * hop + left + m]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * m) / win));
+            re += v * Math.cos((2 * Math.PI * k * (left + m)) / nFft);
+            im -= v * Math.sin((2 * Math.PI * k * (left + m)) / nFft);
           }
           expect(data[(b * frames + f) * bins + k]!).toBeCloseTo(Math.hypot(re, im), 4);
         }

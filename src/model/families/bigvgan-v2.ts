@@ -37,7 +37,7 @@ function cqtSub(hop: number, binsPerOctave: number, index: number): SubDiscrimin
  */
 export const BIGVGAN_V2: FamilySpec = {
   name: 'bigvgan-v2',
-  description: 'BigVGAN v2: periods 2..11 + CQT (hop, bins/octave) 512x24, 256x36, 256x48 (24 kHz)',
+  description: 'BigVGAN v2 (vocoder of GPT-SoVITS v3/v4, F5-TTS): periods 2..11 + sub-band CQT 512x24, 256x36, 256x48 (24 kHz)',
   sampleRate: 24000,
   subs: [...periodSubs([2, 3, 5, 7, 11], (i) => `mpd.discriminators.${i}`, HIFIGAN_PERIOD, 0.1), ...CQT_SCALES.map((s, i) => cqtSub(s.hop, s.binsPerOctave, i))],
   source: 'NVIDIA/BigVGAN @7d2b454 (v2.4) discriminators.py (MultiPeriodDiscriminator, MultiScaleSubbandCQTDiscriminator)',

@@ -28,7 +28,7 @@ function resolutionSub(r: (typeof RESOLUTIONS)[number], index: number): SubDiscr
 /** StyleTTS 2: HiFi-GAN's MPD + a 3-resolution spectrogram discriminator; its WavLM discriminator (`wd`) is stored but not scored. */
 export const STYLETTS2: FamilySpec = {
   name: 'styletts2',
-  description: 'StyleTTS 2: periods 2..11 + Hann spectrograms 1024,2048,512 (24 kHz; WavLM D not scored)',
+  description: 'StyleTTS 2: periods 2..11 + Hann magnitude spectrograms 1024,2048,512 (24 kHz; its WavLM D is not scored)',
   sampleRate: 24000,
   subs: [...periodSubs([2, 3, 5, 7, 11], (i) => `mpd.discriminators.${i}`, HIFIGAN_PERIOD, 0.1), ...RESOLUTIONS.map(resolutionSub)],
   source: 'yl4579/StyleTTS2 @5cedc71 Modules/discriminators.py (MultiPeriodDiscriminator, MultiResSpecDiscriminator)',
