@@ -30,7 +30,8 @@ export type { ModelInfo, PairResult, PairStatus, PairTotals, SubScores } from '.
 export { UsageError, CheckpointError, InputFileError } from './errors.js';
 export { FAMILIES, DEFAULT_FAMILY, findFamily, familyNames, type FamilySpec, type FamilyName } from './model/index.js';
 export { ZOO, findModel, modelNames } from './model/zoo.js';
-export { loadCheckpoint, type CheckpointInfo, type LoadedCheckpoint } from './checkpoint/index.js';
+export { loadCheckpoint, type CheckpointInfo, type LoadedCheckpoint, type LoadOptions } from './checkpoint/index.js';
+export type { ZooEntry } from './model/zoo.js';
 export { openAudio, type AudioInfo, type AudioReader } from './audio/index.js';
 export { DEVICES, type Device } from './engine/providers.js';
 export {

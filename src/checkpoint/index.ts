@@ -9,7 +9,7 @@ import type { CheckpointFormat } from './container.js';
 import { resolveCheckpointFile } from './folder.js';
 import { readCheckpoint } from './load.js';
 import { checkSampleRate } from './rate-option.js';
-import { rateBeside, rateInCheckpoint } from './rate.js';
+import { rateBeside, rateInBuffers, rateInCheckpoint } from './rate.js';
 import type { PyValue } from './values.js';
 import { FileSource, MemorySource, type ByteSource } from './source.js';
 
@@ -58,11 +58,13 @@ interface ChosenRate {
   readonly source: string;
 }
 
-async function chooseRate(root: PyValue, file: string | undefined, family: FamilySpec, given: number | undefined): Promise<ChosenRate> {
-  const stated = rateInCheckpoint(root);
+async function chooseRate(root: PyValue, model: ResolvedModel, file: string | undefined, given: number | undefined): Promise<ChosenRate> {
+  const family = model.family;
+  const stated = rateInCheckpoint(root) ?? rateInBuffers(model);
   if (given !== undefined) {
     if (stated && stated.rate !== given) {
-      throw new UsageError(`--sample-rate ${given} contradicts the checkpoint, whose ${stated.source.replace(/ in the checkpoint$/, '')} is ${stated.rate}; the networks were trained at ${stated.rate} Hz`);
+      const field = stated.source.replace(/ in the checkpoint.*$/, '');
+      throw new UsageError(`--sample-rate ${given} contradicts the checkpoint, whose ${field} says ${stated.rate}; the networks were trained at ${stated.rate} Hz`);
     }
     return { rate: given, source: '--sample-rate' };
   }
@@ -93,7 +95,7 @@ export async function loadCheckpoint(source: string | Uint8Array, options: LoadO
     hashing?.catch(() => undefined);
     const read = await readCheckpoint(bytes, family);
     const sha256 = await (hashing ?? bytes.sha256());
-    const rate = await chooseRate(read.root, typeof source === 'string' ? path : undefined, read.model.family, options.sampleRate);
+    const rate = await chooseRate(read.root, read.model, typeof source === 'string' ? path : undefined, options.sampleRate);
     // The rate travels with the family, so the engine, the session cache key and the scorer all see it.
     const model: ResolvedModel = { ...read.model, family: { ...read.model.family, sampleRate: rate.rate } };
     return {

@@ -9,6 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckpointError } from '../errors.js';
+import { cqtRateOf, CQT_BUFFERS } from '../model/index.js';
+import type { ResolvedModel } from '../model/types.js';
 import { PyDict, PyObject, type PyValue } from './values.js';
 
 export type RateOrigin = 'option' | 'checkpoint' | 'config' | 'family';
@@ -47,6 +49,22 @@ function field(value: PyValue | undefined, key: string): PyValue | undefined {
 function plain(value: PyValue | undefined): PyValue | undefined {
   if (value instanceof PyObject && value.cls.startsWith('omegaconf.') && value.state instanceof PyDict) return value.state.map.get('_val');
   return value;
+}
+
+/**
+ * The rate a loaded model's stored transform tensors were made for: BigVGAN v2's CQT `lenghts`
+ * (ceil(Q·2fs/f_k)) fit exactly one rate. That is the checkpoint stating its rate as surely as
+ * a config field would (its stored CQT kernels fit no other).
+ */
+export function rateInBuffers(model: ResolvedModel): RateFinding | undefined {
+  for (const sub of model.subs) {
+    if (sub.input.kind !== 'cqt') continue;
+    const key = `${sub.prefix}.${CQT_BUFFERS.lengths}`;
+    const lengths = model.weights.get(key);
+    const rate = lengths ? cqtRateOf(sub, lengths) : null;
+    if (rate !== null) return { rate, source: `${key} in the checkpoint (the CQT kernels' rate)`, origin: 'checkpoint' };
+  }
+  return undefined;
 }
 
 /** The rate in the checkpoint's own metadata, if it states one. */

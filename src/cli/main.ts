@@ -194,7 +194,8 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .command('models')
     .description('list the published discriminators that --model can download')
     .action(() => {
-      for (const m of ZOO) io.stdout.write(`${m.name.padEnd(22)} ${m.family.padEnd(18)} ${`${(m.bytes / 1e6).toFixed(0)} MB`.padStart(7)}  ${m.description}\n`);
+      const width = Math.max(...ZOO.map((m) => m.name.length)) + 1;
+      for (const m of ZOO) io.stdout.write(`${m.name.padEnd(width)} ${m.family.padEnd(18)} ${(m.bytes === null ? '?' : `${(m.bytes / 1e6).toFixed(0)} MB`).padStart(7)}  ${m.description}\n`);
     });
 
   program.addHelpText(

@@ -11,6 +11,7 @@ import { CheckpointError, UsageError } from '../errors.js';
 import { DEFAULT_FAMILY, findFamily, familyNames, lazyUntrainedWeights, minimumWindow, resolveModel } from '../model/index.js';
 import { nativeLossNames, nativeLossOf } from '../model/native-loss.js';
 import type { ResolvedModel } from '../model/types.js';
+import type { ZooEntry } from '../model/zoo.js';
 import type { ModelInfo, PairResult } from '../scores.js';
 import { batchPolicy } from './batch-policy.js';
 import { discoverPairs, discoverSynOnly, type PairSpec } from './discover.js';
@@ -35,8 +36,8 @@ export interface ScorerOptions {
   readonly family?: string;
   /** Path of a discriminator checkpoint (.pth, .pt, .safetensors, HiFi-GAN `do_*`). */
   readonly weights?: string;
-  /** A published discriminator from the model zoo (e.g. `gpt-sovits-v2`), downloaded once. */
-  readonly model?: string;
+  /** A published discriminator from the model zoo (e.g. `gpt-sovits-v2`, or an entry of a private zoo), downloaded once. */
+  readonly model?: string | ZooEntry;
   /**
    * The rate the networks see, in Hz (`--sample-rate`): default the checkpoint's metadata, else
    * the training config beside it, else the family's. Contradicting the checkpoint's metadata
@@ -99,6 +100,8 @@ interface LoadedWeights {
 async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
   if (options.weights && options.model) throw new UsageError('give either --weights FILE or --model NAME, not both');
   let checkpointPath = options.weights;
+  // A zoo entry knows its training rate where the file may not (RVC's pretrained files).
+  let zooRate: { readonly rate: number; readonly name: string } | undefined;
   // The checkpoint reader and the zoo's downloader are loaded only when a run needs them:
   // the default (untrained) model should not pay their start-up.
   if (options.model) {
@@ -109,10 +112,12 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
       ...(options.onDownloadProgress ? { onProgress: options.onDownloadProgress } : {}),
     });
     checkpointPath = resolved.path;
+    if (resolved.entry.sampleRate !== undefined) zooRate = { rate: resolved.entry.sampleRate, name: resolved.entry.name };
   }
   if (checkpointPath) {
     const { loadCheckpoint } = await import('../checkpoint/index.js');
-    const loadOptions = { ...(options.family ? { family: options.family } : {}), ...(options.sampleRate !== undefined ? { sampleRate: options.sampleRate } : {}) };
+    const sampleRate = options.sampleRate ?? zooRate?.rate;
+    const loadOptions = { ...(options.family ? { family: options.family } : {}), ...(sampleRate !== undefined ? { sampleRate } : {}) };
     const loaded = await loadCheckpoint(checkpointPath, loadOptions).catch((error: unknown) => {
       // Name the file in every message ("D.pth: checkpoint is damaged ..."), once.
       if (error instanceof CheckpointError && !error.message.includes(checkpointPath!)) {
@@ -128,7 +133,7 @@ async function loadWeights(options: ScorerOptions): Promise<LoadedWeights> {
         checkpoint: checkpointPath,
         sha256: loaded.info.sha256,
         precision: loaded.info.precision,
-        sampleRateSource: loaded.info.sampleRateSource,
+        sampleRateSource: options.sampleRate === undefined && zooRate ? `model zoo entry ${zooRate.name}` : loaded.info.sampleRateSource,
       },
     };
   }

@@ -104,7 +104,7 @@ function checkSameModel(rows: readonly Row[], baseline: ReportData, model: Model
     { source: 'this run', model: model ?? null, rows },
   ]);
   if (!mismatch) return;
-  const advice = { model: 'score the baseline again with the same model', segment: 'use the same --segment', align: 'use the same --align and --max-offset' }[mismatch.kind];
+  const advice = { model: 'score the baseline again with the same model', rate: 'use the same --sample-rate', segment: 'use the same --segment', align: 'use the same --align and --max-offset' }[mismatch.kind];
   throw new UsageError(`cannot compare with baseline ${baseline.source}: ${describeMismatch(mismatch)}; ${advice}`);
 }
 

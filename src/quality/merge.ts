@@ -31,7 +31,7 @@ export interface MergeResult {
 function checkSameModel(inputs: readonly ReportData[]): void {
   const mismatch = findModelMismatch(inputs);
   if (!mismatch) return;
-  const what = { model: 'different models', segment: 'different window lengths', align: 'different alignments' }[mismatch.kind];
+  const what = { model: 'different models', rate: 'different sample rates', segment: 'different window lengths', align: 'different alignments' }[mismatch.kind];
   throw new UsageError(`cannot merge reports scored with ${what}: ${describeMismatch(mismatch)}`);
 }
 

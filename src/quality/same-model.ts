@@ -9,7 +9,7 @@
  * rows (CSV and JSONL do not record the window length). Rows without those columns (hand-made
  * files) cannot be checked and are let through.
  */
-import { textCell, weightsTag, type Row } from '../report/columns.js';
+import { numberCell, textCell, weightsTag, type Row } from '../report/columns.js';
 import type { ModelInfo } from '../scores.js';
 
 /** Scores from one place: this run, a baseline file, a resume file, a shard. */
@@ -21,8 +21,8 @@ export interface ScoredSet {
 }
 
 export interface ModelMismatch {
-  /** `model`: another family or other weights; `segment`: another window length; `align`: another --align. */
-  readonly kind: 'model' | 'segment' | 'align';
+  /** `model`: another family or other weights; `rate`: another --sample-rate; `segment`: another window length; `align`: another --align. */
+  readonly kind: 'model' | 'rate' | 'segment' | 'align';
   /** The first set's description (`gpt-sovits with sha256:…`, or `windows of 64000 samples`). */
   readonly first: { readonly source: string; readonly what: string };
   /** The first set that disagrees with it. */
@@ -51,6 +51,18 @@ export function findModelMismatch(sets: readonly ScoredSet[]): ModelMismatch | n
     for (const what of modelsOf(set)) {
       if (model === null) model = { source: set.source, what };
       else if (model.what !== what) return { kind: 'model', first: model, second: { source: set.source, what } };
+    }
+  }
+  // The rate the networks saw: from model blocks and from every row's sample_rate column (the
+  // same weights at 40 and 48 kHz give different scores: RVC models come in both).
+  let rate: { source: string; what: string } | null = null;
+  for (const set of sets) {
+    const rates = [set.model?.sampleRate ?? null, ...set.rows.map((row) => numberCell(row, 'sample_rate'))];
+    for (const value of rates) {
+      if (value === null) continue;
+      const what = `a sample rate of ${value} Hz`;
+      if (rate === null) rate = { source: set.source, what };
+      else if (rate.what !== what) return { kind: 'rate', first: rate, second: { source: set.source, what } };
     }
   }
   // Window length and alignment are known only from model blocks (JSON reports, this run).

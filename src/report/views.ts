@@ -61,7 +61,7 @@ export function modelFacts(frame: Pick<ReportFrame, 'model' | 'subs'>, rows: rea
     if (model.sha256) facts.push(['sha256', model.sha256]);
     if (model.precision) facts.push(['precision', model.precision]);
   }
-  facts.push(['sample rate', `${model.sampleRate} Hz`]);
+  facts.push(['sample rate', `${model.sampleRate} Hz${model.sampleRateSource ? ` (${model.sampleRateSource})` : ''}`]);
   facts.push([
     'window',
     model.segmentSamples > 0 ? `${formatNumber(model.segmentSamples / model.sampleRate)} s (${model.segmentSamples} samples)` : 'whole files',

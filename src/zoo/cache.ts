@@ -27,7 +27,7 @@ export async function cachedState(ctx: Context, repair = false): Promise<'ok' | 
   const stat = await fs.stat(ctx.target).catch(() => undefined);
   if (!stat?.isFile()) return 'missing';
   const { entry } = ctx;
-  let good = stat.size === entry.bytes;
+  let good = entry.bytes === null || stat.size === entry.bytes;
   if (good) {
     const marker = await readJson<Marker>(ctx.marker);
     if (marker?.sha256 === entry.sha256 && marker.size === stat.size && marker.mtimeMs === stat.mtimeMs) return 'ok';

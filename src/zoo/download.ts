@@ -24,6 +24,7 @@ import {
   httpError,
   keptNote,
   shaMismatch,
+  ofBytes,
   sizeMismatch,
   where,
 } from './messages.js';
@@ -96,7 +97,7 @@ async function claimPartial(ctx: Context, mine: string): Promise<void> {
 async function downloadOnce(ctx: Context, mine: string): Promise<void> {
   const { entry } = ctx;
   let offset = (await fileSize(mine)) ?? 0;
-  if (offset > entry.bytes) {
+  if (entry.bytes !== null && offset > entry.bytes) {
     await fs.rm(mine, { force: true });
     offset = 0;
   }
@@ -154,19 +155,19 @@ async function downloadOnce(ctx: Context, mine: string): Promise<void> {
       throw httpError(ctx, status, response.statusMessage);
     }
     // Fail before downloading 100 MB of the wrong thing (an HTML error page, another version).
-    if (total !== undefined && total !== entry.bytes) {
+    if (total !== undefined && entry.bytes !== null && total !== entry.bytes) {
       response.resume();
       await fs.rm(mine, { force: true });
       throw sizeMismatch(ctx, total);
     }
-    await streamBody(ctx, mine, response, hash, offset, kick, controller.signal);
+    await streamBody(ctx, mine, response, hash, offset, kick, controller.signal, entry.bytes ?? total ?? null);
   } catch (e) {
     if (e instanceof UsageError || e instanceof RetryableError) throw e;
     const received = (await fileSize(mine)) ?? 0;
     if (outer?.aborted) throw cancelled(ctx, received);
     if (stalled) {
       throw new RetryableError(
-        `${where(ctx)}: no data for ${ctx.stallMs / 1000} s after ${received} of ${entry.bytes} bytes`,
+        `${where(ctx)}: no data for ${ctx.stallMs / 1000} s after ${ofBytes(ctx, received)}`,
         received > before,
       );
     }
@@ -185,11 +186,12 @@ async function streamBody(
   offset: number,
   kick: () => void,
   signal: AbortSignal,
+  /** The file's size: the entry's, else what the server announced, else unknown (null). */
+  expected: number | null,
 ): Promise<void> {
-  const { entry } = ctx;
   const progress = ctx.options.onProgress;
   let received = offset;
-  progress?.(received, entry.bytes);
+  progress?.(received, expected);
   const onAbort = () => response.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
   signal.addEventListener('abort', onAbort, { once: true });
   // Append-only, even for a fresh file: a foreign writer can then only grow the file, which
@@ -207,23 +209,23 @@ async function streamBody(
   try {
     for await (const chunk of response as AsyncIterable<Buffer>) {
       kick();
-      if (received + chunk.length > entry.bytes) {
+      if (expected !== null && received + chunk.length > expected) {
         response.destroy();
         await handle.close();
         await fs.rm(mine, { force: true });
-        throw sizeMismatch(ctx, received + chunk.length, true);
+        throw sizeMismatch(ctx, received + chunk.length, true, expected);
       }
       await writeAll(handle, chunk);
       received += chunk.length;
       hash.update(chunk);
-      progress?.(received, entry.bytes);
+      progress?.(received, expected);
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
     await handle.close().catch(() => undefined);
   }
-  if (!response.complete || received < entry.bytes) {
-    throw new RetryableError(`${where(ctx)}: connection closed after ${received} of ${entry.bytes} bytes`);
+  if (!response.complete || (expected !== null && received < expected)) {
+    throw new RetryableError(`${where(ctx)}: connection closed after ${ofBytes(ctx, received)}`);
   }
   await finish(ctx, mine, hash, received);
 }
@@ -240,7 +242,7 @@ async function finish(ctx: Context, mine: string, hash: Hash, received: number):
   const { entry } = ctx;
   const got = hash.digest('hex');
   const onDisk = await fileSize(mine);
-  if (onDisk !== entry.bytes || received !== entry.bytes) {
+  if (onDisk !== received || (entry.bytes !== null && received !== entry.bytes)) {
     await fs.rm(mine, { force: true });
     throw new RetryableError(
       `${where(ctx)}: partial file changed size during the download (another writer?); starting over`,

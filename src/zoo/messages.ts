@@ -22,9 +22,14 @@ export function where(ctx: Context): string {
   return `cannot download model "${ctx.entry.name}" from ${ctx.url} into ${ctx.target}`;
 }
 
+/** `N of M bytes`, or `N bytes` for an entry whose size is not pinned. */
+export function ofBytes(ctx: Context, received: number): string {
+  return ctx.entry.bytes === null ? `${received} bytes` : `${received} of ${ctx.entry.bytes} bytes`;
+}
+
 /** `; N of M bytes kept in <part>, run again to resume`, or nothing when nothing was kept. */
 export function keptNote(ctx: Context, kept: number | undefined): string {
-  return kept ? `; ${kept} of ${ctx.entry.bytes} bytes kept in ${ctx.part}, run again to resume` : '';
+  return kept ? `; ${ofBytes(ctx, kept)} kept in ${ctx.part}, run again to resume` : '';
 }
 
 function mirrorNote(entry: ZooEntry): string {
@@ -46,14 +51,15 @@ export function offlineError(ctx: Context, state: 'missing' | 'bad'): UsageError
   }
   return new UsageError(
     `model "${entry.name}" is not in the cache and offline mode is on (--offline, TTS_CRITIC_OFFLINE or ` +
-      `HF_HUB_OFFLINE): download ${ctx.url} (${entry.bytes} bytes, sha256 ${entry.sha256}) and save it as ` +
+      `HF_HUB_OFFLINE): download ${ctx.url} (${entry.bytes === null ? '' : `${entry.bytes} bytes, `}sha256 ${entry.sha256}) and save it as ` +
       `${ctx.target}, or pass --weights FILE`,
   );
 }
 
-export function sizeMismatch(ctx: Context, got: number, atLeast = false): UsageError {
+export function sizeMismatch(ctx: Context, got: number, atLeast = false, expected: number | null = ctx.entry.bytes): UsageError {
+  const what = ctx.entry.bytes === null ? `${expected} as it announced` : `${expected}`;
   return new UsageError(
-    `${where(ctx)}: the server's file is ${atLeast ? 'at least ' : ''}${got} bytes, expected ${ctx.entry.bytes}; ` +
+    `${where(ctx)}: the server's file is ${atLeast ? 'at least ' : ''}${got} bytes, expected ${what}; ` +
       `nothing was cached (wrong mirror, or the upstream file changed).${mirrorNote(ctx.entry)}`,
   );
 }
@@ -121,5 +127,5 @@ export function classify(ctx: Context, error: unknown, mine: string, received: n
   }
   const reason = code === 'ECONNRESET' || messageOf(error) === 'aborted' ? 'connection lost' : messageOf(error);
   const codeNote = code ? ` (${code})` : '';
-  return new RetryableError(`${where(ctx)}: ${reason}${codeNote} after ${received} of ${ctx.entry.bytes} bytes`);
+  return new RetryableError(`${where(ctx)}: ${reason}${codeNote} after ${ofBytes(ctx, received)}`);
 }

@@ -62,6 +62,6 @@ function checkEntry(entry: ZooEntry): ZooEntry {
   const bad = (what: string) => new UsageError(`model "${entry.name}": ${what}`);
   if (!/^[0-9a-f]{64}$/.test(entry.sha256)) throw bad('sha256 must be 64 lowercase hex digits');
   if (!base || base === '.' || base === '..' || base.includes('\\')) throw bad(`bad file "${entry.file}"`);
-  if (!Number.isSafeInteger(entry.bytes) || entry.bytes < 0) throw bad(`bad size ${entry.bytes}`);
+  if (entry.bytes !== null && (!Number.isSafeInteger(entry.bytes) || entry.bytes < 0)) throw bad(`bad size ${entry.bytes}`);
   return entry;
 }

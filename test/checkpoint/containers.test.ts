@@ -148,7 +148,7 @@ describe('Lightning .ckpt, AudioCraft checkpoint.th, DAC folders', () => {
     // The checkpoint says 48 kHz: another rate is a usage error; the same one is fine.
     const contradiction = await failure(loadCheckpoint(file, { sampleRate: 40000 }));
     expect(contradiction).toBeInstanceOf(UsageError);
-    expect(contradiction.message).toBe('--sample-rate 40000 contradicts the checkpoint, whose hyper_parameters.sample_rate is 48000; the networks were trained at 48000 Hz');
+    expect(contradiction.message).toBe('--sample-rate 40000 contradicts the checkpoint, whose hyper_parameters.sample_rate says 48000; the networks were trained at 48000 Hz');
     expect((await loadCheckpoint(file, { sampleRate: 48000 })).info.sampleRateSource).toBe('--sample-rate');
   });
 
@@ -197,14 +197,25 @@ describe('Lightning .ckpt, AudioCraft checkpoint.th, DAC folders', () => {
 });
 
 describe('the rate from a training config beside the checkpoint', () => {
-  test('BigVGAN config.json (sampling_rate) and StyleTTS 2 config.yml (preprocess_params.sr)', async () => {
+  test('BigVGAN v2 states its rate in its CQT buffers, above a config.json beside it; StyleTTS 2 config.yml (preprocess_params.sr)', async () => {
     const dir = tempDir('rate-beside');
     try {
       mkdirSync(path.join(dir, 'bigvgan'));
-      symlinkSync(path.join(goldenDir, 'bigvgan-v2', 'bigvgan_discriminator_optimizer.pt'), path.join(dir, 'bigvgan', 'bigvgan_discriminator_optimizer.pt'));
+      const big = path.join(dir, 'bigvgan', 'bigvgan_discriminator_optimizer.pt');
+      symlinkSync(path.join(goldenDir, 'bigvgan-v2', 'bigvgan_discriminator_optimizer.pt'), big);
       writeFileSync(path.join(dir, 'bigvgan', 'config.json'), JSON.stringify({ resblock: '1', sampling_rate: 22050, use_cqtd_instead_of_mrd: true }));
-      const big = await loadCheckpoint(path.join(dir, 'bigvgan', 'bigvgan_discriminator_optimizer.pt'));
-      expect(big.info).toMatchObject({ family: 'bigvgan-v2', sampleRate: 22050 });
+      // The golden file's CQT lengths are those of 24 kHz (its config): they win over a stale config.json.
+      expect((await loadCheckpoint(big)).info).toMatchObject({
+        family: 'bigvgan-v2',
+        sampleRate: 24000,
+        sampleRateSource: "mrd.discriminators.0.cqt_transform.lenghts in the checkpoint (the CQT kernels' rate)",
+      });
+      const contradiction = await failure(loadCheckpoint(big, { sampleRate: 44100 }));
+      expect(contradiction).toBeInstanceOf(UsageError);
+      expect(contradiction.message).toMatch(/^--sample-rate 44100 contradicts the checkpoint, whose mrd\.discriminators\.0\.cqt_transform\.lenghts says 24000/);
+      // A file whose rate only the config knows: RVC's layout, with BigVGAN's config key.
+      writeFileSync(path.join(dir, 'bigvgan', 'D_1000.pth'), torchZip(new Map([['model', stateDict(rvc2)]])));
+      expect((await loadCheckpoint(path.join(dir, 'bigvgan', 'D_1000.pth'))).info).toMatchObject({ family: 'rvc-v2', sampleRate: 22050, sampleRateSource: `sampling_rate in ${path.join(dir, 'bigvgan', 'config.json')}` });
       mkdirSync(path.join(dir, 'styletts'));
       writeFileSync(path.join(dir, 'styletts', 'epoch_2nd_00020.pth'), torchZip(new Map([['net', new Map<string, SaveValue>([['mpd', stateDict(module(styletts, 'mpd.'))], ['msd', stateDict(module(styletts, 'msd.'))]])]])));
       writeFileSync(path.join(dir, 'styletts', 'config.yml'), 'log_dir: "Models/LJSpeech"\npreprocess_params:\n  sr: 22050 # LJSpeech\n  spect_params:\n    n_fft: 2048\nmodel_params:\n  sr: 16000\n');

@@ -34,6 +34,16 @@ describe('findModelMismatch', () => {
     expect(findModelMismatch([set('a.json', model), set('b.json', { ...model, maxOffsetSamples: 8000 })])?.kind).toBe('align');
   });
 
+  it('compares the sample rate (model blocks and every row\'s sample_rate): the same RVC weights at 40 and 48 kHz are not comparable', () => {
+    const model = makeModel({ family: 'rvc-v2', sampleRate: 40000 });
+    const mismatch = findModelMismatch([set('a.json', model), set('this run', { ...model, sampleRate: 48000 })]);
+    expect(mismatch?.kind).toBe('rate');
+    expect(describeMismatch(mismatch!)).toBe('a.json was scored with a sample rate of 40000 Hz, this run with a sample rate of 48000 Hz');
+    const rows = [{ ...row('rvc-v2', 'untrained:seed=0'), family: 'rvc-v2', sample_rate: 48000 }];
+    expect(findModelMismatch([set('a.csv', null, rows), set('this run', { ...model, weights: 'untrained' })])?.kind).toBe('rate');
+    expect(findModelMismatch([set('a.csv', null, rows), set('this run', { ...model, sampleRate: 48000 })])).toBeNull();
+  });
+
   it('lets a report from before alignment existed (align unknown) through', () => {
     const model = makeModel();
     expect(findModelMismatch([set('old.json', { ...model, align: '', maxOffsetSamples: 0 }), set('this run', model)])).toBeNull();

@@ -18,7 +18,7 @@ function rvc(periods: readonly number[]) {
 /** RVC v1 (MultiPeriodDiscriminator): scale + periods 2,3,5,7,11,17. */
 export const RVC_V1: FamilySpec = {
   name: 'rvc-v1',
-  description: 'RVC v1 (Retrieval-based Voice Conversion WebUI, Applio): scale + periods 2..17 (32/40/48 kHz models; 40 kHz default)',
+  description: 'RVC v1 voice conversion (RVC WebUI v1 models, Applio, their forks): scale + periods 2..17 (32/40/48 kHz: --sample-rate; 40 kHz default)',
   sampleRate: 40000,
   subs: rvc([2, 3, 5, 7, 11, 17]),
   source: SOURCE,
@@ -27,7 +27,7 @@ export const RVC_V1: FamilySpec = {
 /** RVC v2 (MultiPeriodDiscriminatorV2): scale + periods 2,3,5,7,11,17,23,37. */
 export const RVC_V2: FamilySpec = {
   name: 'rvc-v2',
-  description: 'RVC v2 (Retrieval-based Voice Conversion WebUI, Applio): scale + periods 2..37 (32/40/48 kHz models; 40 kHz default)',
+  description: 'RVC v2 voice conversion (RVC WebUI v2 models, Applio, their forks): scale + periods 2..37 (32/40/48 kHz: --sample-rate; 40 kHz default)',
   sampleRate: 40000,
   subs: rvc([2, 3, 5, 7, 11, 17, 23, 37]),
   source: SOURCE,
