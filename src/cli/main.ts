@@ -9,6 +9,7 @@ import { DEFAULT_FAMILY, FAMILIES } from '../model/index.js';
 import { ZOO } from '../model/zoo.js';
 import { ALIGN_MODES } from '../pipeline/pair-audio.js';
 import { DEFAULT_ALIGN, DEFAULT_MAX_OFFSET_SECONDS, DEFAULT_SEGMENT_SECONDS } from '../pipeline/scorer.js';
+import { DEFAULT_MAX_DURATION } from '../audio/limits.js';
 import { REPORT_FORMATS } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
@@ -121,6 +122,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
       ),
     )
     .option('--max-offset <seconds>', `largest delay --align offset searches, either way (default ${DEFAULT_MAX_OFFSET_SECONDS})`, positiveSeconds)
+    .option('--max-duration <seconds>', `refuse (as an error row) files that decode to more than this (default ${DEFAULT_MAX_DURATION}, 4 hours)`, positiveSeconds)
     .addOption(formatOption('csv'))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout', nonEmpty)
     .option('--layers', 'add per-layer feature distances as CSV columns fm_<sub>_<i>')

@@ -30,6 +30,7 @@ export interface ScoreFlags extends WorstFlags {
   readonly segment?: number;
   readonly align?: AlignMode;
   readonly maxOffset?: number;
+  readonly maxDuration?: number;
   readonly format?: ReportFormat;
   readonly output?: string;
   readonly layers?: boolean;
@@ -122,6 +123,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     segment: flags.segment,
     align: flags.align,
     maxOffset: flags.maxOffset,
+    maxDuration: flags.maxDuration,
     batchSize: flags.batchSize,
     batchMemory: flags.batchMemory,
     threads: flags.threads,

@@ -79,6 +79,7 @@ function timingWarnings(timing: PairTiming, sampleRate: number, offsetMs: number
   if (timing.unusable) warnings.push(alignmentWarning('the offset found leaves too little overlap to score'));
   const duration = durationWarning(timing.refRest, timing.synRest, sampleRate, offsetMs);
   if (duration) warnings.push(duration);
+  if (timing.melDtwProblem) warnings.push(timing.melDtwProblem);
   return warnings;
 }
 
