@@ -25,7 +25,7 @@ export async function fuzzAudio(bytes) {
       const { frames, sampleRate, channels } = reader.info;
       check(Number.isSafeInteger(frames) && frames >= 0, `frames ${frames}`);
       check(sampleRate >= MIN_SAMPLE_RATE && sampleRate <= MAX_SAMPLE_RATE, `sample rate ${sampleRate}`);
-      check(Number.isInteger(channels) && channels >= 1 && channels <= 255, `channels ${channels}`);
+      check(Number.isInteger(channels) && channels >= 1 && channels <= 65535, `channels ${channels}`);
       check(frames <= MAX_FRAMES_PER_BYTE * bytes.length, `${frames} frames from ${bytes.length} bytes`);
       const n = reader.lengthAt(RATE);
       for (const start of [0, Math.max(0, n - READ)]) {
