@@ -51,9 +51,10 @@ const BITS = [0, 8, 12, 0, 16, 20, 24, 32];
 /** Longest possible frame header: sync..CRC-8 with a 7-byte number and 2-byte block size and rate. */
 const MAX_HEADER = 16;
 const SCAN_STEP = 1 << 20;
-/** Frames decoded per call (bounded also by DECODE_BYTES). */
+/** Frames decoded per call (bounded also by DECODE_BYTES, and by DECODE_SAMPLES: 32 frames of 65535 samples would be more blocks than streamed.ts caches). */
 const DECODE_FRAMES = 32;
 const DECODE_BYTES = 1 << 18;
+const DECODE_SAMPLES = 1 << 19;
 /**
  * The wasm libFLAC (@wasm-audio-decoders/flac 0.2.11, the latest) fails with "memory access out
  * of bounds" when, after STREAMINFO, frames of different block sizes follow each other in one
@@ -279,6 +280,7 @@ class FlacSession implements DecodeSession {
       last < frames.length &&
       last - first < DECODE_FRAMES &&
       frames.offset(last) - from < DECODE_BYTES &&
+      frames.position(last) - frames.position(first) < DECODE_SAMPLES &&
       !(uniform && sizeOf(last) !== sizeOf(first))
     ) {
       last++;
