@@ -186,7 +186,8 @@ function runTarget(name, sync, options, env) {
         ok: code === 0,
         exitCode: code,
         seconds: Math.round((Date.now() - started) / 100) / 10,
-        executions: stat('number_of_executed_units'),
+        // The final statistics, else the last progress line (#N) when the log's end was cut.
+        executions: stat('number_of_executed_units') || Number([...log.matchAll(/^#(\d+)\s/gm)].at(-1)?.[1] ?? NaN),
         execPerSecond: stat('average_exec_per_sec'),
         coverage: lastCov ? Number(lastCov[1]) : NaN,
         features: lastCov ? Number(lastCov[2]) : NaN,
@@ -210,7 +211,12 @@ async function replay(targets) {
       for (const file of readdirSync(dir).sort()) {
         inputs++;
         try {
-          await fuzz(readFileSync(path.join(dir, file)));
+          // As Jazzer hands them over: a view into a larger buffer whose other bytes are junk,
+          // so code that reads `.buffer` without `.byteOffset` fails here too.
+          const bytes = readFileSync(path.join(dir, file));
+          const padded = Buffer.alloc(bytes.length + 64, 0xaa);
+          bytes.copy(padded, 32);
+          await fuzz(padded.subarray(32, 32 + bytes.length));
         } catch (error) {
           failures.push(`${name}: ${path.relative(root, path.join(dir, file))}: ${error instanceof Error ? error.stack : error}`);
         }
