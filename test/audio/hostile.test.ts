@@ -14,6 +14,8 @@ import { PairAudio } from '../../src/pipeline/pair-audio.js';
 import { constantFlac, fixOggCrc, oggPages } from '../helpers/hostile-audio.js';
 import { encode, encodersAvailable, pcm16Wav, speechSamples } from '../helpers/encoders.js';
 import { writeFileSync } from 'node:fs';
+import { runMain } from '../helpers/cli.js';
+import { parseJsonl, removeDir, tempDir, writeTinyCheckpoint, writeTone } from '../helpers/e2e.js';
 
 const encoders = encodersAvailable();
 const withEncoders = encoders ? it : it.skip;
@@ -134,4 +136,29 @@ describe('a pair with a file that decodes to minutes', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe('the CLI', () => {
+  it('turns --max-duration into error rows naming the file, and scores the rest', async () => {
+    const dir = tempDir('max-duration');
+    try {
+      for (const [name, seconds] of [['short', 1], ['long', 3]] as const) {
+        await writeTone(path.join(dir, 'ref', `${name}.wav`), { seconds, sampleRate: 32000, seed: 1 });
+        await writeTone(path.join(dir, 'syn', `${name}.wav`), { seconds, sampleRate: 32000, seed: 2 });
+      }
+      await writeTinyCheckpoint(path.join(dir, 'tiny.pth'));
+      const run = await runMain(['score', 'ref', 'syn', '--weights', 'tiny.pth', '--max-duration', '2', '--format', 'jsonl', '-q'], { cwd: dir });
+      expect(run.code).toBe(3);
+      const records = parseJsonl(run.stdout);
+      expect(records.map((r) => [r.syn, r.status])).toEqual([
+        ['syn/long.wav', 'error'],
+        ['syn/short.wav', 'ok'],
+      ]);
+      expect(records[0]!.error).toBe('syn/long.wav: decodes to 3.0 s of audio, more than --max-duration (2.0 s)');
+      const bad = await runMain(['score', 'ref', 'syn', '--weights', 'tiny.pth', '--max-duration', '0'], { cwd: dir });
+      expect(bad.code).toBe(2);
+    } finally {
+      removeDir(dir);
+    }
+  }, 60_000);
 });
