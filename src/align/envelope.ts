@@ -8,6 +8,7 @@
  * pulses do not make it ripple). Values are computed while the signal streams past in chunks,
  * so only the envelope is held: 4 bytes per millisecond, 7 MB for 30 minutes.
  */
+import { pause } from '../util/yield.js';
 import type { SignalSource } from './signal.js';
 
 /** Envelope frames are this many blocks long (20 ms). */
@@ -38,6 +39,7 @@ export async function logEnergyEnvelope(source: SignalSource, block: number): Pr
   let total = 0;
   for (let first = 0; first < blocks; first += CHUNK_BLOCKS) {
     const count = Math.min(CHUNK_BLOCKS, blocks - first);
+    await pause();
     const samples = await source.read(first * block, count * block);
     for (let b = 0; b < count; b++) {
       let e = 0;

@@ -8,6 +8,7 @@
  * duration (a 30-minute pair holds a few hundred frames, not 2 × 46 MB of spectrogram).
  */
 import { MEL_BINS, MEL_HOP, MEL_SAMPLE_RATE, logMelFrames, melFrameCount, type SampleReader } from '../audio/mel.js';
+import { pause } from '../util/yield.js';
 import { BandedDtw } from './dtw.js';
 
 /** Half-width of the band in seconds: how far local timing may depart from a uniform tempo. */
@@ -65,6 +66,7 @@ export async function melDtwStreamed(
     const rows = await logMelFrames(ref, refLength, i0, i1);
     await window.cover(dtw.row(i0).lo, dtw.row(i1 - 1).hi + 1);
     for (let i = i0; i < i1; i++) dtw.addRow(rows, (i - i0) * MEL_BINS, window.data, window.first);
+    await pause();
   }
   return dtw.distance();
 }

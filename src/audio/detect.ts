@@ -38,8 +38,39 @@ function otherFormat(b: Buffer): string | null {
   if (text(0, 4) === 'MAC ') return "Monkey's Audio";
   if (text(0, 4) === 'wvpk') return 'WavPack';
   if (text(0, 4) === 'caff') return 'Core Audio (CAF)';
-  if (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xf6) === 0xf0) return 'AAC (ADTS)';
   return null;
+}
+
+/**
+ * Whether an ADTS (raw AAC) frame starts at b[i] and is followed by another one, or by the end
+ * of the file. Two sync bytes alone are not enough: random bytes start with 0xFFF often.
+ */
+function adtsRun(b: Uint8Array, i: number, fileEnd: boolean): boolean {
+  for (let n = 0; n < 2; n++) {
+    if (i + 7 > b.length) return n > 0 && fileEnd && i === b.length;
+    if (b[i] !== 0xff || (b[i + 1]! & 0xf6) !== 0xf0) return false;
+    const rateIndex = (b[i + 2]! >> 2) & 15;
+    const length = ((b[i + 3]! & 3) << 11) | (b[i + 4]! << 3) | (b[i + 5]! >> 5);
+    if (rateIndex > 12 || length < ((b[i + 1]! & 1) === 0 ? 9 : 7)) return false;
+    i += length;
+  }
+  return true;
+}
+
+/**
+ * Whether a free-format MPEG audio frame header (bitrate index 0: the frame length is not in
+ * the header) starts at b[i] and the same header recurs further on.
+ */
+function freeFormatMpeg(b: Uint8Array, i: number): boolean {
+  if (i + 4 > b.length || b[i] !== 0xff || (b[i + 1]! & 0xe0) !== 0xe0 || b[i + 2]! >> 4 !== 0) return false;
+  const versionBits = (b[i + 1]! >> 3) & 3;
+  const layerBits = (b[i + 1]! >> 1) & 3;
+  if (versionBits === 1 || layerBits === 0 || ((b[i + 2]! >> 2) & 3) === 3) return false;
+  // The next frame repeats the first three header bytes (the padding bit may differ).
+  for (let j = i + 24; j + 3 <= b.length && j < i + 8192; j++) {
+    if (b[j] === b[i] && b[j + 1] === b[i + 1] && (b[j + 2]! & 0xfd) === (b[i + 2]! & 0xfd)) return true;
+  }
+  return false;
 }
 
 /** Size of the ID3v2 tag starting at b[0] (header, body and footer), or 0 when there is none. */
@@ -91,6 +122,7 @@ export async function detectFormat(src: ByteSource): Promise<Detected> {
   if (other) throw unsupported(other);
   const area = await window.bytes(start, MPEG_SEARCH + 4096);
   const fileEnd = start + area.length >= src.size;
+  if (adtsRun(area, 0, fileEnd)) throw unsupported('AAC (ADTS)');
   if (mpegRun(area, 0, start > 0 ? 1 : 2, fileEnd)) return { container: 'mpeg', start, warnings };
   // Junk or padding before the first frame: accept a run of frames found a little further on.
   for (let i = 1; i < Math.min(MPEG_SEARCH, area.length); i++) {
@@ -98,6 +130,9 @@ export async function detectFormat(src: ByteSource): Promise<Detected> {
       warnings.push(`skipped ${i} bytes of unknown data before the first MPEG audio frame`);
       return { container: 'mpeg', start: start + i, warnings };
     }
+  }
+  if (freeFormatMpeg(area, 0)) {
+    throw new InputFileError('free-format MP3 (bitrate index 0, no frame length in its headers) is not supported; convert it to WAV, FLAC or a fixed-bitrate MP3');
   }
   if (start > 0) throw new InputFileError(`an ID3 tag (${start} bytes) but no MP3 or FLAC audio after it`);
   throw new InputFileError(`not an audio file (starts with "${printable(head.subarray(0, 4))}"); ${SUPPORTED}`);

@@ -19,6 +19,7 @@
  */
 import { InputFileError } from '../errors.js';
 import { crc16, crc16Step, crc8 } from './crc.js';
+import { checkSampleRate } from './limits.js';
 import { ReadWindow, type ByteSource } from './source.js';
 import { checkedDecode, PositionIndex, type CodecStream, type DecodedChunk, type DecodeSession } from './streamed.js';
 import type { AudioInfo } from './types.js';
@@ -50,9 +51,18 @@ const BITS = [0, 8, 12, 0, 16, 20, 24, 32];
 /** Longest possible frame header: sync..CRC-8 with a 7-byte number and 2-byte block size and rate. */
 const MAX_HEADER = 16;
 const SCAN_STEP = 1 << 20;
-/** Frames decoded per call (bounded also by DECODE_BYTES). */
+/** Frames decoded per call (bounded also by DECODE_BYTES, and by DECODE_SAMPLES: 32 frames of 65535 samples would be more blocks than streamed.ts caches). */
 const DECODE_FRAMES = 32;
 const DECODE_BYTES = 1 << 18;
+const DECODE_SAMPLES = 1 << 19;
+/**
+ * The wasm libFLAC (@wasm-audio-decoders/flac 0.2.11, the latest) fails with "memory access out
+ * of bounds" when, after STREAMINFO, frames of different block sizes follow each other in one
+ * decoder with 8 channels (every 8-channel file: its last frame is shorter). FLAC frames do not
+ * depend on each other, so with more than this many channels a decoder only ever sees frames of
+ * one block size, and a new one is made when the size changes (once per file, normally).
+ */
+const MAX_CHANNELS_MIXED_BLOCKS = 2;
 
 function cutShort(size: number, where: string): InputFileError {
   return new InputFileError(`header cut short: the file ends after ${size} bytes, ${where}`);
@@ -90,7 +100,7 @@ function parseStreamInfo(b: Buffer): StreamInfo {
   const channels = ((b[12]! >> 1) & 7) + 1;
   const bits = (((b[12]! & 1) << 4) | (b[13]! >> 4)) + 1;
   const totalSamples = (b[13]! & 15) * 2 ** 32 + b.readUInt32BE(14);
-  if (sampleRate === 0) throw new InputFileError('FLAC STREAMINFO gives sample rate 0 (corrupt header)');
+  checkSampleRate(sampleRate, 'FLAC STREAMINFO');
   if (maxBlock < 16 || minBlock > maxBlock) {
     throw new InputFileError(`FLAC STREAMINFO gives block sizes ${minBlock}..${maxBlock} (corrupt header)`);
   }
@@ -246,6 +256,8 @@ function toMono(decoded: PlanarAudio, bits: number, out: Float32Array): void {
 class FlacSession implements DecodeSession {
   position: number;
   private decoder: FlacFrameDecoder | null;
+  /** Block size of the frames the decoder has seen (-1: none yet). */
+  private blockSize = -1;
 
   constructor(
     private readonly stream: FlacStream,
@@ -261,8 +273,24 @@ class FlacSession implements DecodeSession {
     if (!this.decoder || this.frame >= frames.length) return null;
     const first = this.frame;
     const from = frames.offset(first);
+    const sizeOf = (k: number) => (k + 1 < frames.length ? frames.position(k + 1) : total) - frames.position(k);
+    const uniform = this.stream.info.channels > MAX_CHANNELS_MIXED_BLOCKS;
     let last = first + 1;
-    while (last < frames.length && last - first < DECODE_FRAMES && frames.offset(last) - from < DECODE_BYTES) last++;
+    while (
+      last < frames.length &&
+      last - first < DECODE_FRAMES &&
+      frames.offset(last) - from < DECODE_BYTES &&
+      frames.position(last) - frames.position(first) < DECODE_SAMPLES &&
+      !(uniform && sizeOf(last) !== sizeOf(first))
+    ) {
+      last++;
+    }
+    if (uniform && this.blockSize !== -1 && this.blockSize !== sizeOf(first)) {
+      this.decoder.free();
+      this.decoder = null;
+      this.decoder = await newDecoder(this.stream.streamInfo);
+    }
+    this.blockSize = sizeOf(first);
     const to = last < frames.length ? frames.offset(last) : end;
     const bytes = await this.stream.src.read(from, to - from);
     if (bytes.length < to - from) throw new InputFileError(`file shrank while being read (expected ${to - from} bytes at byte ${from})`);

@@ -7,6 +7,7 @@
  * pipeline prefixes `<path>: `).
  */
 import { detectFormat } from './detect.js';
+import { checkDecodeBudget, type DecodeLimits } from './limits.js';
 import { openFlac } from './flac.js';
 import { openMpeg } from './mpeg.js';
 import { openOgg } from './ogg.js';
@@ -17,6 +18,7 @@ import type { AudioInfo, FrameSource } from './types.js';
 import { WavFile } from './wav.js';
 
 export type { AudioFormat, AudioInfo } from './types.js';
+export { DEFAULT_MAX_DURATION, MAX_FRAMES_PER_BYTE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type DecodeLimits } from './limits.js';
 
 export interface AudioReader {
   readonly info: AudioInfo;
@@ -83,23 +85,30 @@ async function openFrames(src: ByteSource): Promise<FrameSource> {
   }
 }
 
-async function openSource(src: ByteSource): Promise<AudioReader> {
+async function openSource(src: ByteSource, limits: DecodeLimits): Promise<AudioReader> {
+  let frames: FrameSource | null = null;
   try {
-    return new FrameSourceReader(await openFrames(src));
+    frames = await openFrames(src);
+    // What the file decodes to is known once it is indexed, before anything is decoded.
+    checkDecodeBudget(frames.info.frames, frames.info.sampleRate, src.size, limits);
+    return new FrameSourceReader(frames);
   } catch (error) {
-    await src.close().catch(() => undefined);
+    await (frames ? frames.close() : src.close()).catch(() => undefined);
     throw error;
   }
 }
 
-/** Opens an audio file. Throws InputFileError (plain words, no path) when it cannot be used. */
-export async function openAudio(path: string): Promise<AudioReader> {
-  return openSource(await openFileSource(path));
+/**
+ * Opens an audio file. Throws InputFileError (plain words, no path) when it cannot be used, or
+ * when it would decode to more than `limits` allow (limits.ts).
+ */
+export async function openAudio(path: string | Buffer, limits: DecodeLimits = {}): Promise<AudioReader> {
+  return openSource(await openFileSource(path), limits);
 }
 
 /** Same as openAudio for file bytes already in memory (tests, fuzzing, stdin). */
-export async function openAudioBuffer(bytes: Uint8Array): Promise<AudioReader> {
-  return openSource(bufferSource(bytes));
+export async function openAudioBuffer(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<AudioReader> {
+  return openSource(bufferSource(bytes), limits);
 }
 
 export { Resampler, resample, resampleRange, resamplerFor } from './resample.js';

@@ -9,6 +9,7 @@
  * mel-filters.ts). Frames are computed one at a time from a span of the signal, so mel_l1 of
  * a long file can be streamed through an AudioReader without holding the spectrogram.
  */
+import { pause } from '../util/yield.js';
 import FFT from 'fft.js';
 import { InputFileError } from '../errors.js';
 import { melFilterbank, type MelBand } from './mel-filters.js';
@@ -164,6 +165,7 @@ export async function melL1Streamed(ref: SampleReader, syn: SampleReader, length
   for (let f0 = 0; f0 < frames; f0 += framesPerStep) {
     const f1 = Math.min(frames, f0 + framesPerStep);
     const span = melInputSpan(length, f0, f1);
+    await pause();
     const [a, b] = await Promise.all([ref(span.start, span.end - span.start), syn(span.start, span.end - span.start)]);
     sum += l1Sum(a, b, span.start, length, f0, f1);
   }

@@ -11,6 +11,7 @@
  *   pre-roll) and restarts are not exact (streamed.ts then decodes fixed segments).
  */
 import { InputFileError } from '../errors.js';
+import { checkSampleRate } from './limits.js';
 import type { AudioFormat } from './types.js';
 import { OpusPacketDecoder, VorbisPacketDecoder, type OpusStreamLayout, type PlanarAudio } from './wasm-decoders.js';
 
@@ -102,7 +103,7 @@ class VorbisCodec implements OggCodec {
     const small = b[28]! & 15;
     const large = b[28]! >> 4;
     if (this.channels === 0) throw new InputFileError('Vorbis header gives 0 channels (corrupt header)');
-    if (this.sampleRate === 0) throw new InputFileError('Vorbis header gives sample rate 0 (corrupt header)');
+    checkSampleRate(this.sampleRate, 'Vorbis header');
     if (small < 6 || large > 13 || small > large || (b[29]! & 1) === 0) throw new InputFileError('invalid Vorbis identification header (corrupt header)');
     this.maxPacketSamples = 1 << large;
   }

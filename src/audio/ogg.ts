@@ -67,11 +67,12 @@ function pageAt(b: Uint8Array, i: number, offset: number): Page | 'short' | null
   const low = view.getUint32(6, true);
   const high = view.getInt32(10, true);
   const granule = high === -1 && low === 0xffffffff ? -1 : high * 2 ** 32 + low;
-  if (granule < -1 || granule > Number.MAX_SAFE_INTEGER) return null;
+  // A granule position no stream reaches (beyond 2^53, or negative other than "none") is kept
+  // as NaN, so that the scan can say what is wrong with the page instead of calling it damaged.
   return {
     offset,
     flags: b[i + 5]!,
-    granule,
+    granule: granule < -1 || granule > Number.MAX_SAFE_INTEGER ? Number.NaN : granule,
     serial: view.getUint32(14, true),
     sequence: view.getUint32(18, true),
     lacing: Uint8Array.from(lacing),
@@ -167,6 +168,10 @@ async function scanPages(src: ByteSource, warnings: string[]): Promise<OggScan> 
       warnings.push(`ignored ${src.size - p} bytes after the last Ogg page that are not audio`);
       break;
     }
+    if (Number.isNaN(page.granule)) {
+      const raw = new DataView(b.buffer, b.byteOffset, HEADER).getBigInt64(6, true);
+      throw new InputFileError(`Ogg page at byte ${p} has granule position ${raw}, beyond any real stream (damaged or hostile file)`);
+    }
     p += page.length;
     if (serial === -1) {
       if (!(page.flags & FIRST)) {
@@ -175,7 +180,7 @@ async function scanPages(src: ByteSource, warnings: string[]): Promise<OggScan> 
         throw new InputFileError('the Ogg stream does not begin with a first page (cut from a longer stream?)');
       }
       const body = b.subarray(page.length - sum(page.lacing), page.length);
-      const firstPacket = body.subarray(0, page.lacing[0] ?? 0);
+      const firstPacket = body.subarray(0, firstPacketLength(page.lacing));
       codec = oggCodecFor(firstPacket);
       if (!codec) {
         unknown ??= oggCodecName(firstPacket);
@@ -230,6 +235,19 @@ async function scanPages(src: ByteSource, warnings: string[]): Promise<OggScan> 
   if (headers < codec.headerPackets) throw new InputFileError(`header cut short: the ${codec.codec} headers are incomplete`);
   if (firstAudioPage >= pages.length || granule < 0) throw new InputFileError('no audio packets after the headers');
   return { codec, pages, firstAudioPage, headerPacketsOnIt, lastGranule: granule };
+}
+
+/**
+ * Bytes of the page's first packet: its lacing values up to the first one below 255 (an
+ * OpusHead of mapping family 255 with many channels is longer than one 255-byte segment).
+ */
+function firstPacketLength(lacing: Uint8Array): number {
+  let n = 0;
+  for (const l of lacing) {
+    n += l;
+    if (l < 255) break;
+  }
+  return n;
 }
 
 /** Whether the page's last packet continues on the next page. */

@@ -24,6 +24,7 @@
  * Coefficients come from a polyphase table (one row per phase of the reduced ratio) when
  * that table is small; otherwise from a finely sampled prototype with linear interpolation.
  */
+import { pause } from '../util/yield.js';
 
 /** Half-width of the prototype in lower-rate samples (zero crossings per side). */
 const HALF_WIDTH = 64;
@@ -36,6 +37,8 @@ const MAX_POLYPHASE_ENTRIES = 1 << 20;
 const OVERSAMPLE = 2048;
 /** Output samples computed per step in resampleFrom (bounds its temporary input buffer). */
 const STEP_OUTPUT = 1 << 17;
+/** Multiply-adds per step of resampleFrom (a few milliseconds). */
+const STEP_WORK = 4_000_000;
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -147,6 +150,11 @@ export class Resampler {
       sum += v;
     }
     for (let j = 0; j < this.taps; j++) row[j]! /= sum;
+  }
+
+  /** Multiply-adds per output sample: what a step of resampling costs. */
+  get tapCount(): number {
+    return this.identity ? 1 : this.taps;
   }
 
   /** Number of output samples for `inputLength` input samples: ceil(inputLength * out / in). */
@@ -267,8 +275,11 @@ export async function resampleFrom(
   out = new Float32Array(length),
 ): Promise<Float32Array> {
   const r = resamplerFor(inRate, outRate);
+  // Steps of bounded work (a few ms each), with a turn of the event loop between them when due.
+  const step = Math.max(1024, Math.min(STEP_OUTPUT, Math.floor(STEP_WORK / r.tapCount)));
   for (let done = 0; done < length; ) {
-    const n = Math.min(STEP_OUTPUT, length - done);
+    if (done > 0) await pause();
+    const n = Math.min(step, length - done);
     const span = r.inputSpan(start + done, n);
     const buf = new Float32Array(span.end - span.start);
     const from = Math.max(0, span.start);

@@ -6,8 +6,9 @@
  * - The RIFF size field is ignored: writers that crash or stream leave it wrong. The actual
  *   file size decides where chunks end.
  * - Odd-sized chunks are followed by a pad byte (RIFF rule), but some writers omit it: when
- *   the padded position does not hold a plausible chunk id and the unpadded one does, the
- *   unpadded one is taken (and a warning recorded).
+ *   the unpadded position holds a more plausible chunk header than the padded one (a known id,
+ *   a size that fits the file), the unpadded one is taken (and a warning recorded). An id
+ *   alone is not enough: "data" one byte early reads as the printable id "ata" + a size byte.
  * - A `data` size of 0xFFFFFFFF (streaming writers, or RF64/BW64 whose real size is in the
  *   `ds64` chunk) or of 0 followed by bytes that are not a chunk header means "to the end of
  *   the file".
@@ -55,6 +56,22 @@ export function printable(bytes: Uint8Array): string {
     s += b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return s;
+}
+
+/** Chunk ids WAV writers use, which make a candidate header convincing. */
+const KNOWN_IDS = new Set(['fmt ', 'data', 'LIST', 'fact', 'cue ', 'smpl', 'bext', 'id3 ', 'ID3 ', 'JUNK', 'junk', 'PAD ', 'pad ', 'iXML', 'inst', 'plst', 'acid', 'PEAK', 'chna', 'axml', 'FLLR', 'regn', 'umid', 'DISP', 'cart', 'levl', 'minf', 'elm1', 'ds64']);
+
+/** How much the 8 bytes at buf[at] look like a chunk header at file offset `offset` (0: not at all). */
+function headerPlausibility(buf: Uint8Array, at: number, offset: number, fileSize: number): number {
+  if (!isChunkId(buf, at)) return 0;
+  let score = 1;
+  const id = String.fromCharCode(buf[at]!, buf[at + 1]!, buf[at + 2]!, buf[at + 3]!);
+  if (KNOWN_IDS.has(id)) score += 2;
+  if (at + 8 <= buf.length) {
+    const size = (buf[at + 4]! | (buf[at + 5]! << 8) | (buf[at + 6]! << 16)) + buf[at + 7]! * 2 ** 24;
+    if (offset + 8 + size <= fileSize) score += 1;
+  }
+  return score;
 }
 
 function isChunkId(buf: Uint8Array, at: number): boolean {
@@ -157,7 +174,7 @@ export async function walkRiff(src: ByteSource, enough: (chunks: readonly RiffCh
     if (size % 2 === 1) {
       // Pad byte after an odd-sized chunk, unless the writer forgot it (see module comment).
       const around = await reader.bytes(next, 9);
-      if (!isChunkId(around, 1) && isChunkId(around, 0)) {
+      if (headerPlausibility(around, 0, next, fileSize) > headerPlausibility(around, 1, next + 1, fileSize)) {
         warnings.push(`${printable(header.subarray(0, 4))} chunk has an odd size and no pad byte`);
       } else {
         next += 1;

@@ -90,7 +90,7 @@ function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): 
   return 'special file';
 }
 
-async function isSymlink(path: string): Promise<boolean> {
+async function isSymlink(path: string | Buffer): Promise<boolean> {
   try {
     return (await lstat(path)).isSymbolicLink();
   } catch {
@@ -103,7 +103,7 @@ async function isSymlink(path: string): Promise<boolean> {
  * open (a blocking open of a FIFO waits for a writer forever, holding a libuv thread); it has
  * no effect on regular files. The fstat after opening then rejects anything not a regular file.
  */
-export async function openFileSource(path: string): Promise<ByteSource> {
+export async function openFileSource(path: string | Buffer): Promise<ByteSource> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));

@@ -17,6 +17,7 @@
 import { InputFileError } from '../errors.js';
 import type { AudioInfo, FrameSource } from './types.js';
 import type { PlanarAudio } from './wasm-decoders.js';
+import { pause } from '../util/yield.js';
 
 /** Frames per cached block (mono float32: 256 KB). */
 export const BLOCK = 1 << 16;
@@ -105,6 +106,12 @@ export class StreamedAudio implements FrameSource {
   /** Reads run one at a time: they share the running decode. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /**
+   * The block a read is waiting for, and its data once decoded: one decode call can return more
+   * blocks than the cache keeps (32 FLAC frames of 65535 samples are 32 blocks), and the block
+   * asked for must not be evicted by the very chunk that decoded it.
+   */
+  private wanted: { block: number; data: Float32Array | null } | null = null;
   /** Counters for tests and benchmarks: decodes started and blocks decoded. */
   readonly stats = { sessions: 0, blocks: 0 };
 
@@ -129,6 +136,9 @@ export class StreamedAudio implements FrameSource {
       if (this.closed) throw new Error('audio file is closed');
       for (let at = start; at < start + count; ) {
         const b = Math.floor(at / BLOCK);
+        // Blocks served from the cache resolve at once, and awaiting a settled promise never
+        // lets a signal handler run: give the event loop a turn now and then (util/yield.ts).
+        await pause();
         const data = await this.block(b);
         const from = at - b * BLOCK;
         const n = Math.min(data.length - from, start + count - at);
@@ -162,15 +172,21 @@ export class StreamedAudio implements FrameSource {
       ((r.block === b && r.data !== null) || (r.session.position <= target && (exactRestarts ? target - r.session.position <= MAX_FORWARD_GAP : r.segment === segment)));
     const start = exactRestarts ? target : segment * RESTART_SEGMENT * BLOCK + delay;
     if (!usable) await this.restart(start, segment);
-    for (let restarts = 0; ; ) {
-      const data = this.cache.get(b);
-      if (data) return data;
-      if (!this.running) {
-        // The decode ended without this block (only a damaged stream does that): one more try.
-        if (++restarts > 1) throw new InputFileError(`cannot decode the audio at ${seconds(b * BLOCK, this.stream.info.sampleRate)} (damaged stream)`);
-        await this.restart(start, segment);
+    this.wanted = { block: b, data: null };
+    try {
+      for (let restarts = 0; ; ) {
+        const data = this.cache.get(b) ?? this.wanted.data;
+        if (data) return data;
+        if (!this.running) {
+          // The decode ended without this block (only a damaged stream does that): one more try.
+          if (++restarts > 1) throw new InputFileError(`cannot decode the audio at ${seconds(b * BLOCK, this.stream.info.sampleRate)} (damaged stream)`);
+          await this.restart(start, segment);
+        }
+        await this.pull();
+        await pause();
       }
-      await this.pull();
+    } finally {
+      this.wanted = null;
     }
   }
 
@@ -254,6 +270,7 @@ export class StreamedAudio implements FrameSource {
       }
     }
     this.stats.blocks++;
+    if (this.wanted?.block === b) this.wanted.data = data;
     this.cache.set(b, data);
     while (this.cache.size > CACHE_BLOCKS) this.cache.delete(this.cache.keys().next().value!);
   }

@@ -28,6 +28,19 @@ export interface PlanarAudio {
   readonly errors: readonly { readonly message: string }[];
 }
 
+/**
+ * Frees a decoder, ignoring a failure: after a trap inside the wasm (a hostile frame can make
+ * libFLAC read out of bounds), its heap is in an unknown state and `free` may trap too. The
+ * instance is dropped either way, and its memory goes with it.
+ */
+function release(free: () => void): void {
+  try {
+    free();
+  } catch {
+    // see above
+  }
+}
+
 function quietly<T>(call: () => T): T {
   const original = console.error;
   console.error = () => undefined;
@@ -54,7 +67,7 @@ export class FlacFrameDecoder {
   }
 
   free(): void {
-    this.decoder.free();
+    release(() => this.decoder.free());
   }
 }
 
@@ -74,7 +87,7 @@ export class MpegFrameDecoder {
   }
 
   free(): void {
-    this.decoder.free();
+    release(() => this.decoder.free());
   }
 }
 
@@ -101,7 +114,7 @@ export class OpusPacketDecoder {
   }
 
   free(): void {
-    this.decoder.free();
+    release(() => this.decoder.free());
   }
 }
 
@@ -143,6 +156,6 @@ export class VorbisPacketDecoder {
   }
 
   free(): void {
-    this.outer.free();
+    release(() => this.outer.free());
   }
 }

@@ -23,9 +23,9 @@ const WAVE_FORMAT_ALAW = 0x0006;
 const WAVE_FORMAT_MULAW = 0x0007;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 
-/** Rates outside this range are a corrupt header, not audio anyone can score. */
-export const MIN_SAMPLE_RATE = 1000;
-export const MAX_SAMPLE_RATE = 1_536_000;
+/** Rates outside this range are a corrupt header, not audio anyone can score (the same for every format). */
+export { MIN_SAMPLE_RATE, MAX_SAMPLE_RATE } from './limits.js';
+import { MIN_SAMPLE_RATE, MAX_SAMPLE_RATE } from './limits.js';
 
 /** Names for the tags people actually meet, so the message says what the file is. */
 const TAG_NAMES: Record<number, string> = {

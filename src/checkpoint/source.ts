@@ -45,7 +45,9 @@ export class MemorySource implements ByteSource {
   }
   async read(offset: number, length: number, what: string): Promise<Uint8Array> {
     checkRange(this.size, offset, length, what);
-    return this.bytes.slice(offset, offset + length);
+    // Uint8Array's slice, not Buffer's: Buffer#slice is a view (of Node's 8 KB pool, for small
+    // files), and callers read the result through `.buffer` from byte 0 (found by fuzzing).
+    return Uint8Array.prototype.slice.call(this.bytes, offset, offset + length);
   }
   async sha256(): Promise<string> {
     return createHash('sha256').update(this.bytes).digest('hex');

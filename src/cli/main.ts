@@ -9,6 +9,7 @@ import { DEFAULT_FAMILY, FAMILIES, familyNames } from '../model/index.js';
 import { ZOO } from '../model/zoo.js';
 import { ALIGN_MODES } from '../pipeline/pair-audio.js';
 import { DEFAULT_ALIGN, DEFAULT_MAX_OFFSET_SECONDS, DEFAULT_SEGMENT_SECONDS, LOSS_MODES } from '../pipeline/scorer.js';
+import { DEFAULT_MAX_DURATION } from '../audio/limits.js';
 import { REPORT_FORMATS } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
@@ -128,6 +129,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
         "standard: fm, gen, real, fake, disc, one definition for every family (default); native: also the family's own training losses (hinge, TPRLS, feature-loss scaling) as native_<name> columns",
       ).choices(LOSS_MODES),
     )
+    .option('--max-duration <seconds>', `refuse (as an error row) files that decode to more than this (default ${DEFAULT_MAX_DURATION}, 4 hours)`, positiveSeconds)
     .addOption(formatOption('csv'))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout', nonEmpty)
     .option('--layers', 'add per-layer feature distances as CSV columns fm_<sub>_<i>')

@@ -32,6 +32,7 @@ export interface ScoreFlags extends WorstFlags {
   readonly align?: AlignMode;
   readonly maxOffset?: number;
   readonly loss?: LossMode;
+  readonly maxDuration?: number;
   readonly format?: ReportFormat;
   readonly output?: string;
   readonly layers?: boolean;
@@ -126,6 +127,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     align: flags.align,
     maxOffset: flags.maxOffset,
     loss: flags.loss,
+    maxDuration: flags.maxDuration,
     batchSize: flags.batchSize,
     batchMemory: flags.batchMemory,
     threads: flags.threads,

@@ -11,6 +11,12 @@ import type { AudioReader } from '../audio/index.js';
 
 /** Files up to this long are held whole, per rate read (at 32 kHz: 7.7 MB of float32). */
 export const CACHE_SECONDS = 60;
+/**
+ * ... and of at most this many frames at their own rate: resampling costs per input frame, so a
+ * 60-second file that declares 1.5 MHz would cost 25 times a 60-second file at 48 kHz to hold
+ * whole, when the comparison may need only a second of it.
+ */
+export const CACHE_FRAMES = CACHE_SECONDS * 48_000;
 
 export function cachingReader(reader: AudioReader, maxSeconds = CACHE_SECONDS): AudioReader {
   const whole = new Map<number, Promise<Float32Array>>();
@@ -23,7 +29,7 @@ export function cachingReader(reader: AudioReader, maxSeconds = CACHE_SECONDS): 
       const total = reader.lengthAt(rate);
       const inside = Number.isInteger(start) && Number.isInteger(length) && start >= 0 && length >= 0 && start + length <= total;
       // Long files stream; a bad range gets the reader's own RangeError.
-      if (total > maxSeconds * rate || !inside) return reader.read(rate, start, length);
+      if (total > maxSeconds * rate || reader.info.frames > (maxSeconds / CACHE_SECONDS) * CACHE_FRAMES || !inside) return reader.read(rate, start, length);
       let samples = whole.get(rate);
       if (!samples) {
         samples = reader.read(rate, 0, total);

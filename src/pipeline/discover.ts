@@ -24,11 +24,44 @@ export interface PairSpec {
   readonly syn: string | null;
   /** Set when the pair cannot be scored for a reason known before decoding. */
   readonly problem?: string;
+  /**
+   * The paths to open, as bytes, when they are not valid UTF-8 (`ref` and `syn` then show them
+   * with the invalid bytes escaped as `\xNN`, which names no file).
+   */
+  readonly refBytes?: Buffer;
+  readonly synBytes?: Buffer;
 }
 
 interface FoundFile {
   readonly key: string;
   readonly path: string;
+  /** The path as bytes, only when it is not valid UTF-8. */
+  readonly bytes?: Buffer;
+}
+
+/**
+ * A file name as text: valid UTF-8 as it is, each byte of anything else as `\xNN`. Linux names
+ * are bytes; a name decoded lossily (U+FFFD) would name no file at all.
+ */
+export function displayName(name: Buffer): string {
+  let out = '';
+  for (let i = 0; i < name.length; ) {
+    const c = name[i]!;
+    const n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n > 0 && i + n <= name.length) {
+      const bytes = name.subarray(i, i + n);
+      const text = bytes.toString('utf8');
+      // Overlong forms, surrogates and bad continuation bytes decode to U+FFFD, which re-encodes differently.
+      if (Buffer.from(text, 'utf8').equals(bytes)) {
+        out += text;
+        i += n;
+        continue;
+      }
+    }
+    out += `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`;
+    i++;
+  }
+  return out;
 }
 
 function isAudioName(name: string): boolean {
@@ -63,10 +96,12 @@ export async function listAudioFiles(root: string, role = 'audio'): Promise<Foun
   const found: FoundFile[] = [];
   const visited = new Set<string>();
 
-  async function walk(dir: string, relative: string): Promise<void> {
+  // Names are read as bytes: a name that is not valid UTF-8 is opened by its bytes (`raw`) and
+  // shown escaped (`dir`, `relative`). `raw` is null while the path so far is valid UTF-8.
+  async function walk(dir: string, relative: string, raw: Buffer | null): Promise<void> {
     let real: string;
     try {
-      real = await fs.realpath(dir);
+      real = (await fs.realpath(raw ?? dir, { encoding: 'buffer' })).toString('latin1');
     } catch {
       return;
     }
@@ -74,36 +109,39 @@ export async function listAudioFiles(root: string, role = 'audio'): Promise<Foun
     visited.add(real);
     let entries;
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      entries = await fs.readdir(raw ?? dir, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       if (relative === '') throw new UsageError(`cannot list ${role} folder ${root} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       return; // an unreadable sub-folder holds nothing we can score
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries.sort((a, b) => Buffer.compare(a.name, b.name));
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      const rel = relative ? path.join(relative, entry.name) : entry.name;
+      const name = displayName(entry.name);
+      if (name.startsWith('.')) continue;
+      const full = path.join(dir, name);
+      const rel = relative ? path.join(relative, name) : name;
+      const bytes = raw || name !== entry.name.toString('utf8') ? Buffer.concat([raw ?? Buffer.from(dir), Buffer.from(path.sep), entry.name]) : null;
       let isDir = entry.isDirectory();
       if (entry.isSymbolicLink()) {
         try {
-          isDir = (await fs.stat(full)).isDirectory();
+          isDir = (await fs.stat(bytes ?? full)).isDirectory();
         } catch {
           isDir = false; // dangling or looping link: keep it as a file so its row says why
         }
       }
+      const file: FoundFile = bytes ? { key: keyOf(rel), path: full, bytes } : { key: keyOf(rel), path: full };
       if (isDir) {
         const before = found.length;
-        await walk(full, rel);
+        await walk(full, rel, bytes);
         // A folder named like audio (`x.wav/`) with no audio inside is most likely a file
         // made wrongly: list it, so that its row says "is a directory" instead of leaving
         // its partner unpaired with no explanation.
-        if (found.length === before && isAudioName(entry.name)) found.push({ key: keyOf(rel), path: full });
-      } else if (isAudioName(entry.name)) found.push({ key: keyOf(rel), path: full });
+        if (found.length === before && isAudioName(name)) found.push(file);
+      } else if (isAudioName(name)) found.push(file);
     }
   }
 
-  await walk(root, '');
+  await walk(root, '', null);
   return found;
 }
 
@@ -127,14 +165,16 @@ function ambiguity(key: string, files: readonly FoundFile[]): string {
  * naming all of them.
  */
 function entriesFor(key: string, refs: readonly FoundFile[], syns: readonly FoundFile[]): PairSpec[] {
-  if (refs.length <= 1 && syns.length <= 1) return [{ key, ref: refs[0]?.path ?? null, syn: syns[0]?.path ?? null }];
-  const problem = ambiguity(key, [...(refs.length > 1 ? refs : []), ...(syns.length > 1 ? syns : [])]);
-  return Array.from({ length: Math.max(refs.length, syns.length) }, (_, i) => ({
+  const entry = (ref: FoundFile | undefined, syn: FoundFile | undefined): PairSpec => ({
     key,
-    ref: refs[i]?.path ?? null,
-    syn: syns[i]?.path ?? null,
-    problem,
-  }));
+    ref: ref?.path ?? null,
+    syn: syn?.path ?? null,
+    ...(ref?.bytes ? { refBytes: ref.bytes } : {}),
+    ...(syn?.bytes ? { synBytes: syn.bytes } : {}),
+  });
+  if (refs.length <= 1 && syns.length <= 1) return [entry(refs[0], syns[0])];
+  const problem = ambiguity(key, [...(refs.length > 1 ? refs : []), ...(syns.length > 1 ? syns : [])]);
+  return Array.from({ length: Math.max(refs.length, syns.length) }, (_, i) => ({ ...entry(refs[i], syns[i]), problem }));
 }
 
 function compareKeys(a: PairSpec, b: PairSpec): number {

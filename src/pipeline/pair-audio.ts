@@ -23,7 +23,20 @@ export interface PairAudioLimits {
   readonly sampleRate: number;
   /** Shortest window every sub-discriminator accepts, in model samples. */
   readonly minimumLength: number;
+  /** Most seconds of audio a file may decode to (`--max-duration`; default DEFAULT_MAX_DURATION). */
+  readonly maxDuration?: number;
 }
+
+/**
+ * mel_dtw is computed only when the longer file is at most this many times the shorter one, or
+ * longer by at most MEL_DTW_MAX_EXTRA_SECONDS: beyond that the files are not two takes of one
+ * utterance at different tempos, and the DTW would have to read the whole longer file (hours,
+ * for a small hostile file) to say so.
+ */
+export const MEL_DTW_MAX_RATIO = 2;
+export const MEL_DTW_MAX_EXTRA_SECONDS = 2;
+/** The offset search reads each file up to the other's length plus `--max-offset` plus this (seconds). */
+const SEARCH_MARGIN_SECONDS = 1;
 
 /** One file as the report describes it. */
 export interface AudioFacts {
@@ -88,6 +101,8 @@ export interface PairTiming {
   /** Model samples of each file from its compared stretch's start to its end. */
   readonly refRest: number;
   readonly synRest: number;
+  /** Why mel_dtw was not computed (null when it was). */
+  readonly melDtwProblem: string | null;
 }
 
 export class PairAudio {
@@ -122,10 +137,11 @@ export class PairAudio {
     onOpened: (files: PairFiles) => void,
   ): Promise<PairAudio> {
     // Short files are decoded once per rate and then read from memory (cached-reader.ts).
-    const syn = cachingReader(await about(spec.syn!, () => openAudio(spec.syn!)));
+    const limits = settings.maxDuration !== undefined ? { maxDuration: settings.maxDuration } : {};
+    const syn = cachingReader(await about(spec.syn!, () => openAudio(spec.synBytes ?? spec.syn!, limits)));
     let ref: AudioReader | null = null;
     try {
-      ref = spec.ref ? cachingReader(await about(spec.ref, () => openAudio(spec.ref!))) : null;
+      ref = spec.ref ? cachingReader(await about(spec.ref, () => openAudio(spec.refBytes ?? spec.ref!, limits))) : null;
     } catch (error) {
       await syn.close().catch(() => undefined);
       throw error;
@@ -160,7 +176,13 @@ export class PairAudio {
     let offset = 0;
     let unusable = false;
     if (settings.align === 'offset') {
-      estimate = await estimateOffset(sourceAt(ref, spec.ref!, rate), sourceAt(syn, spec.syn!, rate), { sampleRate: rate, maxOffset: settings.maxOffset });
+      // No lag within ±maxOffset pairs a sample of one file with one of the other beyond the
+      // other's length plus maxOffset: the search reads no further (a 2 s file paired with a
+      // 20-minute one costs 2 s of decoding, not 20 minutes).
+      const reach = settings.maxOffset + SEARCH_MARGIN_SECONDS * rate;
+      const refSource = prefix(sourceAt(ref, spec.ref!, rate), synLength + reach);
+      const synSource = prefix(sourceAt(syn, spec.syn!, rate), refLength + reach);
+      estimate = await estimateOffset(refSource, synSource, { sampleRate: rate, maxOffset: settings.maxOffset });
       const found = estimate.samples ?? 0;
       // An offset that leaves too little overlap to score is reported but not applied.
       const overlap = alignedOverlap(refLength, synLength, found).length;
@@ -170,14 +192,19 @@ export class PairAudio {
     }
     const span = alignedOverlap(refLength, synLength, offset);
     const melSpan = alignedOverlap(ref32, syn32, Math.round((offset * MEL_SAMPLE_RATE) / rate));
-    // Reads every sample of both files, so NaN/Inf anywhere (also in a part trimmed off) fails the pair.
-    const melDtw = await melDtwStreamed(
-      (start, length) => about(spec.ref!, () => ref.read(MEL_SAMPLE_RATE, start, length)),
-      ref32,
-      (start, length) => about(spec.syn!, () => syn.read(MEL_SAMPLE_RATE, start, length)),
-      syn32,
-    );
-    const timing = { offset, estimate, unusable, refRest: refLength - span.refStart, synRest: synLength - span.synStart };
+    // Reads every sample of both files, so NaN/Inf anywhere (also in a part trimmed off) fails the
+    // pair; unless their durations differ too much for a tempo change (see MEL_DTW_MAX_RATIO).
+    const melDtwProblem = melDtwSkipReason(ref32, syn32);
+    const melDtw =
+      melDtwProblem === null
+        ? await melDtwStreamed(
+            (start, length) => about(spec.ref!, () => ref.read(MEL_SAMPLE_RATE, start, length)),
+            ref32,
+            (start, length) => about(spec.syn!, () => syn.read(MEL_SAMPLE_RATE, start, length)),
+            syn32,
+          )
+        : null;
+    const timing = { offset, estimate, unusable, refRest: refLength - span.refStart, synRest: synLength - span.synStart, melDtwProblem };
     return new PairAudio(spec, syn, ref, settings, span, melSpan, timing, melDtw);
   }
 
@@ -209,6 +236,22 @@ export class PairAudio {
   async close(): Promise<void> {
     await Promise.all([this.syn, this.ref].map((r) => r?.close().catch(() => undefined)));
   }
+}
+
+/** The first `length` samples of `source` (all of it when it is shorter). */
+function prefix(source: SignalSource, length: number): SignalSource {
+  return length >= source.length ? source : { length, read: (start, n) => source.read(start, n) };
+}
+
+/** Why mel_dtw is not computed for files of these lengths at 32 kHz, or null. */
+export function melDtwSkipReason(ref32: number, syn32: number): string | null {
+  const shorter = Math.min(ref32, syn32);
+  const longer = Math.max(ref32, syn32);
+  if (longer <= MEL_DTW_MAX_RATIO * shorter || longer - shorter <= MEL_DTW_MAX_EXTRA_SECONDS * MEL_SAMPLE_RATE) return null;
+  return (
+    `mel_dtw not computed: the files last ${formatSeconds(ref32 / MEL_SAMPLE_RATE)} (ref) and ${formatSeconds(syn32 / MEL_SAMPLE_RATE)} (syn), ` +
+    `more than ${MEL_DTW_MAX_RATIO} times apart, which no tempo change explains`
+  );
 }
 
 /** `file` decides the length (the shorter of a pair): it must fit the discriminators. */

@@ -7,6 +7,7 @@
  * audio never exceeds a few batches' worth (see the batcher), so a two-hour file costs no more
  * than a short one.
  */
+import { interruptible } from '../util/yield.js';
 import type { WindowScores } from '../engine/engine.js';
 import type { ScoringEngine } from '../engine/open-engine.js';
 import { messageOf } from '../errors.js';
@@ -81,6 +82,7 @@ function timingWarnings(timing: PairTiming, sampleRate: number, offsetMs: number
   if (timing.unusable) warnings.push(alignmentWarning('the offset found leaves too little overlap to score'));
   const duration = durationWarning(timing.refRest, timing.synRest, sampleRate, offsetMs);
   if (duration) warnings.push(duration);
+  if (timing.melDtwProblem) warnings.push(timing.melDtwProblem);
   return warnings;
 }
 
@@ -154,21 +156,28 @@ export async function* scorePairs(
     };
     let audio: PairAudio | null = null;
     try {
-      audio = await PairAudio.open(state.spec, ctx, (files) => {
-        state.files = files;
-      });
+      // Opening aligns and computes mel_dtw over whole files: long for long files, so it stops
+      // at the next pause() once the run is interrupted (util/yield.ts), as window reads do.
+      audio = await interruptible(options.signal, () =>
+        PairAudio.open(state.spec, ctx, (files) => {
+          state.files = files;
+        }),
+      );
       state.timing = audio.timing;
       state.melDtw = audio.melDtw;
       const windows = planWindows(audio.length, ctx.segment);
       state.windowsTotal = windows.length;
       for (const w of windows) {
-        const { ref, syn, melL1 } = await audio.read(w);
+        const opened = audio;
+        const { ref, syn, melL1 } = await interruptible(options.signal, () => opened.read(w));
         await batcher.add({ ref, syn, tag: { pair: state, melL1 } });
         yield* ready.splice(0);
         if (options.signal?.aborted) break;
       }
     } catch (error) {
-      fail(state, messageOf(error));
+      // An interrupted pair is not finished: no row (`--resume` scores it again).
+      if (options.signal?.aborted) state.settled = true;
+      else fail(state, messageOf(error));
     } finally {
       await audio?.close();
     }

@@ -3,6 +3,7 @@
  * model), build the engine once, then score any number of pairs. The CLI is a thin shell
  * around this.
  */
+import { DEFAULT_MAX_DURATION } from '../audio/limits.js';
 import path from 'node:path';
 import { cacheRoot } from '../zoo/config.js';
 import { openEngine } from '../engine/open-engine.js';
@@ -66,6 +67,8 @@ export interface ScorerOptions {
   readonly align?: AlignMode;
   /** Largest |offset| searched by `align: 'offset'`, in seconds (default 0.5). */
   readonly maxOffset?: number;
+  /** Files that decode to more than this many seconds are error rows (default 4 h; src/audio/limits.ts). */
+  readonly maxDuration?: number;
   /** Model zoo cache folder and offline switch (see README, "Model zoo"); optimized sessions are cached there too. */
   readonly cacheDir?: string;
   /** Keep optimized CPU sessions in `<cache>/sessions` for a fast start next time (default true). */
@@ -190,6 +193,8 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
   const loss = options.loss ?? 'standard';
   if (!LOSS_MODES.includes(loss)) throw new UsageError(`--loss must be one of ${LOSS_MODES.join(', ')}, got "${String(options.loss)}"`);
   if (loss === 'native' && options.synOnly) throw new UsageError('--loss native needs the reference recordings: the native losses compare both sides (drop --syn-only)');
+  const maxDuration = options.maxDuration ?? DEFAULT_MAX_DURATION;
+  if (!Number.isFinite(maxDuration) || maxDuration <= 0) throw new UsageError(`--max-duration must be a positive number of seconds, got ${options.maxDuration}`);
   const { model, info } = await loadWeights(options);
   const sampleRate = model.family.sampleRate;
   const segment = Math.round(segmentSeconds * sampleRate);
@@ -231,6 +236,7 @@ export async function createScorer(options: ScorerOptions = {}): Promise<Scorer>
     align,
     maxOffset: modelInfo.maxOffsetSamples,
     native,
+    maxDuration,
     ...batchPolicy({
       provider: engine.provider,
       subs: model.subs,

@@ -10,13 +10,34 @@ import type { Formatter } from './formatter.js';
 import { parseDecimal } from './numbers.js';
 
 /**
+ * CSV formula injection (OWASP, "CSV Injection"): a spreadsheet runs a cell that starts with
+ * `=`, `+`, `-`, `@`, a tab or a carriage return as a formula, and file names and messages come
+ * from whoever named the files. Such text cells are written with a single quote in front, which
+ * spreadsheets show as plain text; a cell that already starts with quotes before one of those
+ * characters gets one more, so that `csvText` undoes exactly what was added and reading a report
+ * back (`--baseline`, `merge`, `--resume`) gives the names as they were. Numbers are written as
+ * numbers (`-0.5` stays `-0.5`); JSON and JSONL keep every value raw.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+/** A text value as a CSV cell, neutralised against formula injection. */
+export function csvSafeText(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** The text value of a CSV cell written by csvSafeText. */
+export function csvText(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell) ? cell.slice(1) : cell;
+}
+
+/**
  * A cell as CSV text. Numbers use JavaScript's shortest round-trip form (`String(n)`), which
  * reads back to the identical float64; null (and any non-finite number) is an empty cell.
  */
 function cellText(value: CellValue | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  return value;
+  return csvSafeText(value);
 }
 
 /** The header line, ending in '\n'. */
@@ -36,7 +57,7 @@ export interface ParsedRows {
 
 /** A numeric or text cell from its CSV text: empty numeric cells are null. */
 function parseCell(column: string, text: string, where: () => string): CellValue {
-  if (isTextColumn(column)) return text;
+  if (isTextColumn(column)) return csvText(text);
   if (text === '') return null;
   const value = parseDecimal(text);
   if (value === null) throw new UsageError(`${where()}, column "${column}": expected a number, got "${text}"`);

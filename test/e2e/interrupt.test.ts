@@ -16,9 +16,10 @@
  * shares the cores, and a second engine thread would only spin.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from '../../src/zoo/lock.js';
+import { constantFlac } from '../helpers/hostile-audio.js';
 import { parseCsv, parseJsonl, pollUntil, readIfThere, removeDir, spawnCli, stackLines, tempDir, tempFilesIn, writeTinyCheckpoint, writeTone, type Rec } from '../helpers/e2e.js';
 
 const PAIRS = 40;
@@ -204,3 +205,39 @@ test.each([
   expect(cli.stderr()).not.toMatch(/error|EPIPE/i);
   expect(tempFilesIn(dir)).toEqual([]);
 }, 60_000);
+
+describe('during a long pair (opening it: the offset search and mel_dtw over 10 minutes)', () => {
+  test.each(['SIGTERM', 'SIGINT'] as const)('%s ends the run within a second, keeping the finished row and no temp file', async (signal) => {
+    const root = path.join(dir, `long-${signal}`);
+    for (const side of ['ref', 'syn']) {
+      await writeTone(path.join(root, side, 'a.wav'), { seconds: 2, sampleRate: 32000, seed: side === 'ref' ? 1 : 2 });
+      // 10 minutes at 32 kHz in 30 KB: opening the pair takes seconds, the signal comes meanwhile.
+      mkdirSync(path.join(root, side), { recursive: true });
+      writeFileSync(path.join(root, side, 'b.flac'), constantFlac({ sampleRate: 32000, blockSize: 4096, frames: 4688, value: 800 }));
+    }
+    const out = `long-${signal}.jsonl`;
+    const cli = spawnCli(['score', `long-${signal}/ref`, `long-${signal}/syn`, ...ENGINE, '-o', out], { cwd: dir, env: DIRECT });
+    let exited = false;
+    void cli.exited.then(() => (exited = true));
+    await pollUntil(() => {
+      if (exited) throw new Error(`the CLI exited before the test could interrupt it: ${cli.stderr()}`);
+      const temp = readdirSync(dir).find((name) => name.startsWith(`.${out}.`) && name.endsWith('.tmp'));
+      const text = temp ? readIfThere(path.join(dir, temp)) : null;
+      return text !== null && text.includes('a.wav');
+    }, 'the first record');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // well inside pair b by now
+    const sent = performance.now();
+    cli.child.kill(signal);
+    const { code, signal: killedBy } = await cli.exited;
+    const ms = performance.now() - sent;
+    if (process.env.TTS_CRITIC_E2E_VERBOSE) console.info(`${signal} during a long pair: exited ${Math.round(ms)} ms later`);
+    expect(killedBy).toBeNull();
+    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+    // 1 s is the promise; the margin is for a loaded 2-core CI machine (measured: ~100 ms).
+    expect(ms).toBeLessThan(1500);
+    const records = parseJsonl(readFileSync(path.join(dir, out), 'utf8'));
+    expect(records.map((r) => [r.syn, r.status])).toEqual([[`long-${signal}/syn/a.wav`, 'ok']]);
+    expect(cli.stderr()).toContain(`interrupted: 1 of 2 pairs scored and written; rerun with --resume to continue`);
+    expect(tempFilesIn(dir)).toEqual([]);
+  }, 60_000);
+});
