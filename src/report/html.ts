@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 let uplot: { script: string; style: string } | undefined;
 
 /** uPlot's browser build and stylesheet, read once from the installed package. */
-function uplotAssets(): { script: string; style: string } {
+export function uplotAssets(): { script: string; style: string } {
   return (uplot ??= {
     script: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     style: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
@@ -36,12 +36,12 @@ export function escapeHtml(text: string): string {
 }
 
 /** JSON that can sit inside a <script> element: no `<` can close it or open a comment. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /** Script text safe inside <script>: a literal `</script` in it would end the element. */
-function inlineScript(code: string): string {
+export function inlineScript(code: string): string {
   return code.replace(/<\/(script)/gi, '<\\/$1');
 }
 
