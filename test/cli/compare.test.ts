@@ -253,3 +253,25 @@ describe('usage errors (exit 2, nothing compared)', () => {
     expect(result.stderr).toMatch(message);
   });
 });
+
+describe('score --regression-test (a real run against a baseline)', () => {
+  test('the same audio passes; noisier audio on every file fails; a missing --baseline is refused before scoring', async () => {
+    const { writeCorpus, writeTinyCheckpoint } = await import('../helpers/pipeline-fixtures.js');
+    const root = path.join(dir, 'scored');
+    await writeTinyCheckpoint(path.join(dir, 'D.pth'), { seed: 1 });
+    await writeCorpus(path.join(root, 'v1'), { count: 12 });
+    // Every file 40 % more noise: a drift over all files, no file far beyond the rest.
+    await writeCorpus(path.join(root, 'v2'), { count: 12, levels: (i) => 0.014 * (i + 1) });
+    const score = (folder: string, extra: string[]) => runMain(['score', 'ref', 'syn', '-w', '../../D.pth', '-q', ...extra], { cwd: path.join(root, folder) });
+    expect((await score('v1', ['-o', '../base.jsonl'])).code).toBe(0);
+    const same = await score('v1', ['-o', '../same.jsonl', '--baseline', '../base.jsonl', '--regression-test']);
+    expect(same.code).toBe(0);
+    const worse = await score('v2', ['-o', '../worse.jsonl', '--baseline', '../base.jsonl', '--regression-test']);
+    // The tiny model's fm barely follows noise (README, "Which metric when"); mel_l1 does, on every file: exact p = 2/2¹².
+    expect(worse.stderr).toMatch(/regression test mel_l1: mean [\d.]+ -> [\d.]+ \(\+\d+\.\d+%, 95% CI .*\), Wilcoxon p = 0\.00049 over 12 files; FAILED/);
+    expect(worse.code).toBe(1);
+    const refused = await score('v1', ['--regression-test']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--regression-test needs --baseline/);
+  });
+});
