@@ -193,6 +193,7 @@ const SCRIPT = String.raw`(function () {
   }
   [metricSel, xSel, ySel].forEach(function (s) { s.addEventListener('change', draw); });
   draw();
+  document.documentElement.setAttribute('data-ready', 'true');
 })();`;
 
 /** The whole page. */
