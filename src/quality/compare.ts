@@ -74,22 +74,30 @@ function checkSameModel(tables: readonly ScoreTable[], names: readonly string[])
   throw new UsageError(`cannot compare reports scored differently: ${describeMismatch(mismatch)}; ${advice}`);
 }
 
-/** Each table's file ids: its key when another report has that key, else its unique ref path. */
+/**
+ * Each table's file ids: its key (the same string, no copy) when another report has that key,
+ * else `\u0000` + its ref path when that is unique in its report (one id string per distinct
+ * ref, shared by every report: 100,000 files of 5 systems make 100,000 ids, not 500,000).
+ */
 function fileIds(tables: readonly ScoreTable[]): string[][] {
   const keyCount = new Map<string, number>();
   for (const t of tables) for (const key of new Set(t.keys)) keyCount.set(key, (keyCount.get(key) ?? 0) + 1);
+  const refIds = new Map<string, string>();
   return tables.map((t) => {
     const refCount = new Map<string, number>();
     for (const ref of t.refs) if (ref !== '') refCount.set(ref, (refCount.get(ref) ?? 0) + 1);
     return t.keys.map((key, i) => {
       const ref = t.refs[i]!;
-      if (tables.length > 1 && keyCount.get(key) === 1 && ref !== '' && refCount.get(ref) === 1) return `ref\u0000${ref}`;
-      return `key\u0000${key}`;
+      if (tables.length > 1 && keyCount.get(key) === 1 && ref !== '' && refCount.get(ref) === 1) {
+        let id = refIds.get(ref);
+        if (id === undefined) refIds.set(ref, (id = `\u0000${ref}`));
+        return id;
+      }
+      return key;
     });
   });
 }
 
-/** The median of `values`, sorted in `scratch` (one buffer per metric: 60 sorts of 100,000 values would otherwise leave 50 MB for the collector). */
 function median(values: Float64Array, scratch: Float64Array): number {
   const sorted = scratch.subarray(0, values.length);
   sorted.set(values);
@@ -140,10 +148,14 @@ export function compareTables(tables: readonly ScoreTable[], options: CompareRep
   const ids = fileIds(tables);
   const positions = ids.map((list) => new Map(list.map((id, i) => [id, i])));
   const all = new Map<string, number>();
-  for (const list of ids) for (const id of new Set(list)) all.set(id, (all.get(id) ?? 0) + 1);
-  const shared = [...all].filter(([, count]) => count === tables.length).map(([id]) => id);
-  const display = (id: string): string => id.slice(id.indexOf('\u0000') + 1);
-  shared.sort((a, b) => compareKeys(display(a), display(b)) || compareKeys(a, b));
+  for (const p of positions) for (const id of p.keys()) all.set(id, (all.get(id) ?? 0) + 1);
+  const display = (id: string): string => (id.charCodeAt(0) === 0 ? id.slice(1) : id);
+  const sharedEntries = [...all]
+    .filter(([, count]) => count === tables.length)
+    .map(([id]) => ({ id, name: display(id) }))
+    .sort((a, b) => compareKeys(a.name, b.name) || compareKeys(a.id, b.id));
+  const shared = sharedEntries.map((e) => e.id);
+  const sharedNames = sharedEntries.map((e) => e.name);
   const missing: MissingFile[] = [...all]
     .filter(([, count]) => count < tables.length)
     .map(([id]) => {
@@ -177,7 +189,7 @@ export function compareTables(tables: readonly ScoreTable[], options: CompareRep
     const values = columns.map((column, s) => Float64Array.from(usable, (f) => column[rowsOf[f]![s]!]!));
     perFile.push({
       metric,
-      files: usable.map((f) => display(shared[f]!)),
+      files: usable.map((f) => sharedNames[f]!),
       paths: tables.map((t, s) => usable.map((f) => t.keys[rowsOf[f]![s]!]!)),
       values,
     });
