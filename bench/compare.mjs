@@ -1,6 +1,6 @@
 // `compare` at scale (issue 24): FILES files (default 100,000) scored by SYSTEMS systems
 // (default 5), as the CLI's own JSONL rows (every contract column, sovits5's 12
-// sub-discriminators, per-layer fm of LAYER_SUBS of them: about 3.2 kB a row, 1.6 GB in all at
+// sub-discriminators, 7 per-layer fm values of LAYER_SUBS of them: about 3.2 kB a row, 1.6 GB in all at
 // the defaults), then `tts-critic compare` over them in its own process: wall time and peak RSS.
 // The rows are written once into BENCH_DIR (default a temp folder, removed at the end unless
 // BENCH_DIR is given). Needs `npm run build`. Also prints the in-process split: reading vs
@@ -22,6 +22,7 @@ const FILES = Number(process.env.FILES ?? 100_000);
 const SYSTEMS = Number(process.env.SYSTEMS ?? 5);
 const RESAMPLES = process.env.RESAMPLES;
 const LAYER_SUBS = Number(process.env.LAYER_SUBS ?? 12);
+const LAYERS = 7;
 const keep = process.env.BENCH_DIR !== undefined;
 const dir = process.env.BENCH_DIR ?? mkdtempSync(path.join(tmpdir(), 'tts-critic-compare-'));
 mkdirSync(dir, { recursive: true });
@@ -40,7 +41,7 @@ function mulberry32(seed) {
 const family = findFamily('sovits5');
 const subs = family.subs.map((s) => s.name);
 const layerSubs = subs.slice(0, LAYER_SUBS);
-const layers = Object.fromEntries(layerSubs.map((s) => [s, 6]));
+const layers = Object.fromEntries(layerSubs.map((s) => [s, LAYERS]));
 const columns = columnsFor(subs, layers);
 
 async function writeSystem(file, s) {
@@ -65,7 +66,7 @@ async function writeSystem(file, s) {
       row[`real_${sub}`] = v();
       row[`fake_${sub}`] = v();
     }
-    for (const sub of layerSubs) for (let l = 0; l < 6; l++) row[`fm_${sub}_${l}`] = v();
+    for (const sub of layerSubs) for (let l = 0; l < LAYERS; l++) row[`fm_${sub}_${l}`] = v();
     pending.push(jsonlLine(row, columns, subs));
     if (pending.length === 1000) {
       if (!out.write(pending.join(''))) await new Promise((r) => out.once('drain', r));

@@ -275,3 +275,11 @@ describe('score --regression-test (a real run against a baseline)', () => {
     expect(refused.stderr).toMatch(/--regression-test needs --baseline/);
   });
 });
+
+test('JUnit shows a failed regression test as a failed case', async () => {
+  const result = await runMain(['merge', 'B.jsonl', '--baseline', 'A.jsonl', '--regression-test', '-q', '--format', 'junit'], { cwd: dir });
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(/<testcase classname="tts-critic\.regression-test" name="mean fm vs baseline A\.jsonl \(at most 1% worse, alpha 0\.01\)"[^>]*>\s*<failure[^>]*type="regression-test"/);
+  // The per-file rule is off without --max-regression: no per-file cases.
+  expect(result.stdout).not.toMatch(/tts-critic\.baseline/);
+});
