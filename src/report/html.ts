@@ -223,12 +223,19 @@ function baselineBlock(results: ReportResults): string {
     .map(
       (m) =>
         `<tr><th>${escapeHtml(m.column)}</th><td class="num">${formatCell(m.mean)}</td><td class="num">${formatCell(m.baselineMean)}</td>` +
-        `<td class="num">${signedPercent(m.meanChangePercent)}</td><td class="num">${formatNumber(m.maxPercent)}%</td><td>${m.direction}</td><td class="num">${m.compared}</td></tr>`,
+        `<td class="num">${signedPercent(m.meanChangePercent)}</td><td class="num">${b.perFile === false ? '—' : `${formatNumber(m.maxPercent)}%`}</td><td>${m.direction}</td><td class="num">${m.compared}</td></tr>`,
     )
     .join('');
   parts.push(
     `<table class="stats"><thead><tr><th>metric</th><th>mean</th><th>baseline mean</th><th>change</th><th>allowed per file</th><th>better</th><th>files</th></tr></thead><tbody>${rows}</tbody></table>`,
   );
+  const tests = b.meanTests ?? [];
+  if (tests.length > 0) {
+    // --regression-test: the verdict on each mean, as the terminal prints it.
+    parts.push(
+      `<h3>Regression test</h3><ul>${tests.map((t) => `<li class="${t.failed ? 'bad' : ''}">${escapeHtml(t.message)}</li>`).join('')}</ul>`,
+    );
+  }
   if (b.regressions.length > 0) {
     const shown = b.regressions.slice(0, 50);
     parts.push(

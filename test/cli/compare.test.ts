@@ -283,3 +283,10 @@ test('JUnit shows a failed regression test as a failed case', async () => {
   // The per-file rule is off without --max-regression: no per-file cases.
   expect(result.stdout).not.toMatch(/tts-critic\.baseline/);
 });
+
+test('the HTML report shows the regression test verdicts', async () => {
+  const result = await runMain(['report', 'B.jsonl', '--baseline', 'A.jsonl', '--regression-test', '-q', '-o', 'report-rt.html'], { cwd: dir });
+  expect(result.code).toBe(1);
+  const page = readFileSync(path.join(dir, 'report-rt.html'), 'utf8');
+  expect(page).toMatch(/<h3>Regression test<\/h3><ul><li class="bad">regression test fm: mean [\d.]+ -&#62; [\d.]+ \(\+[\d.]+%, 95% CI/);
+});
