@@ -223,7 +223,11 @@ async function streamJsonl(path: string, metrics: readonly string[]): Promise<Sc
     );
   };
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    // 64 KiB reads: the joined text and its lines stay small enough for the young generation,
+    // where they die cheaply; 1 MiB reads made large-object garbage that raised the peak RSS
+    // and took longer (measured on the 1.6 GB bench: 142–171 MB and 8–14 s against 191 MB
+    // and 23 s for reading, on a loaded machine).
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 })) {
       const lines = (carry + decoder.write(chunk as Buffer)).split('\n');
       carry = lines.pop()!;
       for (const line of lines) take(line);

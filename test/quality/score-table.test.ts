@@ -76,7 +76,7 @@ test('a cut-short last line is dropped and said; a bad value is a usage error wi
   await expect(readScoreTable(notReport, ['fm'])).rejects.toThrow(/does not look like a tts-critic report/);
 });
 
-test('lines longer than a read chunk (1 MiB) are joined across chunks', async () => {
+test('lines longer than a read chunk (64 KiB) are joined across chunks', async () => {
   const long = { ...rowFor('long', { fm: 7, mel_l1: 1, mel_dtw: 1 }), error: 'e'.repeat(1_500_000) };
   const file = path.join(dir, 'long.jsonl');
   writeFileSync(file, jsonl([rowFor('a', { fm: 1, mel_l1: 1, mel_dtw: 1 }), long]));
