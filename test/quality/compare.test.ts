@@ -86,3 +86,16 @@ test('testMeanRegression: direction, minimum effect and significance', () => {
   expect(five.message).toMatch(/passed: worse by more than 1% but not significant at 0\.01/);
   expect(testMeanRegression('fm', 'lower-is-better', [], []).message).toMatch(/not tested/);
 });
+
+test('the HTML scatter keeps at most 5,000 files per metric, an even subsample, and says of how many', async () => {
+  const { renderCompareHtml, SCATTER_MAX } = await import('../../src/report/compare-html.js');
+  const r = randomSource(11);
+  const many = Array.from({ length: 12_001 }, () => ({ fm: 1 + r.uniform(), mel_l1: 0.3, mel_dtw: 0.4 }));
+  const result = compareTables([tableFromReport(report('X', many), ['fm']), tableFromReport(report('Y', many), ['fm'])], { metrics: ['fm'] });
+  const page = renderCompareHtml(result, { version: 'test' });
+  const data = JSON.parse(/<script id="compare-data" type="application\/json">(.*?)<\/script>/s.exec(page)![1]!) as { scatter: { total: number; files: string[] }[] };
+  expect(data.scatter[0]!.total).toBe(12_001);
+  expect(data.scatter[0]!.files.length).toBeLessThanOrEqual(SCATTER_MAX);
+  expect(data.scatter[0]!.files.length).toBe(Math.ceil(12_001 / 3)); // every 3rd file
+  expect(page.length).toBeLessThan(2_000_000);
+});
