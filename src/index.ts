@@ -60,7 +60,28 @@ export {
   type GateResult,
   type BaselineComparison,
   type MergeResult,
+  compareReports,
+  signedRankTest,
+  holmAdjust,
+  testMeanRegression,
+  DEFAULT_COMPARE_METRICS,
+  type CompareReportsOptions,
+  type ComparisonResult,
+  type SignedRankResult,
+  type RegressionTestOptions,
+  type MeanRegressionTest,
 } from './quality/index.js';
+export type {
+  ComparedSystem,
+  SystemMetricStats,
+  PairedComparison,
+  MetricComparison,
+  RankEntry,
+  MissingFile,
+  MetricFiles,
+  Interval,
+  CiMethod,
+} from './report/comparison.js';
 export { VERSION } from './version.js';
 
 export interface ScoreReport {

@@ -14,6 +14,7 @@ import { REPORT_FORMATS } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { processIO, say, type CliIO } from './io.js';
+import { COMPARE_FORMATS, compareCommand, type CompareFlags } from './compare-command.js';
 import { mergeCommand, type MergeFlags } from './merge-command.js';
 import { reportCommand, type ReportFlags } from './report-command.js';
 import { scoreCommand, type ScoreFlags } from './score-command.js';
@@ -62,6 +63,23 @@ function nonEmpty(value: string): string {
 }
 
 const MAX_REGRESSION_HELP = 'allowed worsening per file vs --baseline, in percent: "5" or "fm=5,mel_l1=10" (default 5 for fm and mel_l1)';
+const REGRESSION_TEST_HELP =
+  'with --baseline: fail when a metric\'s mean got worse by more than --min-effect and the Wilcoxon signed-rank test says so at --alpha (per-file --max-regression then only applies when given)';
+const ALPHA_HELP = 'significance level of --regression-test (default 0.01)';
+const MIN_EFFECT_HELP = 'smallest worsening of a mean, in percent, that --regression-test fails on (default 1)';
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError('expected a number between 0 and 1 (exclusive).');
+  return n;
+}
+
+function percentAtLeastZero(value: string): number {
+  const n = Number(value.trim().replace(/%$/, ''));
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a percent (a number ≥ 0).');
+  return n;
+}
+
 const WORST_HELP = 'how many worst files the summary and the HTML report show (default 5)';
 const WORST_BY_HELP = 'metric column the worst files are ranked by (default fm, or gen without a reference)';
 
@@ -75,7 +93,7 @@ function formatOption(fallback: string): Option {
 const EXIT_CODES_HELP = `
 Exit codes:
   0  every pair scored and every gate passed
-  1  a --fail-if gate failed or a file regressed beyond --max-regression
+  1  a --fail-if gate failed, a file regressed beyond --max-regression, or --regression-test failed
   2  usage or configuration error (bad flag, unreadable checkpoint, no pairs)
   3  scoring finished, but some files failed or had no partner
   130 / 143  interrupted by SIGINT / SIGTERM (finished records were written)
@@ -136,6 +154,9 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('--fail-if <expr>', 'fail (exit 1) when EXPR holds, e.g. "fm > 0.4", "mean(fm) > 0.3", "p95(mel_l1) > 2" (repeatable)', collect)
     .option('--baseline <file>', 'compare with an earlier report (csv, json or jsonl)', nonEmpty)
     .option('--max-regression <spec>', MAX_REGRESSION_HELP)
+    .option('--regression-test', REGRESSION_TEST_HELP)
+    .option('--alpha <p>', ALPHA_HELP, probability)
+    .option('--min-effect <percent>', MIN_EFFECT_HELP, percentAtLeastZero)
     .option('--worst <n>', WORST_HELP, integer(0, 10000))
     .option('--worst-by <column>', WORST_BY_HELP, nonEmpty)
     .option('--pairs <file>', 'score the pairs listed in FILE (CSV or JSONL with ref,syn columns; "-" reads stdin)', nonEmpty)
@@ -172,6 +193,9 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
       .option('--fail-if <expr>', 'gate on the combined result, as for score (repeatable)', collect)
       .option('--baseline <file>', 'compare with an earlier report (csv, json or jsonl)', nonEmpty)
       .option('--max-regression <spec>', MAX_REGRESSION_HELP)
+      .option('--regression-test', REGRESSION_TEST_HELP)
+      .option('--alpha <p>', ALPHA_HELP, probability)
+      .option('--min-effect <percent>', MIN_EFFECT_HELP, percentAtLeastZero)
       .option('--worst <n>', WORST_HELP, integer(0, 10000))
       .option('--worst-by <column>', WORST_BY_HELP, nonEmpty)
       .option('-q, --quiet', 'no summary on stderr')
@@ -182,6 +206,35 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
       });
   combine('merge', 'combine reports (e.g. the shards of a --shard run; any mix of csv, json, jsonl) into one', 'csv');
   combine('report', 'make the HTML report (or any format) from saved scores: tts-critic report scores.jsonl -o report.html', 'html');
+
+  program
+    .command('compare')
+    .description('which system is better, and is it real: paired statistics of several reports of the same files')
+    .argument('<files...>', 'one report per system (csv, json or jsonl scores), at least two')
+    .option('--names <a,b,...>', 'one name per report (default: the file names)', nonEmpty)
+    .option('--metric <m,...>', 'metrics to compare (default: those of fm, mel_l1, mel_dtw, gen every report has)', nonEmpty)
+    .option('--reference <name>', 'compare each system with this one only (default: every pair)', nonEmpty)
+    .option('--alpha <p>', 'significance level for the ranking and the verdicts (default 0.05)', probability)
+    .option('--resamples <n>', 'bootstrap resamples per interval (default 10000)', integer(1, 1_000_000))
+    .option('--seed <n>', 'seed of the bootstrap (default 0)', integer(0, 0xffffffff))
+    .addOption(new Option('--format <format>', 'text (a table, default), csv, json, markdown or html (default: from the -o extension)').choices(COMPARE_FORMATS))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout; the table still goes to stderr', nonEmpty)
+    .option('-q, --quiet', 'nothing on stderr but errors')
+    .option('--debug', 'show stack traces for unexpected errors')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tts-critic compare v1.jsonl v2.jsonl
+  tts-critic compare a.jsonl b.jsonl c.jsonl --names base,ft,distilled --metric fm,mel_dtw -o compare.html
+  tts-critic compare base.jsonl x.jsonl y.jsonl --reference base --format markdown
+
+Files pair by their key (the syn path), else by a ref path unique in its report.
+Exit codes: 0 compared, 2 usage error (including reports scored with different models).`,
+    )
+    .action(async (files: string[], flags: CompareFlags) => {
+      setExitCode(await compareCommand(files, flags, io));
+    });
 
   program
     .command('families')

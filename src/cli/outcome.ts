@@ -15,6 +15,7 @@ import { githubAnnotations } from '../report/github.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { Row } from '../report/columns.js';
 import type { Summary, SummaryOptions } from '../report/summary.js';
+import type { RegressionTestOptions } from '../quality/regression-test.js';
 import type { ModelInfo } from '../scores.js';
 import { EXIT } from './exit-codes.js';
 import { say, type CliIO } from './io.js';
@@ -50,13 +51,45 @@ export interface JudgeOptions {
   readonly baseline: ReportData | null;
   readonly maxRegression: MaxRegression | null;
   readonly model: ModelInfo | null;
+  /** `--regression-test` settings (null without it), and whether the per-file rule applies. */
+  readonly regressionTest?: RegressionTestOptions | null;
+  readonly perFile?: boolean;
+}
+
+export interface RegressionTestFlags {
+  readonly baseline?: string;
+  readonly maxRegression?: string;
+  readonly regressionTest?: boolean;
+  readonly alpha?: number;
+  readonly minEffect?: number;
+}
+
+/**
+ * `--regression-test [--alpha P] [--min-effect PERCENT]` as judge options. Without
+ * `--max-regression` the per-file rule is off: the gate is the statistical one alone.
+ */
+export function regressionTestOptions(flags: RegressionTestFlags): { regressionTest: RegressionTestOptions | null; perFile: boolean } {
+  if (!flags.regressionTest) {
+    if (flags.alpha !== undefined || flags.minEffect !== undefined) throw new UsageError('--alpha and --min-effect go with --regression-test');
+    return { regressionTest: null, perFile: true };
+  }
+  if (!flags.baseline) throw new UsageError('--regression-test needs --baseline FILE, the earlier report to compare with');
+  return {
+    regressionTest: { ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}), ...(flags.minEffect !== undefined ? { minEffectPercent: flags.minEffect } : {}) },
+    perFile: flags.maxRegression !== undefined,
+  };
 }
 
 export function judge(rows: readonly Row[], options: JudgeOptions): Judgement {
   const gates = evaluateGates(options.gates, rows);
   const baseline =
     options.baseline && options.maxRegression
-      ? compareWithBaseline(rows, options.baseline, { maxRegression: options.maxRegression, model: options.model })
+      ? compareWithBaseline(rows, options.baseline, {
+          maxRegression: options.maxRegression,
+          model: options.model,
+          regressionTest: options.regressionTest ?? null,
+          perFile: options.perFile ?? true,
+        })
       : null;
   return { gates, baseline };
 }

@@ -9,9 +9,20 @@ import { checkBaselineModel, mergeReports, parseGates, parseMaxRegression } from
 import { createReportWriter, formatSummary, readReport, subsFromColumns, summarize, type ReportFormat } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { say, type CliIO } from './io.js';
-import { exitCodeFor, judge, outputFormat, printJudgement, publishToGitHub, viewExtras, worstOptions, type WorstFlags } from './outcome.js';
+import {
+  exitCodeFor,
+  judge,
+  outputFormat,
+  printJudgement,
+  publishToGitHub,
+  regressionTestOptions,
+  viewExtras,
+  worstOptions,
+  type RegressionTestFlags,
+  type WorstFlags,
+} from './outcome.js';
 
-export interface ReportFlags extends WorstFlags {
+export interface ReportFlags extends WorstFlags, RegressionTestFlags {
   readonly format?: ReportFormat;
   readonly output?: string;
   readonly failIf?: readonly string[];
@@ -25,6 +36,7 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
   if (flags.maxRegression !== undefined && !flags.baseline) {
     throw new UsageError('--max-regression needs --baseline FILE, the earlier report to compare with');
   }
+  const statistical = regressionTestOptions(flags);
   const inputs = [];
   for (const file of files) inputs.push(await readReport(file));
   const merged = mergeReports(inputs);
@@ -37,7 +49,7 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
   for (const p of merged.partialInputs) say(io, `${p}: dropped a cut-short last line (that shard was interrupted)`);
 
   // Judged before anything is written: a comparison that cannot be made leaves no output.
-  const judgement = judge(merged.rows, { gates, baseline, maxRegression, model: merged.model });
+  const judgement = judge(merged.rows, { gates, baseline, maxRegression, model: merged.model, ...statistical });
   const summary = summarize(merged.rows, summaryOptions);
   const format = outputFormat(flags, defaultFormat);
   const writer = createReportWriter({

@@ -18,11 +18,23 @@ import { columnsFor, createReportWriter, formatSummary, readReport, resultToRow,
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { say, type CliIO } from './io.js';
-import { exitCodeFor, judge, outputFormat, printJudgement, publishToGitHub, viewExtras, worstOptions, type Judgement, type WorstFlags } from './outcome.js';
+import {
+  exitCodeFor,
+  judge,
+  outputFormat,
+  printJudgement,
+  publishToGitHub,
+  regressionTestOptions,
+  viewExtras,
+  worstOptions,
+  type Judgement,
+  type RegressionTestFlags,
+  type WorstFlags,
+} from './outcome.js';
 import { createDownloadProgress, createProgress } from './progress.js';
 import { watchInterruptions } from './signals.js';
 
-export interface ScoreFlags extends WorstFlags {
+export interface ScoreFlags extends WorstFlags, RegressionTestFlags {
   readonly family?: string;
   readonly weights?: string;
   readonly model?: string;
@@ -96,6 +108,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
   if (flags.maxRegression !== undefined && !flags.baseline) {
     throw new UsageError('--max-regression needs --baseline FILE, the earlier report to compare with');
   }
+  const statistical = regressionTestOptions(flags);
   await checkOutputWritable(flags.output);
 
   let pairs = await collectPairs({ refDir, synDir, pairs: flags.pairs, synOnly: flags.synOnly, stdin: io.stdin });
@@ -189,7 +202,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     let judgement: Judgement = { gates: [], baseline: null };
     if (interrupted === null) {
       try {
-        judgement = judge(rows, { gates, baseline, maxRegression, model });
+        judgement = judge(rows, { gates, baseline, maxRegression, model, ...statistical });
       } catch (error) {
         // The scores are written whatever the comparison says (e.g. a metric missing from the baseline).
         await writer.finish(summary);

@@ -30,6 +30,7 @@ import { formatNumber, mean } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
 import type { BaselineComparison, Direction, FileChange, MetricChange, MetricCheck, Regression, StatusChange } from '../report/verdicts.js';
 import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
+import { testMeanRegression, type MeanRegressionTest, type RegressionTestOptions } from './regression-test.js';
 import { describeMismatch, findModelMismatch } from './same-model.js';
 
 export { metricDirection };
@@ -95,6 +96,17 @@ export interface CompareOptions {
   readonly match?: 'auto' | 'syn' | 'ref';
   /** This run's model, to check against a JSON baseline's window length. */
   readonly model?: ModelInfo | null;
+  /**
+   * `--regression-test`: also test each checked metric's mean change (Wilcoxon signed-rank,
+   * minimum effect); a significant worsening fails the comparison.
+   */
+  readonly regressionTest?: RegressionTestOptions | null;
+  /**
+   * Whether single files beyond their allowance fail the comparison (default true). Off for
+   * `--regression-test` without `--max-regression`: the metrics are still the ones the per-file
+   * rule would check, but only their means are judged.
+   */
+  readonly perFile?: boolean;
 }
 
 /** Scores from different discriminators are not comparable: refuse rather than report noise. */
@@ -172,6 +184,7 @@ export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, 
   checkSameModel(rows, baseline, options.model);
   const spec = options.maxRegression ?? { defaults: DEFAULT_MAX_REGRESSION_PERCENT, metrics: {} };
   const tolerance = options.absTolerance ?? DEFAULT_ABS_TOLERANCE;
+  const perFile = options.perFile ?? true;
 
   const allowances = new Map<string, number>();
   if (spec.defaults !== null) {
@@ -206,7 +219,7 @@ export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, 
       const direction = metricDirection(column);
       const worse = direction === 'lower-is-better' ? value - previous : previous - value;
       const change = changePercent(value, previous);
-      const regressed = worse > tolerance && (change === null || Math.abs(change) > maxPercent);
+      const regressed = perFile && worse > tolerance && (change === null || Math.abs(change) > maxPercent);
       const metric: MetricChange = { file: rowKey(row), baselineFile: rowKey(base), column, value, baseline: previous, changePercent: change };
       changes.push({ ...metric, regressed });
       if (regressed) regressions.push({ ...metric, maxPercent, direction });
@@ -234,9 +247,18 @@ export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, 
     };
   });
 
+  const meanTests: MeanRegressionTest[] = options.regressionTest
+    ? [...allowances.keys()].map((column) => {
+        const { current, previous } = values.get(column)!;
+        return testMeanRegression(column, metricDirection(column), current, previous, options.regressionTest!);
+      })
+    : [];
+
   return {
     source: baseline.source,
     metrics,
+    perFile,
+    meanTests,
     matched: pairs.length,
     matchedByRef: pairs.filter((p) => p.byRef).length,
     regressions,
@@ -244,7 +266,7 @@ export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, 
     newFiles: newRows.map(rowKey).sort(compareKeys),
     missingFiles: missingRows.map(rowKey).sort(compareKeys),
     statusChanged,
-    passed: regressions.length === 0,
+    passed: regressions.length === 0 && !meanTests.some((t) => t.failed),
   };
 }
 
@@ -270,9 +292,10 @@ export function formatBaseline(comparison: BaselineComparison, options: { readon
   for (const m of comparison.metrics) {
     lines.push(
       `  ${m.column}: mean ${formatNumber(m.mean)} (baseline ${formatNumber(m.baselineMean)}, ${signedPercent(m.meanChangePercent)}) ` +
-        `over ${m.compared} files; ${m.direction}, allowed ${formatNumber(m.maxPercent)}% per file`,
+        `over ${m.compared} files; ${m.direction}` + (comparison.perFile === false ? '' : `, allowed ${formatNumber(m.maxPercent)}% per file`),
     );
   }
+  for (const t of comparison.meanTests ?? []) lines.push(`  ${t.message}`);
   if (comparison.regressions.length > 0) {
     lines.push(`regressed beyond the allowance (${comparison.regressions.length}):`);
     for (const r of comparison.regressions.slice(0, max)) {

@@ -48,6 +48,9 @@ export function githubAnnotations(results: Pick<ReportResults, 'gates' | 'baseli
   for (const gate of results.gates) {
     if (!gate.passed) lines.push(workflowCommand('error', { title: `tts-critic gate failed: ${gate.gate.source}` }, gate.message));
   }
+  for (const t of results.baseline?.meanTests ?? []) {
+    if (t.failed) lines.push(workflowCommand('error', { title: `tts-critic: mean ${t.column} regressed` }, t.message));
+  }
   const fileLines: string[] = [];
   for (const r of results.baseline?.regressions ?? []) {
     const change = r.changePercent === null ? 'baseline 0' : `${r.changePercent >= 0 ? '+' : ''}${formatNumber(Number(r.changePercent.toFixed(2)))}%`;

@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 let uplot: { script: string; style: string } | undefined;
 
 /** uPlot's browser build and stylesheet, read once from the installed package. */
-function uplotAssets(): { script: string; style: string } {
+export function uplotAssets(): { script: string; style: string } {
   return (uplot ??= {
     script: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     style: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
@@ -36,12 +36,12 @@ export function escapeHtml(text: string): string {
 }
 
 /** JSON that can sit inside a <script> element: no `<` can close it or open a comment. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /** Script text safe inside <script>: a literal `</script` in it would end the element. */
-function inlineScript(code: string): string {
+export function inlineScript(code: string): string {
   return code.replace(/<\/(script)/gi, '<\\/$1');
 }
 
@@ -223,12 +223,19 @@ function baselineBlock(results: ReportResults): string {
     .map(
       (m) =>
         `<tr><th>${escapeHtml(m.column)}</th><td class="num">${formatCell(m.mean)}</td><td class="num">${formatCell(m.baselineMean)}</td>` +
-        `<td class="num">${signedPercent(m.meanChangePercent)}</td><td class="num">${formatNumber(m.maxPercent)}%</td><td>${m.direction}</td><td class="num">${m.compared}</td></tr>`,
+        `<td class="num">${signedPercent(m.meanChangePercent)}</td><td class="num">${b.perFile === false ? '—' : `${formatNumber(m.maxPercent)}%`}</td><td>${m.direction}</td><td class="num">${m.compared}</td></tr>`,
     )
     .join('');
   parts.push(
     `<table class="stats"><thead><tr><th>metric</th><th>mean</th><th>baseline mean</th><th>change</th><th>allowed per file</th><th>better</th><th>files</th></tr></thead><tbody>${rows}</tbody></table>`,
   );
+  const tests = b.meanTests ?? [];
+  if (tests.length > 0) {
+    // --regression-test: the verdict on each mean, as the terminal prints it.
+    parts.push(
+      `<h3>Regression test</h3><ul>${tests.map((t) => `<li class="${t.failed ? 'bad' : ''}">${escapeHtml(t.message)}</li>`).join('')}</ul>`,
+    );
+  }
   if (b.regressions.length > 0) {
     const shown = b.regressions.slice(0, 50);
     parts.push(

@@ -106,6 +106,16 @@ function gateCases(results: ReportResults): Case[] {
   }));
   const b = results.baseline;
   if (b) {
+    // --regression-test: one case per tested mean (the CI's test view must show the failure).
+    for (const t of b.meanTests ?? []) {
+      cases.push({
+        classname: 'tts-critic.regression-test',
+        name: `mean ${t.column} vs baseline ${b.source} (at most ${formatNumber(t.minEffectPercent)}% worse, alpha ${formatNumber(t.alpha)})`,
+        failure: t.failed ? { type: 'regression-test', message: t.message, details: t.message } : null,
+        out: t.failed ? '' : t.message,
+      });
+    }
+    if (b.perFile === false) return cases;
     for (const m of b.metrics) {
       const regressions = b.regressions.filter((r) => r.column === m.column);
       const name = `${m.column} vs baseline ${b.source} (at most ${formatNumber(m.maxPercent)}% worse per file)`;

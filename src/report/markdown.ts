@@ -84,7 +84,7 @@ export function renderMarkdown(results: ReportResults, options: MarkdownOptions 
       formatCell(m.mean),
       formatCell(m.baselineMean),
       signedPercent(m.meanChangePercent),
-      `${formatNumber(m.maxPercent)}%`,
+      baseline.perFile === false ? '—' : `${formatNumber(m.maxPercent)}%`,
     ]);
     let text = `### Baseline ${escapeMarkdown(baseline.source)}\n\n${table(['metric', 'mean', 'baseline', 'change', 'allowed per file'], metricRows, ['l', 'r', 'r', 'r', 'r'])}`;
     if (baseline.regressions.length > 0) {
@@ -94,6 +94,21 @@ export function renderMarkdown(results: ReportResults, options: MarkdownOptions 
         shown.map((r) => [escapeMarkdown(r.file), escapeMarkdown(r.column), formatCell(r.baseline), formatCell(r.value), signedPercent(r.changePercent)]),
         ['l', 'l', 'r', 'r', 'r'],
       )}${more(baseline.regressions.length, shown.length)}`;
+    }
+    const tests = baseline.meanTests ?? [];
+    if (tests.length > 0) {
+      text += `\n\n**Regression test (Wilcoxon signed-rank on the paired files)**\n\n${table(
+        ['result', 'metric', 'change of the mean', '95% CI', 'p', 'files'],
+        tests.map((t) => [
+          t.failed ? '❌ failed' : '✅ passed',
+          escapeMarkdown(t.column),
+          signedPercent(t.changePercent),
+          t.ciPercent ? `${signedPercent(t.ciPercent.low)} to ${signedPercent(t.ciPercent.high)}` : 'n/a',
+          t.pValue === null ? 'n/a' : t.pValue < 1e-4 ? t.pValue.toExponential(1) : formatNumber(Number(t.pValue.toPrecision(2))),
+          String(t.n),
+        ]),
+        ['l', 'l', 'r', 'r', 'r', 'r'],
+      )}\n\nFails when the mean got worse by more than ${formatNumber(tests[0]!.minEffectPercent)}% and p < ${formatNumber(tests[0]!.alpha)}.`;
     }
     out.push(text);
   }

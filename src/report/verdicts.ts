@@ -4,6 +4,8 @@
  * layer, because every output format shows them and layers depend one way (quality → report).
  */
 
+import type { MeanRegressionTest } from './comparison.js';
+
 /** Which way is better for a metric column (see `metricDirection` in columns.ts). */
 export type Direction = 'lower-is-better' | 'higher-is-better';
 
@@ -94,6 +96,10 @@ export interface BaselineComparison {
   readonly missingFiles: readonly string[];
   /** Matched pairs whose status differs (e.g. ok before, error now). */
   readonly statusChanged: readonly StatusChange[];
-  /** False when any file regressed beyond its allowance (exit 1). */
+  /** Whether single files beyond their allowance count (false: `--regression-test` alone). */
+  readonly perFile?: boolean;
+  /** `--regression-test`: each checked metric's mean change, tested (empty without it). */
+  readonly meanTests?: readonly MeanRegressionTest[];
+  /** False when any file regressed beyond its allowance or a mean test failed (exit 1). */
   readonly passed: boolean;
 }
