@@ -70,7 +70,7 @@ function checkSameModel(tables: readonly ScoreTable[], names: readonly string[])
     tables.map((t, i) => ({ source: `${names[i]} (${t.source})`, model: t.model, rows: t.models.map((m) => ({ family: m.family, weights: m.weights })) })),
   );
   if (!mismatch) return;
-  const advice = { model: 'score every system with the same model', segment: 'use the same --segment', align: 'use the same --align and --max-offset' }[mismatch.kind];
+  const advice = { model: 'score every system with the same model', rate: 'score every system at the same --sample-rate', segment: 'use the same --segment', align: 'use the same --align and --max-offset' }[mismatch.kind];
   throw new UsageError(`cannot compare reports scored differently: ${describeMismatch(mismatch)}; ${advice}`);
 }
 
