@@ -39,7 +39,11 @@ export class ModelDescriptions {
 
   add(row: Row): void {
     const what = rowModel(row);
-    if (what === null || this.seen.has(what)) return;
+    if (what !== null) this.addDescription(what);
+  }
+
+  addDescription(what: string): void {
+    if (this.seen.has(what)) return;
     this.seen.add(what);
     this.list.push(what);
   }
