@@ -62,6 +62,7 @@ function nonEmpty(value: string): string {
 
 const MAX_REGRESSION_HELP = 'allowed worsening per file vs --baseline, in percent: "5" or "fm=5,mel_l1=10" (default 5 for fm and mel_l1)';
 const WORST_HELP = 'how many worst files the summary and the HTML report show (default 5)';
+const HTML_ROWS_HELP = 'most files the HTML page lists (default 20000): beyond that, the worst by each metric, the first failures and a fixed sample; statistics and plots always cover every file';
 const WORST_BY_HELP = 'metric column the worst files are ranked by (default fm, or gen without a reference)';
 
 function formatOption(fallback: string): Option {
@@ -129,6 +130,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('--max-regression <spec>', MAX_REGRESSION_HELP)
     .option('--worst <n>', WORST_HELP, integer(0, 10000))
     .option('--worst-by <column>', WORST_BY_HELP, nonEmpty)
+    .option('--html-rows <n>', HTML_ROWS_HELP, integer(1))
     .option('--pairs <file>', 'score the pairs listed in FILE (CSV or JSONL with ref,syn columns; "-" reads stdin)', nonEmpty)
     .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)', nonEmpty)
     .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`', nonEmpty)
@@ -165,6 +167,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
       .option('--max-regression <spec>', MAX_REGRESSION_HELP)
       .option('--worst <n>', WORST_HELP, integer(0, 10000))
       .option('--worst-by <column>', WORST_BY_HELP, nonEmpty)
+      .option('--html-rows <n>', HTML_ROWS_HELP, integer(1))
       .option('-q, --quiet', 'no summary on stderr')
       .option('--debug', 'show stack traces for unexpected errors')
       .addHelpText('after', EXIT_CODES_HELP)

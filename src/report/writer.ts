@@ -36,7 +36,7 @@ import { AtomicFileSink, StreamSink, type Sink } from './sink.js';
 import { RowSample } from './html-sample.js';
 import { SummaryAccumulator, type Summary, type SummaryOptions } from './summary.js';
 import type { BaselineComparison, FileChange } from './verdicts.js';
-import { ViewAccumulator } from './views.js';
+import { ViewAccumulator, type ViewDigest } from './views.js';
 
 /** The changes handed over with the listed rows, for the metrics the comparison checked in the end. */
 function keptChanges(changes: readonly FileChange[], baseline: BaselineComparison): FileChange[] {
@@ -69,6 +69,8 @@ export interface ReportWriterOptions {
   readonly summaryOptions?: SummaryOptions;
   /** Most files an HTML page lists (default 20,000); statistics and plots cover every one. */
   readonly htmlRows?: number;
+  /** Gather the views' digest (`digest()`) whatever the format, e.g. for a GitHub step summary. */
+  readonly digest?: boolean;
 }
 
 export interface ReportWriter {
@@ -90,6 +92,10 @@ export interface ReportWriter {
   writeRow(row: Row, changes?: readonly FileChange[]): void;
   /** The summary of every row written so far (`summaryOptions`), gathered as they were written. */
   summary(): Summary;
+  /** The views' digest of every row written so far, when the format shows one or `digest` was asked for. */
+  digest(): ViewDigest | null;
+  /** Drops the output: the temp file is deleted and `output` keeps what it had (a stream just stops). */
+  discard(): Promise<void>;
   /**
    * Completes the output. JSON and the whole-document formats get `summary` (computed from the
    * rows when omitted); the whole-document formats also show the gates, baseline comparison and
@@ -119,7 +125,7 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
   // Nothing keeps the rows themselves but JUnit (a testcase each) and, bounded, the HTML page:
   // the summary and the views' statistics are gathered a few numbers per row.
   const summary = new SummaryAccumulator(options.summaryOptions);
-  const digest = formatter.digest ? new ViewAccumulator(columns, subs) : null;
+  const digest = formatter.digest || options.digest ? new ViewAccumulator(columns, subs) : null;
   const kept: Row[] | null = formatter.rows === 'all' ? [] : null;
   const sample = formatter.rows === 'sample' ? new RowSample(columns, subs, options.htmlRows) : null;
 
@@ -191,6 +197,12 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
     },
     writeRow,
     summary: () => summary.result(),
+    digest: () => digest?.result() ?? null,
+    discard(): Promise<void> {
+      if (state === 'finished' || state === 'aborted') return Promise.resolve();
+      state = 'aborted';
+      return sink.discard();
+    },
     finish(summary?: Summary, extras?: ReportExtras): Promise<void> {
       if (state !== 'open') return Promise.reject(new Error(`cannot finish a report writer that is ${state}`));
       try {
