@@ -116,6 +116,9 @@ export async function indexResume(file: string | undefined, pairs: readonly Pair
     }
     if (exists) files.push({ path: file });
   }
+  // A pipe (`--resume <(zcat run.jsonl.gz)`) can be read once: its records are kept from the first pass.
+  let once: Map<string, Row> | null = null;
+  for (const { path } of files) if (!(await fs.stat(path)).isFile()) once = new Map();
   const wanted = new Set(pairs.map(pairIdentity));
   const done = new Map<string, number>();
   const foreign = new Set<string>();
@@ -130,6 +133,7 @@ export async function indexResume(file: string | undefined, pairs: readonly Pair
       continue;
     }
     done.set(key, place);
+    once?.set(key, row);
     models.add(row);
   }
   return {
@@ -140,6 +144,10 @@ export async function indexResume(file: string | undefined, pairs: readonly Pair
     pairs: done.size > 0 ? pairs.filter((p) => !done.has(pairIdentity(p))) : pairs,
     async *carried() {
       if (done.size === 0) return;
+      if (once) {
+        yield* once.values();
+        return;
+      }
       let place = 0;
       for await (const row of okRows(files)) {
         if (row['status'] === 'ok' && done.get(rowKey(row)) === place) yield row;

@@ -10,7 +10,6 @@
  * line was dropped are known once every row has been read.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -65,10 +64,10 @@ function sniffStart(text: string, complete: boolean): ReadableFormat {
  * checkpoint or audio file given by mistake. (Trailing NULs alone are the tail of a JSONL file
  * cut by a crash: its cut line is dropped.)
  */
-async function* checkedChunks(path: string): AsyncGenerator<Buffer> {
+async function* checkedChunks(path: string, source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let nulTail = false;
   const binary = () => new UsageError(`${path} is not a tts-critic report (CSV, JSON or JSONL): it holds binary data`);
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+  for await (const chunk of source) {
     const nul = chunk.indexOf(0);
     if (nulTail) {
       if (chunk.some((byte) => byte !== 0)) throw binary();
@@ -80,11 +79,20 @@ async function* checkedChunks(path: string): AsyncGenerator<Buffer> {
   }
 }
 
+/** The file's bytes; a file that cannot be read is a UsageError naming it. */
+async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) yield chunk;
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${messageOf(error)}`);
+  }
+}
+
 /** The file as text pieces (UTF-8, BOM removed), refusing binary data. */
-async function* textChunks(path: string): AsyncGenerator<string> {
+async function* textChunks(path: string, source: AsyncIterable<Buffer>): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let first = true;
-  for await (const chunk of checkedChunks(path)) {
+  for await (const chunk of checkedChunks(path, source)) {
     let text = decoder.write(chunk);
     if (first && text.length > 0) {
       text = text.replace(/^\uFEFF/, '');
@@ -121,9 +129,9 @@ interface ReadState {
   count: number;
 }
 
-async function* csvRows(path: string, state: ReadState): AsyncGenerator<Row> {
+async function* csvRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row> {
   const parser = csvStreamParser({ bom: true, skip_empty_lines: true, relax_column_count: false });
-  const input = Readable.from(checkedChunks(path));
+  const input = Readable.from(checkedChunks(path, source));
   // A binary file is refused by checkedChunks: that message wins over the parser's.
   let inputError: unknown = null;
   input.on('error', (error) => {
@@ -166,12 +174,12 @@ async function* csvRows(path: string, state: ReadState): AsyncGenerator<Row> {
   }
 }
 
-async function* jsonlRows(path: string, state: ReadState): AsyncGenerator<Row> {
+async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row> {
   const collector = new ColumnCollector();
   state.columns = collector.columns;
   let carry = '';
   let lineNumber = 0;
-  for await (const text of textChunks(path)) {
+  for await (const text of textChunks(path, source)) {
     const lines = (carry + text).split('\n');
     // After the last '\n' split leaves '' or the start of a line that goes on in the next chunk.
     carry = lines.pop()!;
@@ -214,7 +222,7 @@ type JsonEvent = { kind: 'record'; value: unknown; index: number } | { kind: 'to
  * memory holds one record whatever the document's size. Only the keys a report needs are
  * picked out: `tool`, `version`, `model` and the records.
  */
-async function* jsonRows(path: string, state: ReadState): AsyncGenerator<Row> {
+async function* jsonRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row> {
   const { JSONParser } = await import('@streamparser/json');
   const parser = new JSONParser({ paths: ['$.tool', '$.model', '$.files.*'], keepStack: false });
   const events: JsonEvent[] = [];
@@ -247,7 +255,7 @@ async function* jsonRows(path: string, state: ReadState): AsyncGenerator<Row> {
       yield row;
     }
   };
-  for await (const text of textChunks(path)) {
+  for await (const text of textChunks(path, source)) {
     if (parser.isEnded) {
       if (text.trim() !== '') failure ??= new Error('unexpected text after the end of the document');
       break;
@@ -287,26 +295,39 @@ export async function openReport(path: string, format?: ReadableFormat): Promise
   if (named !== null && !isReadableFormat(named)) {
     throw new UsageError(`cannot read ${path}: a ${named} report is a view, not scores; give the CSV, JSON or JSONL scores it was made from`);
   }
-  let start: Buffer;
-  let complete: boolean;
-  try {
-    const handle = await open(path, 'r');
-    try {
-      const buffer = Buffer.alloc(named === null ? CHUNK : 1);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      start = buffer.subarray(0, bytesRead);
-      complete = bytesRead < buffer.length;
-    } finally {
-      await handle.close();
+  // One pass over the file, also to tell its format: a pipe (`--resume <(...)`) can be read once.
+  const chunks = fileChunks(path);
+  let head: Buffer[] = [];
+  let resolved: ReadableFormat;
+  if (named !== null) {
+    resolved = named;
+    // Opening errors (missing file, a folder) are reported now, not at the first row.
+    const first = await chunks.next();
+    if (!first.done) head.push(first.value);
+  } else {
+    let size = 0;
+    let complete = false;
+    while (size < CHUNK) {
+      const next = await chunks.next();
+      if (next.done) {
+        complete = true;
+        break;
+      }
+      head.push(next.value);
+      size += next.value.length;
     }
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${messageOf(error)}`);
+    const start = Buffer.concat(head);
+    const nul = start.indexOf(0);
+    if (nul >= 0 && start.subarray(nul).some((byte) => byte !== 0)) {
+      throw new UsageError(`${path} is not a tts-critic report (CSV, JSON or JSONL): it holds binary data`);
+    }
+    resolved = sniffStart(new StringDecoder('utf8').write(start), complete);
+    head = [start];
   }
-  const nul = start.indexOf(0);
-  if (nul >= 0 && start.subarray(nul).some((byte) => byte !== 0)) {
-    throw new UsageError(`${path} is not a tts-critic report (CSV, JSON or JSONL): it holds binary data`);
-  }
-  const resolved: ReadableFormat = named ?? sniffStart(new StringDecoder('utf8').write(start), complete);
+  const source = (async function* (): AsyncGenerator<Buffer> {
+    yield* head.splice(0);
+    yield* chunks;
+  })();
   const state: ReadState = { columns: [], model: null, partialLine: false, count: 0 };
   let started = false;
   const read = { csv: csvRows, jsonl: jsonlRows, json: jsonRows }[resolved];
@@ -316,7 +337,7 @@ export async function openReport(path: string, format?: ReadableFormat): Promise
     rows() {
       if (started) throw new Error(`${path}: a report stream can be read once`);
       started = true;
-      return read(path, state);
+      return read(path, source, state);
     },
     get columns() {
       return state.columns;
