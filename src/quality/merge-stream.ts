@@ -10,13 +10,14 @@
  * A report that fits one chunk never touches the disk. Memory: one chunk plus one record per run.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { compareKeys, isTextColumn, rowKey, type CellValue, type Row } from '../report/columns.js';
+import { ColumnCollector, rowFromJsonRecord } from '../report/json.js';
 import { checkRequiredColumns, openReport } from '../report/read-stream.js';
 import type { MergeDuplicate } from './merge.js';
 import { ModelDescriptions, describeMismatch, findModelMismatch, type ScoredSet } from './same-model.js';
@@ -50,10 +51,31 @@ export interface MergedReports {
   dispose(): Promise<void>;
 }
 
-/** One record on its way through the sort: its key, its place in the input order, its input and its row as JSON. */
-type Entry = [key: string, seq: number, input: number, json: string];
+/**
+ * One record on its way through the sort: its key, its place in the input order, its input,
+ * and its text: the JSONL line as read (`record`, flattened again when it comes out) or the
+ * row as JSON (`row`, from CSV and JSON documents).
+ */
+type Entry = [key: string, seq: number, input: number, kind: 'record' | 'row', text: string];
 
 const byKeyThenSeq = (a: Entry, b: Entry): number => compareKeys(a[0], b[0]) || a[1] - b[1];
+
+/**
+ * A run line: `seq TAB input TAB kind TAB key-as-JSON TAB text`. Only the short prefix is
+ * parsed while merging; the record itself only when it is the one kept. (JSON text holds no
+ * raw tab, so the fields split unambiguously.)
+ */
+function runLine(entry: Entry): string {
+  return `${entry[1]}\t${entry[2]}\t${entry[3]}\t${JSON.stringify(entry[0])}\t${entry[4]}\n`;
+}
+
+function parseRunLine(line: string): Entry {
+  const a = line.indexOf('\t');
+  const b = line.indexOf('\t', a + 1);
+  const c = line.indexOf('\t', b + 1);
+  const d = line.indexOf('\t', c + 1);
+  return [JSON.parse(line.slice(c + 1, d)) as string, Number(line.slice(0, a)), Number(line.slice(a + 1, b)), line.slice(b + 1, c) as Entry[3], line.slice(d + 1)];
+}
 
 /** Lines of a spilled run, parsed back into entries. */
 async function* runEntries(path: string): AsyncGenerator<Entry> {
@@ -62,10 +84,10 @@ async function* runEntries(path: string): AsyncGenerator<Entry> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     const lines = (carry + decoder.write(chunk)).split('\n');
     carry = lines.pop()!;
-    for (const line of lines) if (line !== '') yield JSON.parse(line) as Entry;
+    for (const line of lines) if (line !== '') yield parseRunLine(line);
   }
   carry += decoder.end();
-  if (carry !== '') yield JSON.parse(carry) as Entry;
+  if (carry !== '') yield parseRunLine(carry);
 }
 
 async function* memoryEntries(entries: readonly Entry[]): AsyncGenerator<Entry> {
@@ -140,7 +162,13 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     chunk.sort(byKeyThenSeq);
     folder ??= await mkdtemp(join(options.tempDir ?? tmpdir(), 'tts-critic-merge-'));
     const path = join(folder, `run-${runs.length}.jsonl`);
-    await writeFile(path, chunk.map((entry) => JSON.stringify(entry)).join('\n') + '\n');
+    // Written in pieces: one string of the whole chunk would double its memory.
+    const handle = await open(path, 'wx');
+    try {
+      for (let i = 0; i < chunk.length; i += 1024) await handle.write(chunk.slice(i, i + 1024).map(runLine).join(''));
+    } finally {
+      await handle.close();
+    }
     runs.push(path);
     chunk = [];
     bytes = 0;
@@ -152,10 +180,10 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
       const models = new ModelDescriptions();
       for await (const row of stream.rows()) {
         models.add(row);
-        const json = JSON.stringify(row);
+        const text = stream.text ?? JSON.stringify(row);
         const key = rowKey(row);
-        chunk.push([key, seq++, input, json]);
-        bytes += json.length + key.length + 32;
+        chunk.push([key, seq++, input, stream.text !== null ? 'record' : 'row', text]);
+        bytes += text.length + key.length + 64;
         if (bytes >= chunkBytes) await spill();
       }
       checkRequiredColumns(stream);
@@ -183,8 +211,14 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
   const duplicates: MergeDuplicate[] = [];
   const descriptions = new ModelDescriptions();
   for (const set of sets) for (const what of set.descriptions ?? []) descriptions.addDescription(what);
-  const full = (json: string): Row => {
-    const row = JSON.parse(json) as Record<string, CellValue>;
+  const scratch = new ColumnCollector();
+  const full = (entry: Entry): Row => {
+    const row =
+      entry[3] === 'record'
+        ? rowFromJsonRecord(JSON.parse(entry[4]), () => `${paths[entry[2]]}: record ${entry[1]}`, scratch)
+        : (JSON.parse(entry[4]) as Row);
+    // Every column present (a shard without per-layer values gets nulls, as in mergeReports).
+    if (Object.keys(row).length === columns.length) return row;
     const out: Record<string, CellValue> = {};
     for (const column of columns) out[column] = row[column] ?? (isTextColumn(column) ? '' : null);
     return out;
@@ -215,7 +249,7 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
           if (!next.done) heap.push(next.value, run);
         }
         if (from.length > 1) duplicates.push({ key, sources: from });
-        yield full(last![3]);
+        yield full(last!);
         // A long merge of rows already in memory must still let Ctrl-C be heard.
         if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }

@@ -38,6 +38,12 @@ export interface ReportStream {
   readonly partialLine: boolean;
   /** Rows read so far. */
   readonly count: number;
+  /**
+   * JSONL: the JSON text of the row just yielded (its line), so a caller that stores records
+   * (the merge's sort) can keep the text it already has instead of serializing the row again.
+   * Null for CSV and JSON documents.
+   */
+  readonly text: string | null;
 }
 
 /**
@@ -123,6 +129,7 @@ function parseCsvCell(column: string, text: string, where: () => string): CellVa
 
 /** Mutable state a format reader fills in as it goes. */
 interface ReadState {
+  text: string | null;
   columns: string[];
   model: ModelInfo | null;
   partialLine: boolean;
@@ -192,8 +199,10 @@ async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: Re
       } catch (error) {
         throw new UsageError(`cannot read ${path}: line ${lineNumber} is not JSON (${(error as Error).message})`);
       }
-      const row = rowFromJsonRecord(value, `${path}: line ${lineNumber}`, collector);
+      const number = lineNumber;
+      const row = rowFromJsonRecord(value, () => `${path}: line ${number}`, collector);
       state.count++;
+      state.text = line;
       yield row;
     }
   }
@@ -209,6 +218,7 @@ async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: Re
     }
     const row = rowFromJsonRecord(value, `${path}: line ${lineNumber + 1}`, collector);
     state.count++;
+    state.text = carry;
     yield row;
   }
 }
@@ -328,7 +338,7 @@ export async function openReport(path: string, format?: ReadableFormat): Promise
     yield* head.splice(0);
     yield* chunks;
   })();
-  const state: ReadState = { columns: [], model: null, partialLine: false, count: 0 };
+  const state: ReadState = { text: null, columns: [], model: null, partialLine: false, count: 0 };
   let started = false;
   const read = { csv: csvRows, jsonl: jsonlRows, json: jsonRows }[resolved];
   return {
@@ -350,6 +360,9 @@ export async function openReport(path: string, format?: ReadableFormat): Promise
     },
     get count() {
       return state.count;
+    },
+    get text() {
+      return state.text;
     },
   };
 }
