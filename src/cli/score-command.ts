@@ -105,7 +105,21 @@ function timingNoteFor(warned: number, ok: number, align: AlignMode): string | n
   );
 }
 
-export async function scoreCommand(refDir: string | undefined, synDir: string | undefined, flags: ScoreFlags, io: CliIO): Promise<number> {
+/**
+ * What `scoreCommand` is built from, replaceable so a test can drive the whole command with a
+ * stand-in scorer (the CLI always uses the real one).
+ */
+export interface ScoreDependencies {
+  readonly createScorer?: typeof createScorer;
+}
+
+export async function scoreCommand(
+  refDir: string | undefined,
+  synDir: string | undefined,
+  flags: ScoreFlags,
+  io: CliIO,
+  dependencies: ScoreDependencies = {},
+): Promise<number> {
   const quiet = flags.quiet ?? false;
   const notice = (message: string) => {
     if (!quiet) say(io, message);
@@ -136,7 +150,7 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
   }
 
   const download = flags.model ? createDownloadProgress(flags.model, { quiet, stream: io.stderr }) : null;
-  const scorer = await createScorer({
+  const scorer = await (dependencies.createScorer ?? createScorer)({
     family: flags.family,
     weights: flags.weights,
     model: flags.model,
