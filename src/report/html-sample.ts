@@ -59,7 +59,8 @@ export class RowSample {
     this.keep = columns.filter((column) => !perSub.has(column) && isLayer(column) === null);
     const metrics = mainMetrics(columns);
     // A quarter of the page for the worst files (split over the metrics), an eighth for files
-    // not scored, the rest for the sample.
+    // not scored; the sample fills the rest (it keeps `limit` candidates, since the other lists
+    // may overlap it or each other).
     const perMetric = Math.floor(limit / 4 / Math.max(1, metrics.length));
     this.worst = metrics.map((metric) => {
       const sign = metricDirection(metric) === 'higher-is-better' ? -1 : 1;
@@ -67,7 +68,7 @@ export class RowSample {
     });
     const failedCount = Math.floor(limit / 8);
     this.failed = new BoundedHeap<Ranked>(failedCount, (a, b) => a.seq - b.seq);
-    this.sample = new BoundedHeap<Ranked>(limit - perMetric * metrics.length - failedCount, (a, b) => a.value - b.value || compareKeys(a.key, b.key) || a.seq - b.seq);
+    this.sample = new BoundedHeap<Ranked>(limit, (a, b) => a.value - b.value || compareKeys(a.key, b.key) || a.seq - b.seq);
   }
 
   private slim(row: Row): Row {
@@ -119,8 +120,12 @@ export class RowSample {
     if (this.all) entries = this.all;
     else {
       const chosen = new Map<number, Entry>();
-      for (const heap of [...this.worst.map((w) => w.heap), this.failed, this.sample]) {
+      for (const heap of [...this.worst.map((w) => w.heap), this.failed]) {
         for (const ranked of heap.unordered()) chosen.set(ranked.seq, ranked.entry!);
+      }
+      for (const ranked of this.sample.sorted()) {
+        if (chosen.size >= this.limit) break;
+        chosen.set(ranked.seq, ranked.entry!);
       }
       entries = [...chosen.values()].sort((a, b) => a.seq - b.seq);
     }
