@@ -133,7 +133,11 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('--html-rows <n>', HTML_ROWS_HELP, integer(1))
     .option('--pairs <file>', 'score the pairs listed in FILE (CSV or JSONL with ref,syn columns; "-" reads stdin)', nonEmpty)
     .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)', nonEmpty)
-    .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`', nonEmpty)
+    .option(
+      '--shard <i/n>',
+      'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`. `auto` takes it from a job array (Slurm, Grid Engine, LSF; PBS and Kubernetes Indexed Jobs with auto/N); -o and --resume may contain {shard}',
+      nonEmpty,
+    )
     .option('--resume <file>', 'skip pairs already scored in FILE (a previous, interrupted report) and keep their records', nonEmpty)
     .option('--batch-size <n>', 'most windows per engine call (default: 1 on CPU; on a GPU as many as fit --batch-memory)', integer(1))
     .option('--batch-memory <MiB>', 'GPU memory for one engine call\'s feature maps (default 2048)', integer(1))

@@ -12,7 +12,7 @@ import type { AlignMode } from '../pipeline/pair-audio.js';
 import { hasTimingWarning } from '../pipeline/pair-warnings.js';
 import { checkResumeDescriptions, indexResume } from '../pipeline/resume.js';
 import { createScorer, DEFAULT_ALIGN } from '../pipeline/scorer.js';
-import { inShard, parseShard } from '../pipeline/shard.js';
+import { inShard, parseShard, resolveAutoShard, withShard } from '../pipeline/shard.js';
 import { BaselineComparer, BaselineIndex, checkBaselineModel, parseGates, parseMaxRegression } from '../quality/index.js';
 import { columnsFor, createReportWriter, formatSummary, resultToRow, type ReportFormat, type Row } from '../report/index.js';
 import { VERSION } from '../version.js';
@@ -124,8 +124,16 @@ export async function scoreCommand(
   const notice = (message: string) => {
     if (!quiet) say(io, message);
   };
+  // `--shard auto` asks the scheduler's job-array variables; `-o`/`--resume` may name `{shard}`.
+  const auto = flags.shard ? resolveAutoShard(flags.shard) : null;
+  const shard = auto ?? (flags.shard ? parseShard(flags.shard) : null);
+  if (auto) notice(`--shard auto: ${auto.source}`);
+  flags = {
+    ...flags,
+    ...(flags.output !== undefined ? { output: withShard(flags.output, shard) } : {}),
+    ...(flags.resume !== undefined ? { resume: withShard(flags.resume, shard, '--resume') } : {}),
+  };
   const format = outputFormat(flags, 'csv');
-  const shard = flags.shard ? parseShard(flags.shard) : null;
   if (flags.maxRegression !== undefined && !flags.baseline) {
     throw new UsageError('--max-regression needs --baseline FILE, the earlier report to compare with');
   }
