@@ -4,7 +4,8 @@
 //   node bench/report-scale.mjs                 (env: ROWS=100000,1000000 DIR=/tmp KEEP=0)
 //
 // For each size it writes one report (never downloads anything) and times each command as a
-// child process with bench/peak-rss.cjs preloaded: wall time, input MB/s and peak RSS.
+// child process with bench/peak-rss.cjs preloaded: wall time, input MB/s, CPU time (with GNU
+// time, /usr/bin/time) and peak RSS.
 //   merge     merge big.jsonl -o all.csv                       (sort by key, CSV out)
 //   report    report big.jsonl -o report.html                  (HTML page, bounded rows)
 //   baseline  merge big.jsonl --baseline big.jsonl --format jsonl -o out.jsonl
@@ -13,7 +14,7 @@
 // The generated files are deleted at the end (KEEP=1 keeps them). The figures are as noisy as
 // the machine is busy: on a shared machine, read them as an order of magnitude.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFamily } from '../dist/index.js';
@@ -25,7 +26,7 @@ const preload = path.join(here, 'peak-rss.cjs');
 const SIZES = (process.env.ROWS ?? '100000,1000000').split(',').map(Number);
 const root = mkdtempSync(path.join(process.env.DIR ?? '/tmp', 'tts-critic-report-scale-'));
 const SUBS = findFamily('gpt-sovits').subs.map((s) => s.name);
-const LAYERS = 8;
+const LAYERS = 17;
 
 /** A deterministic PRNG (mulberry32), so the same sizes give the same files. */
 function prng(seed) {
@@ -103,7 +104,12 @@ function run(name, args, inputBytes) {
   const rssFile = path.join(root, `rss-${name}.txt`);
   rmSync(rssFile, { force: true });
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ['--require', preload, cli, ...args], {
+  // CPU seconds (user + system) through GNU time where there is one: on a busy machine they say
+  // more than the wall clock.
+  const timeFile = path.join(root, `time-${name}.txt`);
+  const timed = existsSync('/usr/bin/time');
+  const command = timed ? ['/usr/bin/time', '-o', timeFile, '-f', '%U %S', process.execPath] : [process.execPath];
+  const child = spawnSync(command[0], [...command.slice(1), '--require', preload, cli, ...args], {
     cwd: root,
     env: { ...process.env, TTS_CRITIC_BENCH_RSS: rssFile, TTS_CRITIC_CACHE: path.join(root, 'cache') },
     encoding: 'utf8',
@@ -117,9 +123,11 @@ function run(name, args, inputBytes) {
   }
   const mb = inputBytes / 1e6;
   const rss = peakRssMb(readFileSync(rssFile, 'utf8'));
+  const cpu = timed ? readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number).reduce((a, b) => a + b, 0) : NaN;
   console.log(
-    `${name.padEnd(9)} ${String(inputBytes === 0 ? '' : `${mb.toFixed(0)} MB`).padStart(8)}  ${seconds.toFixed(1).padStart(7)} s  ` +
-      `${(mb / seconds).toFixed(1).padStart(6)} MB/s  peak RSS ${rss.toFixed(0)} MB`,
+    `${name.padEnd(9)} ${`${mb.toFixed(0)} MB`.padStart(8)}  ${seconds.toFixed(1).padStart(7)} s wall ${(mb / seconds).toFixed(1).padStart(6)} MB/s` +
+      (timed ? `  ${cpu.toFixed(1).padStart(7)} s CPU ${(mb / cpu).toFixed(1).padStart(6)} MB/s` : '') +
+      `  peak RSS ${rss.toFixed(0)} MB`,
   );
 }
 
@@ -137,7 +145,7 @@ try {
     rmSync(path.join(root, 'report.html'), { force: true });
     run('baseline', ['merge', 'big.jsonl', '-q', '--baseline', 'big.jsonl', '--format', 'jsonl', '-o', 'out.jsonl'], bytes);
     rmSync(path.join(root, 'out.jsonl'), { force: true });
-    run('resume', ['score', '--pairs', 'pairs.csv', '--resume', 'big.jsonl', '-q', '--format', 'jsonl', '-o', 'out.jsonl'], bytes);
+    run('resume', ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--resume', 'big.jsonl', '-q', '--format', 'jsonl', '-o', 'out.jsonl'], bytes);
     rmSync(path.join(root, 'out.jsonl'), { force: true });
   }
 } finally {

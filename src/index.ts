@@ -34,7 +34,9 @@ export { DEVICES, type Device } from './engine/providers.js';
 export {
   createReportWriter,
   readReport,
+  openReport,
   summarize,
+  SummaryAccumulator,
   formatSummary,
   resultToRow,
   renderHtml,
@@ -44,12 +46,17 @@ export {
   type ReportFormat,
   type ReportResults,
   type ReportWriter,
+  type ReportStream,
   type Row,
   type Summary,
 } from './report/index.js';
 export {
   mergeReports,
+  mergeReportFiles,
   parseGates,
+  GateAccumulator,
+  BaselineIndex,
+  BaselineComparer,
   evaluateGates,
   compareWithBaseline,
   parseMaxRegression,
@@ -57,7 +64,9 @@ export {
   type GateResult,
   type BaselineComparison,
   type MergeResult,
+  type MergedReports,
 } from './quality/index.js';
+export { resolveAutoShard, type AutoShard } from './pipeline/shard.js';
 export { VERSION } from './version.js';
 
 export interface ScoreReport {
