@@ -11,6 +11,9 @@
 //   baseline  merge big.jsonl --baseline big.jsonl --format jsonl -o out.jsonl
 //   resume    score --resume big.jsonl --pairs pairs.csv --format jsonl -o out.jsonl
 //             (every pair is done: it reads the report, carries every record over, scores none)
+//   floor     the same `score` without --resume and with an empty shard: what holding the model
+//             and the list of pairs costs, before any record (the part of `resume` that is not
+//             the resume). COMMANDS=merge,report picks commands.
 // The generated files are deleted at the end (KEEP=1 keeps them). The figures are as noisy as
 // the machine is busy: on a shared machine, read them as an order of magnitude.
 import { spawnSync } from 'node:child_process';
@@ -122,6 +125,7 @@ function run(name, args, inputBytes) {
     return;
   }
   const mb = inputBytes / 1e6;
+  if (!existsSync(rssFile)) return;
   const rss = peakRssMb(readFileSync(rssFile, 'utf8'));
   const cpu = timed ? readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number).reduce((a, b) => a + b, 0) : NaN;
   console.log(
@@ -139,13 +143,18 @@ try {
     await manifest(pairs, rows);
     const bytes = statSync(big).size;
     console.log(`\n${rows} rows, ${(bytes / 1e6).toFixed(0)} MB (${(bytes / rows).toFixed(0)} bytes a row):`);
-    run('merge', ['merge', 'big.jsonl', '-q', '-o', 'all.csv'], bytes);
-    rmSync(path.join(root, 'all.csv'), { force: true });
-    run('report', ['report', 'big.jsonl', '-q', '-o', 'report.html'], bytes);
-    rmSync(path.join(root, 'report.html'), { force: true });
-    run('baseline', ['merge', 'big.jsonl', '-q', '--baseline', 'big.jsonl', '--format', 'jsonl', '-o', 'out.jsonl'], bytes);
-    rmSync(path.join(root, 'out.jsonl'), { force: true });
-    run('resume', ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--resume', 'big.jsonl', '-q', '--format', 'jsonl', '-o', 'out.jsonl'], bytes);
+    const commands = {
+      merge: ['merge', 'big.jsonl', '-q', '-o', 'out.csv'],
+      report: ['report', 'big.jsonl', '-q', '-o', 'out.html'],
+      baseline: ['merge', 'big.jsonl', '-q', '--baseline', 'big.jsonl', '--format', 'jsonl', '-o', 'out.jsonl'],
+      resume: ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--resume', 'big.jsonl', '-q', '--format', 'jsonl', '-o', 'out.jsonl'],
+    };
+    for (const name of (process.env.COMMANDS ?? 'merge,report,baseline,resume').split(',')) {
+      run(name, commands[name], bytes);
+      for (const out of ['out.csv', 'out.html', 'out.jsonl']) rmSync(path.join(root, out), { force: true });
+    }
+    // What `score` holds before any record: the model and the list of this run's pairs.
+    run('floor', ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--shard', `${rows + 1}/${rows + 1}`, '-q', '--format', 'jsonl', '-o', 'out.jsonl'], 0);
     rmSync(path.join(root, 'out.jsonl'), { force: true });
   }
 } finally {

@@ -77,8 +77,8 @@ function abandoned(tempPath: string): boolean {
  * pair (and one key per record of a pair not in this run), never the records themselves.
  */
 export interface ResumeIndex {
-  /** Pairs already done, with the place of their last ok record. */
-  readonly done: ReadonlyMap<string, number>;
+  /** Pairs already done, with the place of their last ok record (only `size`, `has` and `get`). */
+  readonly done: Pick<ReadonlyMap<string, number>, 'size' | 'has' | 'get'>;
   /** `ok` records naming no pair of this run (distinct keys): dropped. */
   readonly foreign: number;
   /** The model descriptions (family, weights) of the ok records of this run's pairs. */
@@ -119,31 +119,45 @@ export async function indexResume(file: string | undefined, pairs: readonly Pair
   // A pipe (`--resume <(zcat run.jsonl.gz)`) can be read once: its records are kept from the first pass.
   let once: Map<string, Row> | null = null;
   for (const { path } of files) if (!(await fs.stat(path)).isFile()) once = new Map();
-  const wanted = new Set(pairs.map(pairIdentity));
-  const done = new Map<string, number>();
+  // Per pair of this run, the place of its last ok record (-1: none): the keys are the pairs'
+  // own strings, so a million finished pairs cost a map slot and 8 bytes each, not a key copy.
+  const pairIndex = new Map<string, number>();
+  pairs.forEach((pair, i) => pairIndex.set(pairIdentity(pair), i));
+  const places = new Float64Array(pairs.length).fill(-1);
   const foreign = new Set<string>();
   const models = new ModelDescriptions();
+  let doneCount = 0;
   let at = 0;
   for await (const row of okRows(files)) {
     const place = at++;
     if (row['status'] !== 'ok') continue;
     const key = rowKey(row);
-    if (!wanted.has(key)) {
+    const i = pairIndex.get(key);
+    if (i === undefined) {
       foreign.add(key);
       continue;
     }
-    done.set(key, place);
+    if (places[i]! < 0) doneCount++;
+    places[i] = place;
     once?.set(key, row);
     models.add(row);
   }
+  const done: ResumeIndex['done'] = {
+    size: doneCount,
+    has: (key: string) => (places[pairIndex.get(key) ?? -1] ?? -1) >= 0,
+    get: (key: string) => {
+      const place = places[pairIndex.get(key) ?? -1] ?? -1;
+      return place >= 0 ? place : undefined;
+    },
+  };
   return {
     done,
     foreign: foreign.size,
     descriptions: models.list,
     leftovers,
-    pairs: done.size > 0 ? pairs.filter((p) => !done.has(pairIdentity(p))) : pairs,
+    pairs: doneCount > 0 ? pairs.filter((pair) => !done.has(pairIdentity(pair))) : pairs,
     async *carried() {
-      if (done.size === 0) return;
+      if (doneCount === 0) return;
       if (once) {
         yield* once.values();
         return;

@@ -24,23 +24,30 @@ function jsonCell(value: CellValue | undefined, column: string): string | number
  * row has none: not ok, or syn-only).
  */
 export function toJsonRecord(row: Row, columns: readonly string[], subs: readonly string[]): JsonRecord {
-  const isLayer = layerColumnMatcher(subs);
   const record: JsonRecord = {};
-  for (const column of columns) {
-    if (isLayer(column)) continue;
-    record[column] = jsonCell(row[column], column);
-  }
+  for (const column of scalarColumns(columns, subs)) record[column] = jsonCell(row[column], column);
   let layers: Record<string, (number | null)[]> | null = null;
   for (const sub of subs) {
     const values: (number | null)[] = [];
-    for (let i = 0; Object.prototype.hasOwnProperty.call(row, layerColumn(sub, i)); i++) {
-      const value = row[layerColumn(sub, i)];
+    for (let i = 0; Object.prototype.hasOwnProperty.call(row, layerName(sub, i)); i++) {
+      const value = row[layerName(sub, i)];
       values.push(typeof value === 'number' && Number.isFinite(value) ? value : null);
     }
     if (values.length > 0) (layers ??= {})[sub] = values;
   }
   record['fm_layers'] = layers;
   return record;
+}
+
+/** The columns of `columns` that are not per-layer, worked out once per column list (a writer's). */
+const scalarCache = new WeakMap<readonly string[], { subs: readonly string[]; length: number; scalars: string[] }>();
+function scalarColumns(columns: readonly string[], subs: readonly string[]): string[] {
+  const cached = scalarCache.get(columns);
+  if (cached && cached.subs === subs && cached.length === columns.length) return cached.scalars;
+  const isLayer = layerColumnMatcher(subs);
+  const scalars = columns.filter((column) => !isLayer(column));
+  scalarCache.set(columns, { subs, length: columns.length, scalars });
+  return scalars;
 }
 
 /**
