@@ -311,7 +311,12 @@ export class BaselineComparer {
     return this.compare(key, status, (column) => numberCell(row, column), index, key);
   }
 
-  private compare(file: string, status: string, value: (column: string) => number | null, index: number, baselineFile: string): FileChange[] {
+  /**
+   * Compares one matched pair. Changes are kept for the result when asked (`keepChanges`) and
+   * always for pairs matched by ref path at the end: their rows were written before the match
+   * was known, so no caller could take their changes from `add`.
+   */
+  private compare(file: string, status: string, value: (column: string) => number | null, index: number, baselineFile: string, byRef = false): FileChange[] {
     const baselineStatus = this.baseline.status(index);
     if (status !== baselineStatus) this.statusChanged.push({ file, status, baselineStatus });
     if (status !== 'ok' || baselineStatus !== 'ok') return [];
@@ -331,7 +336,7 @@ export class BaselineComparer {
       changes.push({ ...metric, regressed });
       if (regressed) this.regressions.push({ ...metric, maxPercent, direction });
     }
-    if (this.options.keepChanges) this.kept.push(...changes);
+    if (this.options.keepChanges || byRef) this.kept.push(...changes);
     return changes;
   }
 
@@ -378,7 +383,7 @@ export class BaselineComparer {
         leftover.delete(u.key);
         this.matched++;
         this.matchedByRef++;
-        this.compare(u.key, u.status, (column) => u.values[columns.indexOf(column)] ?? null, index, baseKeys[0]!);
+        this.compare(u.key, u.status, (column) => u.values[columns.indexOf(column)] ?? null, index, baseKeys[0]!, true);
       }
     }
     const allowances = this.allowances();

@@ -171,7 +171,7 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
           summary: interrupted ? { ...base, interrupted: true } : base,
           gates: extras.gates ?? [],
           // The page marks the changes of the rows it lists, handed over with them (writeRow).
-          baseline: baseline && selected && baseline.changes.length === 0 ? { ...baseline, changes: keptChanges(selected.changes, baseline) } : baseline,
+          baseline: baseline && selected ? { ...baseline, changes: [...keptChanges(selected.changes, baseline), ...baseline.changes] } : baseline,
           media: extras.media ?? new Map(),
         }),
       );
