@@ -12,7 +12,7 @@
  */
 import { UsageError } from '../errors.js';
 import { BaselineComparer, BaselineIndex, checkBaselineModel, mergeReportFiles, parseGates, parseMaxRegression } from '../quality/index.js';
-import { createReportWriter, formatSummary, subsFromColumns, type ReportFormat } from '../report/index.js';
+import { createReportWriter, formatSummary, subsFromColumns, type ReportFormat, type ReportWriter } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { say, type CliIO } from './io.js';
 import { Judge, exitCodeFor, inGitHubActions, outputFormat, printJudgement, publishToGitHub, viewExtras, worstOptions, type WorstFlags } from './outcome.js';
@@ -34,6 +34,16 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
     throw new UsageError('--max-regression needs --baseline FILE, the earlier report to compare with');
   }
   const merged = await mergeReportFiles(files);
+  // Ctrl-C during a long merge: the sorted runs in the temp folder go, and the output (a temp
+  // file until it is finished) is left as it was; exit 130/143 as the shell would report it.
+  let writer: ReportWriter | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    merged.disposeSync();
+    void writer?.discard();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const gates = parseGates(flags.failIf ?? [], merged.columns);
     const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, merged.columns) : null;
@@ -45,7 +55,7 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
     for (const p of merged.partialInputs) say(io, `${p}: dropped a cut-short last line (that shard was interrupted)`);
 
     const format = outputFormat(flags, defaultFormat);
-    const writer = createReportWriter({
+    writer = createReportWriter({
       format,
       ...(flags.output ? { output: flags.output } : { stream: io.stdout }),
       model: merged.model,
@@ -82,6 +92,8 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
     });
     return exitCodeFor(gateFailed, summary);
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await merged.dispose();
   }
 }

@@ -9,7 +9,7 @@
  * runs (and the last chunk, still in memory) and keeps, for each key, the row read last.
  * A report that fits one chunk never touches the disk. Memory: one chunk plus one record per run.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,8 @@ export interface MergedReports {
   readonly duplicates: readonly MergeDuplicate[];
   /** Removes the spilled runs (also done when `rows()` finishes). */
   dispose(): Promise<void>;
+  /** The same, synchronously: for an exit on a signal, where nothing asynchronous runs any more. */
+  disposeSync(): void;
 }
 
 /**
@@ -157,6 +159,10 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
 
   const dispose = async (): Promise<void> => {
     if (folder !== null) await rm(folder, { recursive: true, force: true });
+    folder = null;
+  };
+  const disposeSync = (): void => {
+    if (folder !== null) rmSync(folder, { recursive: true, force: true });
     folder = null;
   };
   const spill = async (): Promise<void> => {
@@ -270,5 +276,6 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
       return duplicates;
     },
     dispose,
+    disposeSync,
   };
 }
