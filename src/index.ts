@@ -37,7 +37,9 @@ export { DEVICES, type Device } from './engine/providers.js';
 export {
   createReportWriter,
   readReport,
+  openReport,
   summarize,
+  SummaryAccumulator,
   formatSummary,
   resultToRow,
   renderHtml,
@@ -47,12 +49,17 @@ export {
   type ReportFormat,
   type ReportResults,
   type ReportWriter,
+  type ReportStream,
   type Row,
   type Summary,
 } from './report/index.js';
 export {
   mergeReports,
+  mergeReportFiles,
   parseGates,
+  GateAccumulator,
+  BaselineIndex,
+  BaselineComparer,
   evaluateGates,
   compareWithBaseline,
   parseMaxRegression,
@@ -70,6 +77,7 @@ export {
   type SignedRankResult,
   type RegressionTestOptions,
   type MeanRegressionTest,
+  type MergedReports,
 } from './quality/index.js';
 export type {
   ComparedSystem,
@@ -82,6 +90,7 @@ export type {
   Interval,
   CiMethod,
 } from './report/comparison.js';
+export { resolveAutoShard, type AutoShard } from './pipeline/shard.js';
 export { VERSION } from './version.js';
 
 export interface ScoreReport {

@@ -81,6 +81,7 @@ function percentAtLeastZero(value: string): number {
 }
 
 const WORST_HELP = 'how many worst files the summary and the HTML report show (default 5)';
+const HTML_ROWS_HELP = 'most files the HTML page lists (default 20000): beyond that, the worst by each metric, the first failures and a fixed sample; statistics and plots always cover every file';
 const WORST_BY_HELP = 'metric column the worst files are ranked by (default fm, or gen without a reference)';
 
 function formatOption(fallback: string): Option {
@@ -159,9 +160,14 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .option('--min-effect <percent>', MIN_EFFECT_HELP, percentAtLeastZero)
     .option('--worst <n>', WORST_HELP, integer(0, 10000))
     .option('--worst-by <column>', WORST_BY_HELP, nonEmpty)
+    .option('--html-rows <n>', HTML_ROWS_HELP, integer(1))
     .option('--pairs <file>', 'score the pairs listed in FILE (CSV or JSONL with ref,syn columns; "-" reads stdin)', nonEmpty)
     .option('--syn-only <dir>', 'reference-free: score the synthesized files of DIR alone (gen and fake only)', nonEmpty)
-    .option('--shard <i/n>', 'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`', nonEmpty)
+    .option(
+      '--shard <i/n>',
+      'score only shard I of N (1-based), chosen by a stable hash of each pair; combine with `merge`. `auto` takes it from a job array (Slurm, Grid Engine, LSF; PBS and Kubernetes Indexed Jobs with auto/N); -o and --resume may contain {shard}',
+      nonEmpty,
+    )
     .option('--resume <file>', 'skip pairs already scored in FILE (a previous, interrupted report) and keep their records', nonEmpty)
     .option('--batch-size <n>', 'most windows per engine call (default: 1 on CPU; on a GPU as many as fit --batch-memory)', integer(1))
     .option('--batch-memory <MiB>', 'GPU memory for one engine call\'s feature maps (default 2048)', integer(1))
@@ -198,6 +204,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
       .option('--min-effect <percent>', MIN_EFFECT_HELP, percentAtLeastZero)
       .option('--worst <n>', WORST_HELP, integer(0, 10000))
       .option('--worst-by <column>', WORST_BY_HELP, nonEmpty)
+      .option('--html-rows <n>', HTML_ROWS_HELP, integer(1))
       .option('-q, --quiet', 'no summary on stderr')
       .option('--debug', 'show stack traces for unexpected errors')
       .addHelpText('after', EXIT_CODES_HELP)

@@ -7,8 +7,8 @@ import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, messageOf } from '../errors.js';
 import { worstFileMedia } from '../pipeline/report-media.js';
-import { checkMetricColumn, compareWithBaseline, evaluateGates, formatBaseline, type BaselineComparison, type Gate, type GateResult, type MaxRegression } from '../quality/index.js';
-import type { ReportData } from '../report/read.js';
+import { GateAccumulator } from '../quality/gates.js';
+import { checkMetricColumn, formatBaseline, type BaselineComparer, type BaselineComparison, type Gate, type GateResult } from '../quality/index.js';
 import { formatFromPath, type ReportFormat } from '../report/formats.js';
 import type { ReportExtras, ReportResults } from '../report/formatter.js';
 import { githubAnnotations } from '../report/github.js';
@@ -16,7 +16,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import type { Row } from '../report/columns.js';
 import type { Summary, SummaryOptions } from '../report/summary.js';
 import type { RegressionTestOptions } from '../quality/regression-test.js';
-import type { ModelInfo } from '../scores.js';
+import type { FileChange } from '../report/verdicts.js';
 import { EXIT } from './exit-codes.js';
 import { say, type CliIO } from './io.js';
 
@@ -46,16 +46,6 @@ export interface Judgement {
   readonly baseline: BaselineComparison | null;
 }
 
-export interface JudgeOptions {
-  readonly gates: readonly Gate[];
-  readonly baseline: ReportData | null;
-  readonly maxRegression: MaxRegression | null;
-  readonly model: ModelInfo | null;
-  /** `--regression-test` settings (null without it), and whether the per-file rule applies. */
-  readonly regressionTest?: RegressionTestOptions | null;
-  readonly perFile?: boolean;
-}
-
 export interface RegressionTestFlags {
   readonly baseline?: string;
   readonly maxRegression?: string;
@@ -80,18 +70,34 @@ export function regressionTestOptions(flags: RegressionTestFlags): { regressionT
   };
 }
 
-export function judge(rows: readonly Row[], options: JudgeOptions): Judgement {
-  const gates = evaluateGates(options.gates, rows);
-  const baseline =
-    options.baseline && options.maxRegression
-      ? compareWithBaseline(rows, options.baseline, {
-          maxRegression: options.maxRegression,
-          model: options.model,
-          regressionTest: options.regressionTest ?? null,
-          perFile: options.perFile ?? true,
-        })
-      : null;
-  return { gates, baseline };
+/**
+ * The gates and the baseline comparison, judged a row at a time as rows are written: each
+ * gate keeps its counts, values and worst files, the comparison its compact baseline index.
+ */
+export class Judge {
+  private readonly gates: GateAccumulator[];
+
+  constructor(
+    gates: readonly Gate[],
+    private readonly comparer: BaselineComparer | null,
+  ) {
+    this.gates = gates.map((gate) => new GateAccumulator(gate));
+  }
+
+  /** Judges one row; returns its changes against the baseline (for the HTML page). */
+  add(row: Row): readonly FileChange[] {
+    for (const gate of this.gates) gate.add(row);
+    return this.comparer ? this.comparer.add(row) : [];
+  }
+
+  result(): Judgement {
+    return { gates: this.gates.map((gate) => gate.result()), baseline: this.comparer?.result() ?? null };
+  }
+}
+
+/** Whether the run publishes to GitHub Actions (and so needs the views' digest for the step summary). */
+export function inGitHubActions(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env['GITHUB_ACTIONS'] === 'true';
 }
 
 /** What only the whole-document formats need: for HTML, the worst files' links and spectrograms. */
@@ -133,7 +139,7 @@ function workspacePath(file: string, workspace: string | undefined): string {
  * stdout may be the report), and the Markdown summary appended to `$GITHUB_STEP_SUMMARY`.
  */
 export async function publishToGitHub(io: CliIO, results: ReportResults, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (env['GITHUB_ACTIONS'] !== 'true') return;
+  if (!inGitHubActions(env)) return;
   const workspace = env['GITHUB_WORKSPACE'];
   for (const line of githubAnnotations(results, { filePath: (file) => workspacePath(file, workspace) })) io.stderr.write(`${line}\n`);
   const summaryFile = env['GITHUB_STEP_SUMMARY'];

@@ -3,15 +3,22 @@
  * e.g. the shards of a `--shard` run), combine them, judge them (`--fail-if`, `--baseline`)
  * and write them in any format. The two commands differ only in their default output format:
  * `report` makes the HTML view, `merge` a CSV.
+ *
+ * Reports of any size: the inputs are merged by an external sort (see merge-stream.ts) and
+ * every merged row goes straight to the writer, the summary and the judges, which keep a few
+ * numbers per row; the baseline is held as a compact index. Everything that can refuse the
+ * inputs (models that differ, a metric the baseline lacks) is checked before the first row is
+ * written.
  */
 import { UsageError } from '../errors.js';
-import { checkBaselineModel, mergeReports, parseGates, parseMaxRegression } from '../quality/index.js';
-import { createReportWriter, formatSummary, readReport, subsFromColumns, summarize, type ReportFormat } from '../report/index.js';
+import { BaselineComparer, BaselineIndex, checkBaselineModel, mergeReportFiles, parseGates, parseMaxRegression } from '../quality/index.js';
+import { createReportWriter, formatSummary, subsFromColumns, type ReportFormat, type ReportWriter } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { say, type CliIO } from './io.js';
 import {
+  Judge,
   exitCodeFor,
-  judge,
+  inGitHubActions,
   outputFormat,
   printJudgement,
   publishToGitHub,
@@ -29,6 +36,8 @@ export interface ReportFlags extends WorstFlags, RegressionTestFlags {
   readonly baseline?: string;
   readonly maxRegression?: string;
   readonly quiet?: boolean;
+  /** Most files an HTML page lists (`--html-rows`). */
+  readonly htmlRows?: number;
 }
 
 export async function reportCommand(files: readonly string[], flags: ReportFlags, io: CliIO, defaultFormat: ReportFormat): Promise<number> {
@@ -37,42 +46,67 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
     throw new UsageError('--max-regression needs --baseline FILE, the earlier report to compare with');
   }
   const statistical = regressionTestOptions(flags);
-  const inputs = [];
-  for (const file of files) inputs.push(await readReport(file));
-  const merged = mergeReports(inputs);
-  const gates = parseGates(flags.failIf ?? [], merged.columns);
-  const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, merged.columns) : null;
-  const summaryOptions = worstOptions(flags, merged.columns);
-  const baseline = flags.baseline ? await readReport(flags.baseline) : null;
-  if (baseline && merged.model) checkBaselineModel(baseline, merged.model);
-  for (const d of merged.duplicates) say(io, `duplicate record for ${d.key} in ${d.sources.join(', ')}: kept the last`);
-  for (const p of merged.partialInputs) say(io, `${p}: dropped a cut-short last line (that shard was interrupted)`);
+  const merged = await mergeReportFiles(files);
+  // Ctrl-C during a long merge: the sorted runs in the temp folder go, and the output (a temp
+  // file until it is finished) is left as it was; exit 130/143 as the shell would report it.
+  let writer: ReportWriter | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    merged.disposeSync();
+    void writer?.discard();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const gates = parseGates(flags.failIf ?? [], merged.columns);
+    const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, merged.columns) : null;
+    const summaryOptions = worstOptions(flags, merged.columns);
+    const baseline = flags.baseline && maxRegression ? await BaselineIndex.read(flags.baseline, maxRegression) : null;
+    if (baseline) checkBaselineModel(baseline, merged.model, merged.descriptions);
+    // Judged as rows are written; a comparison that cannot be made refuses here, before any output.
+    const judge = new Judge(gates, baseline && maxRegression ? new BaselineComparer(baseline, { maxRegression, model: merged.model, ...statistical }) : null);
+    for (const p of merged.partialInputs) say(io, `${p}: dropped a cut-short last line (that shard was interrupted)`);
 
-  // Judged before anything is written: a comparison that cannot be made leaves no output.
-  const judgement = judge(merged.rows, { gates, baseline, maxRegression, model: merged.model, ...statistical });
-  const summary = summarize(merged.rows, summaryOptions);
-  const format = outputFormat(flags, defaultFormat);
-  const writer = createReportWriter({
-    format,
-    ...(flags.output ? { output: flags.output } : { stream: io.stdout }),
-    model: merged.model,
-    version: VERSION,
-    columns: merged.columns,
-  });
-  for (const row of merged.rows) writer.writeRow(row);
-  await writer.finish(summary, await viewExtras(format, summary, flags.output, judgement));
-  if (!flags.quiet) io.stderr.write(formatSummary(summary));
+    const format = outputFormat(flags, defaultFormat);
+    writer = createReportWriter({
+      format,
+      ...(flags.output ? { output: flags.output } : { stream: io.stdout }),
+      model: merged.model,
+      version: VERSION,
+      columns: merged.columns,
+      summaryOptions,
+      digest: inGitHubActions(),
+      ...(flags.htmlRows !== undefined ? { htmlRows: flags.htmlRows } : {}),
+    });
+    try {
+      for await (const row of merged.rows()) writer.writeRow(row, judge.add(row));
+    } catch (error) {
+      await writer.discard();
+      throw error;
+    }
+    for (const d of merged.duplicates) say(io, `duplicate record for ${d.key} in ${d.sources.join(', ')}: kept the last`);
+    const judgement = judge.result();
+    const summary = writer.summary();
+    await writer.finish(summary, await viewExtras(format, summary, flags.output, judgement));
+    if (!flags.quiet) io.stderr.write(formatSummary(summary));
 
-  const gateFailed = printJudgement(io, judgement, flags.quiet ?? false);
-  await publishToGitHub(io, {
-    version: VERSION,
-    model: merged.model,
-    columns: writer.columns,
-    subs: merged.model?.subs ?? subsFromColumns(merged.columns),
-    rows: merged.rows,
-    summary,
-    ...judgement,
-    media: new Map(),
-  });
-  return exitCodeFor(gateFailed, summary);
+    const gateFailed = printJudgement(io, judgement, flags.quiet ?? false);
+    const digest = writer.digest();
+    await publishToGitHub(io, {
+      version: VERSION,
+      model: merged.model,
+      columns: writer.columns,
+      subs: merged.model?.subs ?? subsFromColumns(merged.columns),
+      rows: [],
+      ...(digest ? { digest } : {}),
+      summary,
+      ...judgement,
+      media: new Map(),
+    });
+    return exitCodeFor(gateFailed, summary);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await merged.dispose();
+  }
 }

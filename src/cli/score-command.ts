@@ -10,17 +10,18 @@ import type { Device } from '../engine/providers.js';
 import { collectPairs } from '../pipeline/inputs.js';
 import type { AlignMode } from '../pipeline/pair-audio.js';
 import { hasTimingWarning } from '../pipeline/pair-warnings.js';
-import { checkResumeModel, planResume, readResumeSource } from '../pipeline/resume.js';
+import { checkResumeDescriptions, indexResume } from '../pipeline/resume.js';
 import { createScorer, DEFAULT_ALIGN, type LossMode } from '../pipeline/scorer.js';
-import { inShard, parseShard } from '../pipeline/shard.js';
-import { checkBaselineModel, parseGates, parseMaxRegression } from '../quality/index.js';
-import { columnsFor, createReportWriter, formatSummary, readReport, resultToRow, summarize, type ReportFormat, type Row } from '../report/index.js';
+import { inShard, parseShard, resolveAutoShard, withShard } from '../pipeline/shard.js';
+import { BaselineComparer, BaselineIndex, checkBaselineModel, parseGates, parseMaxRegression } from '../quality/index.js';
+import { columnsFor, createReportWriter, formatSummary, resultToRow, type ReportFormat, type Row } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { say, type CliIO } from './io.js';
 import {
+  Judge,
   exitCodeFor,
-  judge,
+  inGitHubActions,
   outputFormat,
   printJudgement,
   publishToGitHub,
@@ -62,6 +63,8 @@ export interface ScoreFlags extends WorstFlags, RegressionTestFlags {
   readonly resume?: string;
   readonly cacheDir?: string;
   readonly offline?: boolean;
+  /** Most files an HTML page lists (`--html-rows`). */
+  readonly htmlRows?: number;
 }
 
 async function checkOutputWritable(output: string | undefined): Promise<void> {
@@ -87,9 +90,29 @@ async function checkOutputWritable(output: string | undefined): Promise<void> {
  * what to use instead. On pairs without warnings (aligned vocoder outputs) it would be noise.
  */
 export function timingNote(rows: readonly Row[], align: AlignMode): string | null {
-  const warned = rows.filter((row) => row['status'] === 'ok' && typeof row['warning'] === 'string' && hasTimingWarning(row['warning'])).length;
+  const count = new TimingCount();
+  for (const row of rows) count.add(row);
+  return count.note(align);
+}
+
+/** What `timingNote` needs of each row, counted as rows are written. */
+class TimingCount {
+  private warned = 0;
+  private ok = 0;
+
+  add(row: Row): void {
+    if (row['status'] !== 'ok') return;
+    this.ok++;
+    if (typeof row['warning'] === 'string' && hasTimingWarning(row['warning'])) this.warned++;
+  }
+
+  note(align: AlignMode): string | null {
+    return timingNoteFor(this.warned, this.ok, align);
+  }
+}
+
+function timingNoteFor(warned: number, ok: number, align: AlignMode): string | null {
   if (warned === 0) return null;
-  const ok = rows.filter((row) => row['status'] === 'ok').length;
   const offset = align === 'offset' ? '--align offset (in use) removes only a constant delay' : 'for a constant delay use --align offset';
   return (
     `note: ${warned} of ${ok} scored pairs carry a warning (see the warning column). fm and mel_l1 compare the files ` +
@@ -98,13 +121,35 @@ export function timingNote(rows: readonly Row[], align: AlignMode): string | nul
   );
 }
 
-export async function scoreCommand(refDir: string | undefined, synDir: string | undefined, flags: ScoreFlags, io: CliIO): Promise<number> {
+/**
+ * What `scoreCommand` is built from, replaceable so a test can drive the whole command with a
+ * stand-in scorer (the CLI always uses the real one).
+ */
+export interface ScoreDependencies {
+  readonly createScorer?: typeof createScorer;
+}
+
+export async function scoreCommand(
+  refDir: string | undefined,
+  synDir: string | undefined,
+  flags: ScoreFlags,
+  io: CliIO,
+  dependencies: ScoreDependencies = {},
+): Promise<number> {
   const quiet = flags.quiet ?? false;
   const notice = (message: string) => {
     if (!quiet) say(io, message);
   };
+  // `--shard auto` asks the scheduler's job-array variables; `-o`/`--resume` may name `{shard}`.
+  const auto = flags.shard ? resolveAutoShard(flags.shard) : null;
+  const shard = auto ?? (flags.shard ? parseShard(flags.shard) : null);
+  if (auto) notice(`--shard auto: ${auto.source}`);
+  flags = {
+    ...flags,
+    ...(flags.output !== undefined ? { output: withShard(flags.output, shard) } : {}),
+    ...(flags.resume !== undefined ? { resume: withShard(flags.resume, shard, '--resume') } : {}),
+  };
   const format = outputFormat(flags, 'csv');
-  const shard = flags.shard ? parseShard(flags.shard) : null;
   if (flags.maxRegression !== undefined && !flags.baseline) {
     throw new UsageError('--max-regression needs --baseline FILE, the earlier report to compare with');
   }
@@ -117,20 +162,20 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     pairs = pairs.filter((p) => inShard(p.key, shard));
     notice(`shard ${shard.index}/${shard.count}: ${pairs.length} of ${total} pairs`);
   }
-  const { rows: previous, leftovers } = await readResumeSource(flags.resume);
   // Only ok records of this run's pairs are carried over (one per pair); the rest is scored.
-  const plan = planResume(previous, pairs);
-  const resumed = [...plan.rows];
-  if (resumed.length > 0 || plan.foreign > 0) {
-    pairs = [...plan.pairs];
+  const resume = await indexResume(flags.resume, pairs);
+  const leftovers = resume.leftovers;
+  const resumedCount = resume.done.size;
+  if (resumedCount > 0 || resume.foreign > 0) {
+    pairs = [...resume.pairs];
     notice(
-      `resuming: ${resumed.length} pairs already scored in ${flags.resume}, ${pairs.length} to go` +
-        (plan.foreign > 0 ? `; ignored ${plan.foreign} records of pairs that are not part of this run` : ''),
+      `resuming: ${resumedCount} pairs already scored in ${flags.resume}, ${pairs.length} to go` +
+        (resume.foreign > 0 ? `; ignored ${resume.foreign} records of pairs that are not part of this run` : ''),
     );
   }
 
   const download = flags.model ? createDownloadProgress(flags.model, { quiet, stream: io.stderr }) : null;
-  const scorer = await createScorer({
+  const scorer = await (dependencies.createScorer ?? createScorer)({
     family: flags.family,
     weights: flags.weights,
     model: flags.model,
@@ -160,19 +205,35 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     const gates = parseGates(flags.failIf ?? [], columns, referenceFree);
     const maxRegression = flags.baseline ? parseMaxRegression(flags.maxRegression, columns, '--max-regression', referenceFree) : null;
     const summaryOptions = worstOptions(flags, columns, referenceFree.referenceFree);
-    const baseline = flags.baseline ? await readReport(flags.baseline) : null;
+    const baseline = flags.baseline && maxRegression ? await BaselineIndex.read(flags.baseline, maxRegression) : null;
     if (baseline) checkBaselineModel(baseline, model);
-    if (flags.resume) checkResumeModel(resumed, model, flags.resume);
+    if (flags.resume) checkResumeDescriptions(resume.descriptions, model, flags.resume);
+    // Every row is judged, summarized and counted as it is written: memory per scored file is a
+    // few numbers per summarized or gated column, whatever the number of files.
+    const judge = new Judge(gates, baseline && maxRegression ? new BaselineComparer(baseline, { maxRegression, model, ...statistical }) : null);
+    const timing = new TimingCount();
     const writer = createReportWriter({
       format,
       ...(flags.output ? { output: flags.output } : { stream: io.stdout }),
       model,
       version: VERSION,
       ...(layers ? { layers } : {}),
-      initialRows: resumed,
+      summaryOptions,
+      digest: inGitHubActions(),
+      ...(flags.htmlRows !== undefined ? { htmlRows: flags.htmlRows } : {}),
     });
+    const take = (row: Row): void => {
+      writer.writeRow(row, judge.add(row));
+      timing.add(row);
+    };
+    try {
+      for await (const row of resume.carried()) take(row);
+    } catch (error) {
+      await writer.discard();
+      throw error;
+    }
 
-    const rows: Row[] = [...resumed];
+    let scored = 0;
     const progress = createProgress(pairs.length, { quiet, stream: io.stderr });
     const interruption = watchInterruptions((signal) => {
       progress.stop();
@@ -187,8 +248,8 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
         signal: interruption.signal,
         onBatch: ({ audioSeconds }) => progress.scored(audioSeconds),
       })) {
-        writer.write(result);
-        rows.push(resultToRow(result, model));
+        take(resultToRow(result, model));
+        scored++;
         progress.pairDone();
       }
     } finally {
@@ -198,11 +259,11 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     }
 
     const interrupted = interruption.exitCode();
-    const summary = { ...summarize(rows, summaryOptions), interrupted: interrupted !== null };
+    const summary = { ...writer.summary(), interrupted: interrupted !== null };
     let judgement: Judgement = { gates: [], baseline: null };
     if (interrupted === null) {
       try {
-        judgement = judge(rows, { gates, baseline, maxRegression, model, ...statistical });
+        judgement = judge.result();
       } catch (error) {
         // The scores are written whatever the comparison says (e.g. a metric missing from the baseline).
         await writer.finish(summary);
@@ -217,17 +278,18 @@ export async function scoreCommand(refDir: string | undefined, synDir: string | 
     if (interrupted === null || flags.output) await Promise.all(leftovers.map((f) => fs.rm(f, { force: true })));
     if (interrupted === EXIT.BROKEN_PIPE) return interrupted;
     if (interrupted !== null) {
-      say(io, `interrupted: ${rows.length - resumed.length} of ${pairs.length} pairs scored and written; rerun with --resume to continue`);
+      say(io, `interrupted: ${scored} of ${pairs.length} pairs scored and written; rerun with --resume to continue`);
     }
     if (!quiet) {
-      const note = timingNote(rows, flags.align ?? DEFAULT_ALIGN);
+      const note = timing.note(flags.align ?? DEFAULT_ALIGN);
       if (note) say(io, note);
       io.stderr.write(formatSummary(summary));
     }
     if (interrupted !== null) return interrupted;
 
     const gateFailed = printJudgement(io, judgement, quiet);
-    await publishToGitHub(io, { version: VERSION, model, columns: writer.columns, subs: model.subs, rows, summary, ...judgement, media: new Map() });
+    const digest = writer.digest();
+    await publishToGitHub(io, { version: VERSION, model, columns: writer.columns, subs: model.subs, rows: [], ...(digest ? { digest } : {}), summary, ...judgement, media: new Map() });
     return exitCodeFor(gateFailed, summary);
   } finally {
     await scorer.dispose();

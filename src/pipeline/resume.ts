@@ -8,9 +8,10 @@
 import { promises as fs } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
-import { describeMismatch, findModelMismatch } from '../quality/same-model.js';
+import { ModelDescriptions, describeMismatch, findModelMismatch } from '../quality/same-model.js';
 import { rowKey, type Row } from '../report/columns.js';
 import { formatFromPath, readReport } from '../report/read.js';
+import { openReport } from '../report/read-stream.js';
 import { leftoverTempFiles } from '../report/sink.js';
 import type { PairSpec } from './discover.js';
 
@@ -66,6 +67,118 @@ function abandoned(tempPath: string): boolean {
     return false; // still running: another writer's file, not ours to take
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * `--resume FILE` read for a run of any size. The first pass notes, for each pair of this run
+ * with an `ok` record, where its last one is (its place in the reading order); `carried()`
+ * reads the files again and hands over exactly those records. Memory: one number per finished
+ * pair (and one key per record of a pair not in this run), never the records themselves.
+ */
+export interface ResumeIndex {
+  /** Pairs already done, with the place of their last ok record (only `size`, `has` and `get`). */
+  readonly done: Pick<ReadonlyMap<string, number>, 'size' | 'has' | 'get'>;
+  /** `ok` records naming no pair of this run (distinct keys): dropped. */
+  readonly foreign: number;
+  /** The model descriptions (family, weights) of the ok records of this run's pairs. */
+  readonly descriptions: readonly string[];
+  /** Temp files of killed JSONL runs whose records count; remove them once carried over. */
+  readonly leftovers: readonly string[];
+  /** The pairs still to score, in their original order. */
+  readonly pairs: readonly PairSpec[];
+  /** The carried records, read again (in the order of the files). */
+  carried(): AsyncGenerator<Row>;
+}
+
+async function* okRows(files: readonly { path: string; format?: 'jsonl' }[]): AsyncGenerator<Row> {
+  for (const file of files) {
+    const stream = await openReport(file.path, file.format);
+    let n = 0;
+    for await (const row of stream.rows()) {
+      yield row;
+      // Yield now and then: a long read must not keep Ctrl-C from being heard.
+      if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/** Reads `--resume FILE` (and a killed run's temp files beside it) against this run's pairs. */
+export async function indexResume(file: string | undefined, pairs: readonly PairSpec[]): Promise<ResumeIndex> {
+  const leftovers = file && formatFromPath(file) === 'jsonl' ? leftoverTempFiles(file).filter(abandoned) : [];
+  const files: { path: string; format?: 'jsonl' }[] = leftovers.map((path) => ({ path, format: 'jsonl' as const }));
+  if (file) {
+    let exists = true;
+    try {
+      await fs.access(file);
+    } catch {
+      exists = false;
+    }
+    if (exists) files.push({ path: file });
+  }
+  // A pipe (`--resume <(zcat run.jsonl.gz)`) can be read once: its records are kept from the first pass.
+  let once: Map<string, Row> | null = null;
+  for (const { path } of files) if (!(await fs.stat(path)).isFile()) once = new Map();
+  // Per pair of this run, the place of its last ok record (-1: none): the keys are the pairs'
+  // own strings, so a million finished pairs cost a map slot and 8 bytes each, not a key copy.
+  const pairIndex = new Map<string, number>();
+  pairs.forEach((pair, i) => pairIndex.set(pairIdentity(pair), i));
+  const places = new Float64Array(pairs.length).fill(-1);
+  const foreign = new Set<string>();
+  const models = new ModelDescriptions();
+  let doneCount = 0;
+  let at = 0;
+  for await (const row of okRows(files)) {
+    const place = at++;
+    if (row['status'] !== 'ok') continue;
+    const key = rowKey(row);
+    const i = pairIndex.get(key);
+    if (i === undefined) {
+      foreign.add(key);
+      continue;
+    }
+    if (places[i]! < 0) doneCount++;
+    places[i] = place;
+    once?.set(key, row);
+    models.add(row);
+  }
+  const done: ResumeIndex['done'] = {
+    size: doneCount,
+    has: (key: string) => (places[pairIndex.get(key) ?? -1] ?? -1) >= 0,
+    get: (key: string) => {
+      const place = places[pairIndex.get(key) ?? -1] ?? -1;
+      return place >= 0 ? place : undefined;
+    },
+  };
+  return {
+    done,
+    foreign: foreign.size,
+    descriptions: models.list,
+    leftovers,
+    pairs: doneCount > 0 ? pairs.filter((pair) => !done.has(pairIdentity(pair))) : pairs,
+    async *carried() {
+      if (doneCount === 0) return;
+      if (once) {
+        yield* once.values();
+        return;
+      }
+      let place = 0;
+      for await (const row of okRows(files)) {
+        if (row['status'] === 'ok' && done.get(rowKey(row)) === place) yield row;
+        place++;
+      }
+    },
+  };
+}
+
+/** Refuses resume records scored with another family or weights than `model` (see `checkResumeModel`). */
+export function checkResumeDescriptions(descriptions: readonly string[], model: ModelInfo, source: string): void {
+  const mismatch = findModelMismatch([
+    { source, model: null, descriptions },
+    { source: 'this run', model, descriptions: [] },
+  ]);
+  if (mismatch) {
+    throw new UsageError(`cannot resume from ${source}: ${describeMismatch(mismatch)}; use the same model, or write to a fresh output without --resume`);
   }
 }
 

@@ -26,12 +26,14 @@ import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } from '../report/columns.js';
 import type { ReportData } from '../report/read.js';
-import { formatNumber, mean } from '../report/stats.js';
+import { FloatColumn, RunningMean } from '../report/compact.js';
+import { checkRequiredColumns, openReport } from '../report/read-stream.js';
+import { formatNumber } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
 import type { BaselineComparison, Direction, FileChange, MetricChange, MetricCheck, Regression, StatusChange } from '../report/verdicts.js';
 import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
 import { testMeanRegression, type MeanRegressionTest, type RegressionTestOptions } from './regression-test.js';
-import { describeMismatch, findModelMismatch } from './same-model.js';
+import { ModelDescriptions, describeMismatch, findModelMismatch, type ScoredSet } from './same-model.js';
 
 export { metricDirection };
 export type { BaselineComparison, Direction, FileChange, MetricCheck, Regression, StatusChange };
@@ -109,12 +111,19 @@ export interface CompareOptions {
   readonly perFile?: boolean;
 }
 
+/** A baseline report as far as a comparison needs it (see `BaselineIndex`), or a whole one. */
+export type BaselineSource = ReportData | BaselineIndex;
+
+function baselineSet(baseline: BaselineSource): ScoredSet {
+  return baseline instanceof BaselineIndex
+    ? { source: baseline.source, model: baseline.model, descriptions: baseline.descriptions, rates: baseline.rates }
+    : { source: baseline.source, model: baseline.model, rows: baseline.rows };
+}
+
 /** Scores from different discriminators are not comparable: refuse rather than report noise. */
-function checkSameModel(rows: readonly Row[], baseline: ReportData, model: ModelInfo | null | undefined): void {
-  const mismatch = findModelMismatch([
-    { source: baseline.source, model: baseline.model, rows: baseline.rows },
-    { source: 'this run', model: model ?? null, rows },
-  ]);
+function checkSameModel(current: Omit<ScoredSet, 'source' | 'model'>, baseline: BaselineSource, model: ModelInfo | null | undefined): void {
+  const base = baselineSet(baseline);
+  const mismatch = findModelMismatch([base, { ...current, source: 'this run', model: model ?? null }]);
   if (!mismatch) return;
   const advice = { model: 'score the baseline again with the same model', rate: 'use the same --sample-rate', segment: 'use the same --segment', align: 'use the same --align and --max-offset' }[mismatch.kind];
   throw new UsageError(`cannot compare with baseline ${baseline.source}: ${describeMismatch(mismatch)}; ${advice}`);
@@ -122,53 +131,131 @@ function checkSameModel(rows: readonly Row[], baseline: ReportData, model: Model
 
 /**
  * Refuses a baseline scored with another family, weights or window length than `model`, before
- * any scoring (compareWithBaseline checks again, also for callers without a model).
+ * any scoring (the comparison checks again, also for callers without a model). `descriptions`
+ * are this run's rows' own model columns when they are known up front (merged reports).
  */
-export function checkBaselineModel(baseline: ReportData, model: ModelInfo): void {
-  checkSameModel([], baseline, model);
+export function checkBaselineModel(baseline: BaselineSource, model: ModelInfo | null, descriptions: readonly string[] = []): void {
+  checkSameModel({ descriptions }, baseline, model);
 }
 
-/** Pairs up rows: by key first, then (auto/ref) by ref path unique on both remaining sides. */
-function matchRows(
-  rows: readonly Row[],
-  baseline: readonly Row[],
-  mode: 'auto' | 'syn' | 'ref',
-): { pairs: { row: Row; base: Row; byRef: boolean }[]; newRows: Row[]; missingRows: Row[] } {
-  // Later rows with the same key replace earlier ones, as in merge.
-  const lastByKey = (list: readonly Row[]): Map<string, Row> => new Map(list.map((row) => [rowKey(row), row]));
-  const current = lastByKey(rows);
-  const previous = lastByKey(baseline);
-  const pairs: { row: Row; base: Row; byRef: boolean }[] = [];
-  if (mode !== 'ref') {
-    for (const [key, row] of current) {
-      const base = previous.get(key);
-      if (base) {
-        pairs.push({ row, base, byRef: false });
-        current.delete(key);
-        previous.delete(key);
-      }
+/** The metrics a comparison may check: the defaults of both modes and the named ones. */
+function candidateMetrics(spec: MaxRegression): Map<string, number> {
+  const candidates = new Map<string, number>();
+  if (spec.defaults !== null) {
+    for (const column of [...DEFAULT_REGRESSION_METRICS, ...SYN_ONLY_REGRESSION_METRICS]) candidates.set(column, spec.defaults);
+  }
+  for (const [column, percent] of Object.entries(spec.metrics)) candidates.set(column, percent);
+  return candidates;
+}
+
+const STATUSES = new Map<string, string>();
+/** One string per distinct status, shared by every entry that has it. */
+function intern(status: string): string {
+  let shared = STATUSES.get(status);
+  if (shared === undefined) {
+    shared = status;
+    if (STATUSES.size < 64) STATUSES.set(status, status);
+  }
+  return shared;
+}
+
+/**
+ * A baseline report in compact form, built a row at a time: per file key its status, ref path
+ * and the few metrics a comparison can check (the default ones and those named in
+ * `--max-regression`), packed in one float64 array. About 200 bytes a file, most of it the two
+ * paths, instead of the whole row.
+ */
+export class BaselineIndex {
+  readonly source: string;
+  model: ModelInfo | null = null;
+  columns: readonly string[] = [];
+  readonly metrics: readonly string[];
+  private readonly models = new ModelDescriptions();
+  /** Key → entry index; later rows with the same key replace earlier ones, as in merge. */
+  readonly entries = new Map<string, number>();
+  private readonly refs: string[] = [];
+  private readonly statuses: string[] = [];
+  private readonly values = new FloatColumn();
+
+  constructor(source: string, spec: MaxRegression) {
+    this.source = source;
+    this.metrics = [...candidateMetrics(spec).keys()];
+  }
+
+  get descriptions(): readonly string[] {
+    return this.models.list;
+  }
+
+  get rates(): readonly number[] {
+    return this.models.rates;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  add(row: Row): void {
+    this.models.add(row);
+    const key = rowKey(row);
+    const existing = this.entries.get(key);
+    const index = existing ?? this.refs.length;
+    const ref = textCell(row, 'ref');
+    const status = intern(textCell(row, 'status'));
+    if (existing === undefined) {
+      this.entries.set(key, index);
+      this.refs.push(ref);
+      this.statuses.push(status);
+      for (const column of this.metrics) this.values.push(numberCell(row, column) ?? NaN);
+    } else {
+      this.refs[index] = ref;
+      this.statuses[index] = status;
+      const values = this.values.values();
+      this.metrics.forEach((column, m) => {
+        values[index * this.metrics.length + m] = numberCell(row, column) ?? NaN;
+      });
     }
   }
-  if (mode !== 'syn') {
-    const byRef = (map: Map<string, Row>): Map<string, string[]> => {
-      const index = new Map<string, string[]>();
-      for (const [key, row] of map) {
-        const ref = textCell(row, 'ref');
-        if (ref !== '') index.set(ref, [...(index.get(ref) ?? []), key]);
-      }
-      return index;
-    };
-    const currentRefs = byRef(current);
-    const previousRefs = byRef(previous);
-    for (const [ref, keys] of currentRefs) {
-      const baseKeys = previousRefs.get(ref);
-      if (keys.length !== 1 || baseKeys?.length !== 1) continue;
-      pairs.push({ row: current.get(keys[0]!)!, base: previous.get(baseKeys[0]!)!, byRef: true });
-      current.delete(keys[0]!);
-      previous.delete(baseKeys[0]!);
-    }
+
+  ref(index: number): string {
+    return this.refs[index]!;
   }
-  return { pairs, newRows: [...current.values()], missingRows: [...previous.values()] };
+
+  status(index: number): string {
+    return this.statuses[index]!;
+  }
+
+  /** A metric of an entry, null when missing. */
+  value(index: number, column: string): number | null {
+    const m = this.metrics.indexOf(column);
+    if (m < 0) return null;
+    const value = this.values.values()[index * this.metrics.length + m]!;
+    return Number.isNaN(value) ? null : value;
+  }
+
+  /** Reads a whole baseline report (any size) into its compact form. */
+  static async read(path: string, spec: MaxRegression): Promise<BaselineIndex> {
+    const stream = await openReport(path);
+    const index = new BaselineIndex(path, spec);
+    let n = 0;
+    for await (const row of stream.rows()) {
+      index.add(row);
+      // Yield now and then: a long read must not keep Ctrl-C from being heard.
+      if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    checkRequiredColumns(stream);
+    index.model = stream.model;
+    index.columns = stream.columns;
+    return index;
+  }
+
+  /** The compact form of a report already in memory. */
+  static of(baseline: ReportData, spec: MaxRegression): BaselineIndex {
+    const index = new BaselineIndex(baseline.source, spec);
+    for (const row of baseline.rows) index.add(row);
+    index.model = baseline.model;
+    index.columns = baseline.columns;
+    return index;
+  }
 }
 
 function changePercent(value: number, base: number): number | null {
@@ -176,98 +263,213 @@ function changePercent(value: number, base: number): number | null {
   return ((value - base) / Math.abs(base)) * 100;
 }
 
+/** What is kept of a row of this run that no baseline key matched, for matching by ref path at the end. */
+interface Unmatched {
+  readonly key: string;
+  readonly ref: string;
+  readonly status: string;
+  readonly values: readonly (number | null)[];
+}
+
+/**
+ * The comparison made a row at a time: each row of this run (keys unique, as merged or scored
+ * rows are) is matched with the baseline by key as it comes, and the baseline entry is then
+ * dropped, so memory is the baseline's compact index plus the rows left unmatched. Rows left on
+ * both sides are matched by ref path at the end (`match: 'auto'` or `'ref'`).
+ */
+export class BaselineComparer {
+  private readonly candidates: Map<string, number>;
+  private readonly tolerance: number;
+  private readonly mode: 'auto' | 'syn' | 'ref';
+  private readonly models = new ModelDescriptions();
+  private anyFm = false;
+  private matched = 0;
+  private matchedByRef = 0;
+  private readonly unmatched: Unmatched[] = [];
+  private readonly regressions: Regression[] = [];
+  private readonly statusChanged: StatusChange[] = [];
+  private readonly means = new Map<string, { current: RunningMean; previous: RunningMean }>();
+  /** `--regression-test` only: each checked metric's paired values (two floats per matched file). */
+  private readonly paired = new Map<string, { current: FloatColumn; previous: FloatColumn }>();
+  private readonly perFile: boolean;
+  private readonly kept: FileChange[] = [];
+
+  constructor(
+    private readonly baseline: BaselineIndex,
+    private readonly options: CompareOptions & { readonly keepChanges?: boolean } = {},
+  ) {
+    const spec = options.maxRegression ?? { defaults: DEFAULT_MAX_REGRESSION_PERCENT, metrics: {} };
+    this.candidates = candidateMetrics(spec);
+    this.tolerance = options.absTolerance ?? DEFAULT_ABS_TOLERANCE;
+    this.mode = options.match ?? 'auto';
+    // Metrics named by the user must exist in the baseline; default ones may just be empty there.
+    for (const column of Object.keys(spec.metrics)) {
+      if (baseline.size > 0 && !baseline.columns.includes(column)) {
+        throw new UsageError(`cannot compare "${column}" with baseline ${baseline.source}: it has no such column`);
+      }
+    }
+    for (const column of this.candidates.keys()) this.means.set(column, { current: new RunningMean(), previous: new RunningMean() });
+    if (options.regressionTest) {
+      for (const column of this.candidates.keys()) this.paired.set(column, { current: new FloatColumn(), previous: new FloatColumn() });
+    }
+    this.perFile = options.perFile ?? true;
+  }
+
+  /**
+   * Compares one row of this run; returns the changes of its checked metrics (empty when it is
+   * not matched by key yet, or not ok on both sides).
+   */
+  add(row: Row): FileChange[] {
+    this.models.add(row);
+    const status = textCell(row, 'status');
+    if (status === 'ok' && numberCell(row, 'fm') !== null) this.anyFm = true;
+    const key = rowKey(row);
+    const index = this.mode === 'ref' ? undefined : this.baseline.entries.get(key);
+    if (index === undefined) {
+      this.unmatched.push({ key, ref: textCell(row, 'ref'), status, values: [...this.candidates.keys()].map((c) => numberCell(row, c)) });
+      return [];
+    }
+    this.baseline.entries.delete(key);
+    this.matched++;
+    return this.compare(key, status, (column) => numberCell(row, column), index, key);
+  }
+
+  /**
+   * Compares one matched pair. Changes are kept for the result when asked (`keepChanges`) and
+   * always for pairs matched by ref path at the end: their rows were written before the match
+   * was known, so no caller could take their changes from `add`.
+   */
+  private compare(file: string, status: string, value: (column: string) => number | null, index: number, baselineFile: string, byRef = false): FileChange[] {
+    const baselineStatus = this.baseline.status(index);
+    if (status !== baselineStatus) this.statusChanged.push({ file, status, baselineStatus });
+    if (status !== 'ok' || baselineStatus !== 'ok') return [];
+    const changes: FileChange[] = [];
+    for (const [column, maxPercent] of this.candidates) {
+      const now = value(column);
+      const previous = this.baseline.value(index, column);
+      if (now === null || previous === null) continue;
+      const means = this.means.get(column)!;
+      means.current.add(now);
+      means.previous.add(previous);
+      const paired = this.paired.get(column);
+      if (paired) {
+        paired.current.push(now);
+        paired.previous.push(previous);
+      }
+      const direction = metricDirection(column);
+      const worse = direction === 'lower-is-better' ? now - previous : previous - now;
+      const change = changePercent(now, previous);
+      const regressed = this.perFile && worse > this.tolerance && (change === null || Math.abs(change) > maxPercent);
+      const metric: MetricChange = { file, baselineFile, column, value: now, baseline: previous, changePercent: change };
+      changes.push({ ...metric, regressed });
+      if (regressed) this.regressions.push({ ...metric, maxPercent, direction });
+    }
+    if (this.options.keepChanges || byRef) this.kept.push(...changes);
+    return changes;
+  }
+
+  /** The metrics checked: the defaults for this run's mode (with `fm`, or syn-only) and the named ones. */
+  private allowances(): Map<string, number> {
+    const spec = this.options.maxRegression ?? { defaults: DEFAULT_MAX_REGRESSION_PERCENT, metrics: {} };
+    const allowances = new Map<string, number>();
+    if (spec.defaults !== null) {
+      for (const column of this.anyFm ? DEFAULT_REGRESSION_METRICS : SYN_ONLY_REGRESSION_METRICS) allowances.set(column, spec.defaults);
+    }
+    for (const [column, percent] of Object.entries(spec.metrics)) allowances.set(column, percent);
+    return allowances;
+  }
+
+  /** The metrics a caller keeping changes should keep them for (known for sure only at the end). */
+  checkedMetrics(): string[] {
+    return [...this.allowances().keys()];
+  }
+
+  result(): BaselineComparison {
+    checkSameModel({ descriptions: this.models.list, rates: this.models.rates }, this.baseline, this.options.model);
+    const columns = [...this.candidates.keys()];
+    const leftover = new Map(this.unmatched.map((u) => [u.key, u]));
+    if (this.mode !== 'syn') {
+      const refsOf = <T>(entries: Iterable<[string, T]>, ref: (entry: T) => string): Map<string, string[]> => {
+        const byRef = new Map<string, string[]>();
+        for (const [key, entry] of entries) {
+          const path = ref(entry);
+          if (path === '') continue;
+          const keys = byRef.get(path);
+          if (keys) keys.push(key);
+          else byRef.set(path, [key]);
+        }
+        return byRef;
+      };
+      const currentRefs = refsOf(leftover, (u) => u.ref);
+      const previousRefs = refsOf(this.baseline.entries, (index) => this.baseline.ref(index));
+      for (const [ref, keys] of currentRefs) {
+        const baseKeys = previousRefs.get(ref);
+        if (keys.length !== 1 || baseKeys?.length !== 1) continue;
+        const u = leftover.get(keys[0]!)!;
+        const index = this.baseline.entries.get(baseKeys[0]!)!;
+        this.baseline.entries.delete(baseKeys[0]!);
+        leftover.delete(u.key);
+        this.matched++;
+        this.matchedByRef++;
+        this.compare(u.key, u.status, (column) => u.values[columns.indexOf(column)] ?? null, index, baseKeys[0]!, true);
+      }
+    }
+    const allowances = this.allowances();
+    const regressions = this.regressions.filter((r) => allowances.has(r.column));
+    regressions.sort((a, b) => {
+      const over = (r: Regression): number => (r.changePercent === null ? Infinity : Math.abs(r.changePercent) - r.maxPercent);
+      return over(b) - over(a) || compareKeys(a.file, b.file) || compareKeys(a.column, b.column);
+    });
+    const statusChanged = [...this.statusChanged].sort((a, b) => compareKeys(a.file, b.file));
+    const metrics: MetricCheck[] = [...allowances].map(([column, maxPercent]) => {
+      const { current, previous } = this.means.get(column)!;
+      const currentMean = current.value();
+      const previousMean = previous.value();
+      return {
+        column,
+        maxPercent,
+        direction: metricDirection(column),
+        compared: current.count,
+        mean: currentMean,
+        baselineMean: previousMean,
+        meanChangePercent: currentMean !== null && previousMean !== null ? changePercent(currentMean, previousMean) : null,
+      };
+    });
+    const test = this.options.regressionTest;
+    const meanTests: MeanRegressionTest[] = test
+      ? [...allowances.keys()].map((column) => {
+          const { current, previous } = this.paired.get(column)!;
+          return testMeanRegression(column, metricDirection(column), current.values(), previous.values(), test);
+        })
+      : [];
+    return {
+      source: this.baseline.source,
+      metrics,
+      perFile: this.perFile,
+      meanTests,
+      matched: this.matched,
+      matchedByRef: this.matchedByRef,
+      regressions,
+      changes: this.kept.filter((c) => allowances.has(c.column)),
+      newFiles: [...leftover.keys()].sort(compareKeys),
+      missingFiles: [...this.baseline.entries.keys()].sort(compareKeys),
+      statusChanged,
+      passed: regressions.length === 0 && !meanTests.some((t) => t.failed),
+    };
+  }
+}
+
 /**
  * Compares this run's rows with a baseline report. Throws a UsageError when the baseline was
  * scored with another model or lacks a metric that is checked.
  */
 export function compareWithBaseline(rows: readonly Row[], baseline: ReportData, options: CompareOptions = {}): BaselineComparison {
-  checkSameModel(rows, baseline, options.model);
+  checkSameModel({ rows }, baseline, options.model);
   const spec = options.maxRegression ?? { defaults: DEFAULT_MAX_REGRESSION_PERCENT, metrics: {} };
-  const tolerance = options.absTolerance ?? DEFAULT_ABS_TOLERANCE;
-  const perFile = options.perFile ?? true;
-
-  const allowances = new Map<string, number>();
-  if (spec.defaults !== null) {
-    const synOnly = !rows.some((row) => row['status'] === 'ok' && numberCell(row, 'fm') !== null);
-    for (const column of synOnly ? SYN_ONLY_REGRESSION_METRICS : DEFAULT_REGRESSION_METRICS) allowances.set(column, spec.defaults);
-  }
-  for (const [column, percent] of Object.entries(spec.metrics)) allowances.set(column, percent);
-  // Metrics named by the user must exist in the baseline; default ones may just be empty there.
-  for (const column of Object.keys(spec.metrics)) {
-    if (baseline.rows.length > 0 && !baseline.columns.includes(column)) {
-      throw new UsageError(`cannot compare "${column}" with baseline ${baseline.source}: it has no such column`);
-    }
-  }
-
-  const { pairs, newRows, missingRows } = matchRows(rows, baseline.rows, options.match ?? 'auto');
-  const regressions: Regression[] = [];
-  const statusChanged: StatusChange[] = [];
-  const changes: FileChange[] = [];
-  const values = new Map<string, { current: number[]; previous: number[] }>([...allowances.keys()].map((c) => [c, { current: [], previous: [] }]));
-
-  for (const { row, base } of pairs) {
-    const status = textCell(row, 'status');
-    const baselineStatus = textCell(base, 'status');
-    if (status !== baselineStatus) statusChanged.push({ file: rowKey(row), status, baselineStatus });
-    if (status !== 'ok' || baselineStatus !== 'ok') continue;
-    for (const [column, maxPercent] of allowances) {
-      const value = numberCell(row, column);
-      const previous = numberCell(base, column);
-      if (value === null || previous === null) continue;
-      values.get(column)!.current.push(value);
-      values.get(column)!.previous.push(previous);
-      const direction = metricDirection(column);
-      const worse = direction === 'lower-is-better' ? value - previous : previous - value;
-      const change = changePercent(value, previous);
-      const regressed = perFile && worse > tolerance && (change === null || Math.abs(change) > maxPercent);
-      const metric: MetricChange = { file: rowKey(row), baselineFile: rowKey(base), column, value, baseline: previous, changePercent: change };
-      changes.push({ ...metric, regressed });
-      if (regressed) regressions.push({ ...metric, maxPercent, direction });
-    }
-  }
-
-  regressions.sort((a, b) => {
-    const over = (r: Regression): number => (r.changePercent === null ? Infinity : Math.abs(r.changePercent) - r.maxPercent);
-    return over(b) - over(a) || compareKeys(a.file, b.file) || compareKeys(a.column, b.column);
-  });
-  statusChanged.sort((a, b) => compareKeys(a.file, b.file));
-
-  const metrics: MetricCheck[] = [...allowances].map(([column, maxPercent]) => {
-    const { current, previous } = values.get(column)!;
-    const currentMean = mean(current);
-    const previousMean = mean(previous);
-    return {
-      column,
-      maxPercent,
-      direction: metricDirection(column),
-      compared: current.length,
-      mean: currentMean,
-      baselineMean: previousMean,
-      meanChangePercent: currentMean !== null && previousMean !== null ? changePercent(currentMean, previousMean) : null,
-    };
-  });
-
-  const meanTests: MeanRegressionTest[] = options.regressionTest
-    ? [...allowances.keys()].map((column) => {
-        const { current, previous } = values.get(column)!;
-        return testMeanRegression(column, metricDirection(column), current, previous, options.regressionTest!);
-      })
-    : [];
-
-  return {
-    source: baseline.source,
-    metrics,
-    perFile,
-    meanTests,
-    matched: pairs.length,
-    matchedByRef: pairs.filter((p) => p.byRef).length,
-    regressions,
-    changes,
-    newFiles: newRows.map(rowKey).sort(compareKeys),
-    missingFiles: missingRows.map(rowKey).sort(compareKeys),
-    statusChanged,
-    passed: regressions.length === 0 && !meanTests.some((t) => t.failed),
-  };
+  const comparer = new BaselineComparer(BaselineIndex.of(baseline, spec), { ...options, keepChanges: true });
+  // Later rows with the same key replace earlier ones, as in merge.
+  for (const row of new Map(rows.map((row) => [rowKey(row), row])).values()) comparer.add(row);
+  return comparer.result();
 }
 
 function signedPercent(percent: number | null): string {

@@ -29,7 +29,8 @@
 import { UsageError } from '../errors.js';
 import { compareKeys, numberCell, rowKey, type Row } from '../report/columns.js';
 import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
-import { formatNumber, mean, percentileSorted, sortAscending } from '../report/stats.js';
+import { BoundedHeap, FloatColumn } from '../report/compact.js';
+import { formatNumber, mean, percentileSorted } from '../report/stats.js';
 import type { GateFile, GateVerdict } from '../report/verdicts.js';
 
 export type { GateFile };
@@ -237,71 +238,118 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function evaluateGate(gate: Gate, rows: readonly Row[], options: EvaluateOptions = {}): GateResult {
-  const limit = options.worst ?? 5;
-  const { target } = gate;
-  const files: GateFile[] = [];
-  let missing = 0;
-  for (const row of rows) {
-    if (row['status'] !== 'ok') continue;
-    const value = numberCell(row, target.column);
-    if (value === null) missing++;
-    else files.push({ file: rowKey(row), value });
-  }
-  const considered = files.length;
-  const head = `gate "${gate.source}"`;
-  const base = { gate, considered, missing };
+/**
+ * One gate evaluated a row at a time, holding only what its verdict needs: the counts, the
+ * column's values (aggregates only; 8 bytes a file) and bounded heaps of the worst files.
+ */
+export class GateAccumulator {
+  private considered = 0;
+  private missing = 0;
+  private matching = 0;
+  private readonly values: FloatColumn | null;
+  /** Column and count gates: the files matching the per-file condition, worst first. */
+  private readonly matched: BoundedHeap<GateFile>;
+  /** Aggregates: the files pulling the aggregate the failing way. */
+  private readonly pulling: BoundedHeap<GateFile>;
+  private readonly limit: number;
 
-  if (target.kind !== 'aggregate' && (target.kind === 'count' || considered > 0)) {
-    // Column gates and count(...): the files matching a per-file condition.
+  constructor(
+    readonly gate: Gate,
+    options: EvaluateOptions = {},
+  ) {
+    this.limit = options.worst ?? 5;
+    const { target } = gate;
     const op = target.kind === 'count' ? target.op : gate.op;
     const threshold = target.kind === 'count' ? target.threshold : gate.threshold;
-    const matching = files.filter((f) => compare(f.value, op, threshold)).sort(worstFirst(op, threshold));
-    const worst = matching.slice(0, limit);
-    const what = `${plural(matching.length, 'file')} ${OP_WORDS[op]} ${formatNumber(threshold)}`;
-    const listed = worst.length > 0 ? `; worst: ${listFiles(worst)}` : '';
-    if (target.kind === 'each') {
-      const passed = matching.length === 0;
-      const message = passed
-        ? `${head} passed: 0 of ${plural(considered, 'file')} ${OP_WORDS[op]} ${formatNumber(threshold)}`
-        : `${head} failed: ${what}${listed}`;
-      return { ...base, passed, value: matching.length, worst, message };
+    this.matched = new BoundedHeap(this.limit, worstFirst(op, threshold));
+    this.pulling = new BoundedHeap(target.kind === 'aggregate' ? this.limit : 0, worstFirst(gate.op, gate.threshold));
+    this.values = target.kind === 'aggregate' ? new FloatColumn() : null;
+  }
+
+  add(row: Row): void {
+    if (row['status'] !== 'ok') return;
+    const { target } = this.gate;
+    const value = numberCell(row, target.column);
+    if (value === null) {
+      this.missing++;
+      return;
     }
-    const passed = !compare(matching.length, gate.op, gate.threshold);
-    const message = `${head} ${passed ? 'passed' : 'failed'}: ${what} (of ${considered})${passed ? '' : listed}`;
-    return { ...base, passed, value: matching.length, worst: passed ? [] : worst, message };
+    this.considered++;
+    if (this.values) {
+      this.values.push(value);
+      this.pulling.offer({ file: rowKey(row), value });
+      return;
+    }
+    const op = target.kind === 'count' ? target.op : this.gate.op;
+    const threshold = target.kind === 'count' ? target.threshold : this.gate.threshold;
+    if (compare(value, op, threshold)) {
+      this.matching++;
+      this.matched.offer({ file: rowKey(row), value });
+    }
   }
 
-  if (considered === 0) {
-    return {
-      ...base,
-      passed: false,
-      value: null,
-      worst: [],
-      message:
-        `${head} failed: cannot be checked, ` +
-        (missing > 0 ? `no ok file has a value for "${target.column}" (${plural(missing, 'ok file')} without one)` : 'no file was scored ok'),
-    };
-  }
+  result(): GateResult {
+    const { gate, considered, missing, limit } = this;
+    const { target } = gate;
+    const head = `gate "${gate.source}"`;
+    const base = { gate, considered, missing };
 
-  // Aggregates (column gates with values were handled above).
-  const aggregate = target as Extract<GateTarget, { kind: 'aggregate' }>;
-  const sorted = sortAscending(files.map((f) => f.value));
-  const value =
-    aggregate.fn === 'mean'
-      ? mean(sorted)!
-      : aggregate.fn === 'min'
-        ? sorted[0]!
-        : aggregate.fn === 'max'
-          ? sorted[sorted.length - 1]!
-          : percentileSorted(sorted, aggregate.fn === 'median' ? 50 : aggregate.percentile!)!;
-  const passed = !compare(value, gate.op, gate.threshold);
-  const worst = passed ? [] : [...files].sort(worstFirst(gate.op, gate.threshold)).slice(0, limit);
-  const name = aggregate.fn === 'percentile' ? `p${aggregate.percentile}` : aggregate.fn;
-  const message =
-    `${head} ${passed ? 'passed' : 'failed'}: ${name}(${aggregate.column}) = ${formatNumber(value)} over ${plural(considered, 'file')}` +
-    (passed ? '' : `, ${OP_WORDS[gate.op]} ${formatNumber(gate.threshold)}; worst: ${listFiles(worst)}`);
-  return { ...base, passed, value, worst, message };
+    if (target.kind !== 'aggregate' && (target.kind === 'count' || considered > 0)) {
+      // Column gates and count(...): the files matching a per-file condition.
+      const op = target.kind === 'count' ? target.op : gate.op;
+      const threshold = target.kind === 'count' ? target.threshold : gate.threshold;
+      const worst = this.matched.sorted().slice(0, limit);
+      const what = `${plural(this.matching, 'file')} ${OP_WORDS[op]} ${formatNumber(threshold)}`;
+      const listed = worst.length > 0 ? `; worst: ${listFiles(worst)}` : '';
+      if (target.kind === 'each') {
+        const passed = this.matching === 0;
+        const message = passed
+          ? `${head} passed: 0 of ${plural(considered, 'file')} ${OP_WORDS[op]} ${formatNumber(threshold)}`
+          : `${head} failed: ${what}${listed}`;
+        return { ...base, passed, value: this.matching, worst, message };
+      }
+      const passed = !compare(this.matching, gate.op, gate.threshold);
+      const message = `${head} ${passed ? 'passed' : 'failed'}: ${what} (of ${considered})${passed ? '' : listed}`;
+      return { ...base, passed, value: this.matching, worst: passed ? [] : worst, message };
+    }
+
+    if (considered === 0) {
+      return {
+        ...base,
+        passed: false,
+        value: null,
+        worst: [],
+        message:
+          `${head} failed: cannot be checked, ` +
+          (missing > 0 ? `no ok file has a value for "${target.column}" (${plural(missing, 'ok file')} without one)` : 'no file was scored ok'),
+      };
+    }
+
+    // Aggregates (column gates with values were handled above).
+    const aggregate = target as Extract<GateTarget, { kind: 'aggregate' }>;
+    const sorted = this.values!.values().sort();
+    const value =
+      aggregate.fn === 'mean'
+        ? mean(sorted)!
+        : aggregate.fn === 'min'
+          ? sorted[0]!
+          : aggregate.fn === 'max'
+            ? sorted[sorted.length - 1]!
+            : percentileSorted(sorted, aggregate.fn === 'median' ? 50 : aggregate.percentile!)!;
+    const passed = !compare(value, gate.op, gate.threshold);
+    const worst = passed ? [] : this.pulling.sorted().slice(0, limit);
+    const name = aggregate.fn === 'percentile' ? `p${aggregate.percentile}` : aggregate.fn;
+    const message =
+      `${head} ${passed ? 'passed' : 'failed'}: ${name}(${aggregate.column}) = ${formatNumber(value)} over ${plural(considered, 'file')}` +
+      (passed ? '' : `, ${OP_WORDS[gate.op]} ${formatNumber(gate.threshold)}; worst: ${listFiles(worst)}`);
+    return { ...base, passed, value, worst, message };
+  }
+}
+
+export function evaluateGate(gate: Gate, rows: readonly Row[], options: EvaluateOptions = {}): GateResult {
+  const accumulator = new GateAccumulator(gate, options);
+  for (const row of rows) accumulator.add(row);
+  return accumulator.result();
 }
 
 /** Evaluates every gate; the run fails (exit 1) when any result has `passed: false`. */

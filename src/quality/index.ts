@@ -3,8 +3,10 @@
  * checks they share (one "same model" check, one metric-column check). Works on report rows,
  * so it serves a fresh run, saved reports and merged shards alike. No scoring here.
  */
-export { evaluateGate, evaluateGates, parseGate, parseGates, type Gate, type GateResult } from './gates.js';
+export { GateAccumulator, evaluateGate, evaluateGates, parseGate, parseGates, type Gate, type GateResult } from './gates.js';
 export {
+  BaselineComparer,
+  BaselineIndex,
   checkBaselineModel,
   compareWithBaseline,
   formatBaseline,
@@ -13,6 +15,7 @@ export {
   type MaxRegression,
 } from './baseline.js';
 export { mergeReports, type MergeDuplicate, type MergeResult } from './merge.js';
+export { mergeReportFiles, type MergedReports, type MergeStreamOptions } from './merge-stream.js';
 export { findModelMismatch, describeMismatch, type ModelMismatch, type ScoredSet } from './same-model.js';
 export { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
 export { compareReports, compareTables, DEFAULT_COMPARE_METRICS, type CompareReportsOptions, type ComparisonResult } from './compare.js';

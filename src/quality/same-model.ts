@@ -17,7 +17,42 @@ export interface ScoredSet {
   /** How messages name it: a path, or e.g. `this run`. */
   readonly source: string;
   readonly model: ModelInfo | null;
-  readonly rows: readonly Row[];
+  /** Its rows, or (for sets read a row at a time) `descriptions` collected from them by `ModelDescriptions`. */
+  readonly rows?: readonly Row[];
+  readonly descriptions?: readonly string[];
+  /** The distinct `sample_rate` values of such rows (`ModelDescriptions.rates`). */
+  readonly rates?: readonly number[];
+}
+
+/** The model description a row's own `family` and `weights` columns give, or null when it has neither. */
+export function rowModel(row: Row): string | null {
+  const family = textCell(row, 'family');
+  const weights = textCell(row, 'weights');
+  return family !== '' || weights !== '' ? describeModel(family, weights) : null;
+}
+
+/**
+ * The distinct model descriptions of rows seen one at a time, in order of first appearance:
+ * what `findModelMismatch` needs of a set without keeping its rows (usually one string).
+ */
+export class ModelDescriptions {
+  private readonly seen = new Set<string>();
+  readonly list: string[] = [];
+  /** The distinct rates the rows were scored at (usually one). */
+  readonly rates: number[] = [];
+
+  add(row: Row): void {
+    const what = rowModel(row);
+    if (what !== null) this.addDescription(what);
+    const rate = numberCell(row, 'sample_rate');
+    if (rate !== null && !this.rates.includes(rate)) this.rates.push(rate);
+  }
+
+  addDescription(what: string): void {
+    if (this.seen.has(what)) return;
+    this.seen.add(what);
+    this.list.push(what);
+  }
 }
 
 export interface ModelMismatch {
@@ -36,10 +71,10 @@ function describeModel(family: string, weights: string): string {
 /** Every model description in `set`: its model block, then each row's own columns. */
 function modelsOf(set: ScoredSet): string[] {
   const found = set.model ? [describeModel(set.model.family, weightsTag(set.model))] : [];
-  for (const row of set.rows) {
-    const family = textCell(row, 'family');
-    const weights = textCell(row, 'weights');
-    if (family !== '' || weights !== '') found.push(describeModel(family, weights));
+  if (set.descriptions) found.push(...set.descriptions);
+  for (const row of set.rows ?? []) {
+    const what = rowModel(row);
+    if (what !== null) found.push(what);
   }
   return found;
 }
@@ -57,7 +92,7 @@ export function findModelMismatch(sets: readonly ScoredSet[]): ModelMismatch | n
   // same weights at 40 and 48 kHz give different scores: RVC models come in both).
   let rate: { source: string; what: string } | null = null;
   for (const set of sets) {
-    const rates = [set.model?.sampleRate ?? null, ...set.rows.map((row) => numberCell(row, 'sample_rate'))];
+    const rates = [set.model?.sampleRate ?? null, ...(set.rates ?? []), ...(set.rows ?? []).map((row) => numberCell(row, 'sample_rate'))];
     for (const value of rates) {
       if (value === null) continue;
       const what = `a sample rate of ${value} Hz`;

@@ -11,6 +11,7 @@
 import type { ModelInfo } from '../scores.js';
 import type { Row } from './columns.js';
 import type { Summary } from './summary.js';
+import type { ViewDigest } from './views.js';
 import type { BaselineComparison, GateVerdict } from './verdicts.js';
 
 /** What is known before the first record. */
@@ -53,7 +54,13 @@ export interface ReportExtras {
 
 /** Everything a whole-document format is made from. */
 export interface ReportResults extends ReportFrame {
+  /**
+   * The rows the view lists: every row, or for the HTML page of a large run a bounded selection
+   * (see `Formatter.rows`); statistics and plots come from `digest`, which covers every row.
+   */
   readonly rows: readonly Row[];
+  /** What the views show of every row; made from `rows` when absent (library callers). */
+  readonly digest?: ViewDigest;
   readonly summary: Summary;
   readonly gates: readonly GateVerdict[];
   readonly baseline: BaselineComparison | null;
@@ -65,6 +72,14 @@ export interface Formatter {
   head?(frame: ReportFrame): string;
   /** One record, as it comes (`index` counts from 0). Absent in whole-document formats. */
   record?(row: Row, index: number, frame: ReportFrame): string;
-  /** The rest of the output once every row is in; the writer keeps the rows when this exists. */
+  /** The rest of the output once every row is in. */
   tail?(results: ReportResults): string;
+  /**
+   * Which rows `tail` needs: `all` (JUnit lists every file), `sample` (HTML: a bounded
+   * selection, see html-sample.ts) or none (JSON's tail is the summary; Markdown needs only the
+   * digest). Absent: none.
+   */
+  readonly rows?: 'all' | 'sample';
+  /** Whether `tail` shows the digest (statistics, plots) of every row. */
+  readonly digest?: boolean;
 }

@@ -13,11 +13,12 @@ export interface Histogram {
  * Bins `values` (finite numbers) into ceil(sqrt(n)) bins, at least 1 and at most `maxBins`
  * (default 40). All-equal values give one bin of width 1 centred on the value.
  */
-export function histogram(values: readonly number[], maxBins = 40): Histogram {
+export function histogram(values: ArrayLike<number>, maxBins = 40): Histogram {
   if (values.length === 0) return { edges: [], counts: [] };
   let min = Infinity;
   let max = -Infinity;
-  for (const value of values) {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
     if (value < min) min = value;
     if (value > max) max = value;
   }
@@ -26,7 +27,8 @@ export function histogram(values: readonly number[], maxBins = 40): Histogram {
   const width = (max - min) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width));
   const counts = new Array<number>(bins).fill(0);
-  for (const value of values) {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
     const bin = Math.min(bins - 1, Math.floor((value - min) / width));
     counts[bin]!++;
   }

@@ -13,11 +13,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { MODEL_COLUMNS, isTextColumn, layerColumnMatcher, mainMetrics, metricDirection, numberCell, rowKey, subColumns, textCell } from './columns.js';
 import type { AudioMedia, FileMedia, Formatter, ReportResults } from './formatter.js';
-import { histogram, type Histogram } from './histogram.js';
+import type { Histogram } from './histogram.js';
 import { CLIENT_SCRIPT, PAGE_STYLE } from './html-client.js';
-import { mean, formatNumber } from './stats.js';
+import { formatNumber } from './stats.js';
 import { formatCell } from './summary.js';
-import { countsLine, mainMetricStats, modelFacts, okValues } from './views.js';
+import { countsLine, mainMetricStats, modelFacts, modelRows, viewDigest } from './views.js';
 
 const require = createRequire(import.meta.url);
 let uplot: { script: string; style: string } | undefined;
@@ -142,15 +142,15 @@ function tableData(results: ReportResults): TableData {
 
 /** Everything the page script needs, as plain data (exported for tests). */
 export function htmlViewData(results: ReportResults): HtmlViewData {
-  const histograms = mainMetrics(results.columns)
-    .map((metric) => {
-      const values = okValues(results.rows, metric);
-      return { metric, count: values.length, ...histogram(values) };
-    })
-    .filter((h) => h.count > 0)
-    .map((h) => ({ ...h, edges: h.edges.map((e) => compact(e)!) }));
-  const subMean = (metric: string): (number | null)[] | null => {
-    const means = results.subs.map((sub) => compact(mean(okValues(results.rows, `${metric}_${sub}`))));
+  const digest = viewDigest(results);
+  const histograms = digest.metrics.map(({ metric, stats, histogram: h }) => ({
+    metric,
+    count: stats.count,
+    edges: h.edges.map((e) => compact(e)!),
+    counts: h.counts,
+  }));
+  const subMean = (metric: 'fm' | 'gen'): (number | null)[] | null => {
+    const means = digest.subMeans[metric].map((m) => compact(m));
     return means.some((m) => m !== null) ? means : null;
   };
   const subs = results.subs.length > 0 ? { names: [...results.subs], fm: subMean('fm'), gen: subMean('gen') } : null;
@@ -295,7 +295,14 @@ function worstBlock(results: ReportResults): string {
 /** The whole page. */
 export function renderHtml(results: ReportResults): string {
   const assets = uplotAssets();
-  const data = htmlViewData(results);
+  const digest = viewDigest(results);
+  const data = htmlViewData({ ...results, digest });
+  // A large run's page lists a selection of its files (see html-sample.ts); say so.
+  const sampled =
+    data.rows < digest.files
+      ? `<p class="warn" id="sampled">Showing ${data.rows} of ${digest.files} files: the worst by each metric, the first files not scored and a fixed sample of the rest. ` +
+        `Statistics and plots cover all ${digest.files}; the scores file has every one.</p>`
+      : '';
   const title = `tts-critic report: ${countsLine(results.summary)}`;
   const plots =
     data.histograms.length === 0 && !data.subs
@@ -319,7 +326,7 @@ export function renderHtml(results: ReportResults): string {
 <body>
 <header><h1>tts-critic report</h1>${countsBlock(results)}</header>
 <main>
-${section('model', 'Model', factsTable(modelFacts(results, results.rows)))}
+${section('model', 'Model', factsTable(modelFacts(results, modelRows({ ...results, digest }))))}
 ${section('gates', 'Gates', gatesBlock(results))}
 ${section('summary', 'Summary', statsBlock(results))}
 ${section('plots', 'Distributions', plots)}
@@ -328,7 +335,7 @@ ${worstBlock(results)}
 ${section(
   'files',
   'Files',
-  `<div class="table-tools"><input id="filter" type="search" placeholder="filter by path or message" aria-label="filter files">` +
+  `${sampled}<div class="table-tools"><input id="filter" type="search" placeholder="filter by path or message" aria-label="filter files">` +
     `<select id="status-filter" aria-label="status"><option value="">every status</option><option>ok</option><option>error</option><option>unpaired</option></select>` +
     (results.baseline ? `<label><input id="regressed-only" type="checkbox"> regressions only</label>` : '') +
     `<span id="shown-count" class="muted"></span></div>` +
@@ -347,4 +354,6 @@ ${section(
 /** HTML: written whole at the end. */
 export const htmlFormatter: Formatter = {
   tail: renderHtml,
+  rows: 'sample',
+  digest: true,
 };

@@ -17,8 +17,12 @@ export { spectrogramImage, spectrogramMax, type Spectrogram } from './spectrogra
 export { histogram, type Histogram } from './histogram.js';
 export { leftoverTempFiles } from './sink.js';
 export { readReport, parseReport, formatFromPath, sniffFormat, type ReportData } from './read.js';
+export { openReport, type ReportStream } from './read-stream.js';
+export { RowSample, DEFAULT_HTML_ROWS } from './html-sample.js';
+export { ViewAccumulator, type ViewDigest } from './views.js';
 export {
   summarize,
+  SummaryAccumulator,
   formatSummary,
   formatCell,
   oneLine,

@@ -24,23 +24,30 @@ function jsonCell(value: CellValue | undefined, column: string): string | number
  * row has none: not ok, or syn-only).
  */
 export function toJsonRecord(row: Row, columns: readonly string[], subs: readonly string[]): JsonRecord {
-  const isLayer = layerColumnMatcher(subs);
   const record: JsonRecord = {};
-  for (const column of columns) {
-    if (isLayer(column)) continue;
-    record[column] = jsonCell(row[column], column);
-  }
+  for (const column of scalarColumns(columns, subs)) record[column] = jsonCell(row[column], column);
   let layers: Record<string, (number | null)[]> | null = null;
   for (const sub of subs) {
     const values: (number | null)[] = [];
-    for (let i = 0; Object.prototype.hasOwnProperty.call(row, layerColumn(sub, i)); i++) {
-      const value = row[layerColumn(sub, i)];
+    for (let i = 0; Object.prototype.hasOwnProperty.call(row, layerName(sub, i)); i++) {
+      const value = row[layerName(sub, i)];
       values.push(typeof value === 'number' && Number.isFinite(value) ? value : null);
     }
     if (values.length > 0) (layers ??= {})[sub] = values;
   }
   record['fm_layers'] = layers;
   return record;
+}
+
+/** The columns of `columns` that are not per-layer, worked out once per column list (a writer's). */
+const scalarCache = new WeakMap<readonly string[], { subs: readonly string[]; length: number; scalars: string[] }>();
+function scalarColumns(columns: readonly string[], subs: readonly string[]): string[] {
+  const cached = scalarCache.get(columns);
+  if (cached && cached.subs === subs && cached.length === columns.length) return cached.scalars;
+  const isLayer = layerColumnMatcher(subs);
+  const scalars = columns.filter((column) => !isLayer(column));
+  scalarCache.set(columns, { subs, length: columns.length, scalars });
+  return scalars;
 }
 
 /**
@@ -58,35 +65,52 @@ export class ColumnCollector {
   }
 }
 
-/** A row from one parsed JSON record; `where` names the record in error messages. */
-export function rowFromJsonRecord(value: unknown, where: string, collector: ColumnCollector): Row {
+/** `fm_<sub>_<i>` names, made once per sub: a million records would otherwise build them a million times. */
+const layerNames = new Map<string, string[]>();
+function layerName(sub: string, i: number): string {
+  let names = layerNames.get(sub);
+  if (!names) {
+    names = [];
+    if (layerNames.size < 256) layerNames.set(sub, names);
+  }
+  return (names[i] ??= layerColumn(sub, i));
+}
+
+/** A row from one parsed JSON record; `where` names the record in error messages (made only when needed). */
+export function rowFromJsonRecord(value: unknown, where: string | (() => string), collector: ColumnCollector): Row {
+  const at = (): string => (typeof where === 'string' ? where : where());
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`${where}: expected a JSON object for a file record`);
+    throw new UsageError(`${at()}: expected a JSON object for a file record`);
   }
   const row: Record<string, CellValue> = {};
-  for (const [key, cell] of Object.entries(value as Record<string, unknown>)) {
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const cell = record[key];
     if (key === 'fm_layers') {
       if (cell === null || cell === undefined) continue;
-      if (typeof cell !== 'object' || Array.isArray(cell)) throw new UsageError(`${where}: "fm_layers" must be an object of arrays`);
-      for (const [sub, layers] of Object.entries(cell as Record<string, unknown>)) {
-        if (!Array.isArray(layers)) throw new UsageError(`${where}: "fm_layers.${sub}" must be an array of numbers`);
-        layers.forEach((layerValue: unknown, i) => {
+      if (typeof cell !== 'object' || Array.isArray(cell)) throw new UsageError(`${at()}: "fm_layers" must be an object of arrays`);
+      const subs = cell as Record<string, unknown>;
+      for (const sub in subs) {
+        const layers = subs[sub];
+        if (!Array.isArray(layers)) throw new UsageError(`${at()}: "fm_layers.${sub}" must be an array of numbers`);
+        for (let i = 0; i < layers.length; i++) {
+          const layerValue: unknown = layers[i];
           if (layerValue !== null && (typeof layerValue !== 'number' || !Number.isFinite(layerValue))) {
-            throw new UsageError(`${where}: "fm_layers.${sub}[${i}]" must be a number or null`);
+            throw new UsageError(`${at()}: "fm_layers.${sub}[${i}]" must be a number or null`);
           }
-          const column = layerColumn(sub, i);
+          const column = layerName(sub, i);
           row[column] = layerValue as number | null;
           collector.add(column);
-        });
+        }
       }
       continue;
     }
     if (isTextColumn(key)) {
-      if (cell !== null && typeof cell !== 'string') throw new UsageError(`${where}: "${key}" must be a string`);
+      if (cell !== null && typeof cell !== 'string') throw new UsageError(`${at()}: "${key}" must be a string`);
       row[key] = cell ?? '';
     } else {
       if (cell !== null && (typeof cell !== 'number' || !Number.isFinite(cell))) {
-        throw new UsageError(`${where}: "${key}" must be a number or null, got ${JSON.stringify(cell)}`);
+        throw new UsageError(`${at()}: "${key}" must be a number or null, got ${JSON.stringify(cell)}`);
       }
       row[key] = cell;
     }

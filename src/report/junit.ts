@@ -15,7 +15,7 @@
 import { mainMetrics, numberCell, rowKey, textCell } from './columns.js';
 import type { Formatter, ReportResults } from './formatter.js';
 import { formatNumber } from './stats.js';
-import { modelFacts } from './views.js';
+import { modelFacts, modelRows } from './views.js';
 
 /**
  * Characters XML 1.0 cannot hold at all, even escaped (C0 controls other than tab, LF, CR;
@@ -145,7 +145,7 @@ function gateCases(results: ReportResults): Case[] {
 export function renderJunit(results: ReportResults): string {
   const files = fileCases(results);
   const gates = gateCases(results);
-  const properties: [string, string][] = [['tool', `tts-critic ${results.version}`], ...modelFacts(results, results.rows)];
+  const properties: [string, string][] = [['tool', `tts-critic ${results.version}`], ...modelFacts(results, modelRows(results))];
   if (results.summary.interrupted) properties.push(['interrupted', 'true: only the files finished before the stop are included']);
   const suites = [suiteXml('tts-critic files', files, properties)];
   if (gates.length > 0) suites.push(suiteXml('tts-critic gates', gates));
@@ -160,4 +160,7 @@ export function renderJunit(results: ReportResults): string {
 /** JUnit XML: written whole at the end. */
 export const junitFormatter: Formatter = {
   tail: renderJunit,
+  // One <testcase> per file: JUnit keeps every row (use CSV/JSONL plus HTML for huge runs).
+  rows: 'all',
+  digest: true,
 };

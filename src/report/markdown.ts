@@ -8,7 +8,7 @@ import { metricDirection } from './columns.js';
 import type { Formatter, ReportResults } from './formatter.js';
 import { formatNumber } from './stats.js';
 import { formatCell, oneLine } from './summary.js';
-import { countsLine, mainMetricStats, modelFacts } from './views.js';
+import { countsLine, mainMetricStats, modelFacts, modelRows } from './views.js';
 
 export interface MarkdownOptions {
   /** Most failures and regressions listed before "… and N more" (default 20). */
@@ -50,7 +50,7 @@ export function renderMarkdown(results: ReportResults, options: MarkdownOptions 
   const verdict = failedGates > 0 ? '❌' : summary.error + summary.unpaired > 0 ? '⚠️' : '✅';
   out.push(`## ${verdict} tts-critic: ${escapeMarkdown(countsLine(summary))}`);
 
-  out.push(modelFacts(results, results.rows).map(([k, v]) => `**${escapeMarkdown(k)}**: ${escapeMarkdown(v)}`).join(' · '));
+  out.push(modelFacts(results, modelRows(results)).map(([k, v]) => `**${escapeMarkdown(k)}**: ${escapeMarkdown(v)}`).join(' · '));
 
   if (gates.length > 0 || baseline) {
     const rows = gates.map((g) => [g.passed ? '✅ passed' : '❌ failed', `\`${g.gate.source.replace(/`/g, "'")}\``, escapeMarkdown(g.message)]);
@@ -140,4 +140,5 @@ export function renderMarkdown(results: ReportResults, options: MarkdownOptions 
 /** Markdown: written whole at the end. */
 export const markdownFormatter: Formatter = {
   tail: (results) => renderMarkdown(results),
+  digest: true,
 };

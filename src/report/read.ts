@@ -2,14 +2,14 @@
  * Reads any report back (CSV, JSON document, JSONL) into rows keyed by column name with numbers
  * parsed: the input of `merge`, `--baseline` and `--resume`.
  */
-import { readFile } from 'node:fs/promises';
-import { UsageError, messageOf } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { REQUIRED_COLUMNS, isTextColumn, type CellValue, type Row } from './columns.js';
 import { parseCsv } from './csv.js';
 import { parseJsonDocument } from './json.js';
 import { parseJsonl } from './jsonl.js';
-import { formatFromPath, isReadableFormat, type ReadableFormat } from './formats.js';
+import { formatFromPath, type ReadableFormat } from './formats.js';
+import { openReport } from './read-stream.js';
 
 export { formatFromPath };
 
@@ -77,24 +77,21 @@ export function parseReport(text: string, format: ReadableFormat, source: string
 }
 
 /**
- * Reads a report file; the format comes from the extension (`.csv`, `.json`, `.jsonl`,
- * `.ndjson`) or, failing that, from the content. A view (`.html`, `.xml`, `.md`) is refused. Unreadable or malformed files are UsageErrors.
+ * Reads a whole report file into rows (see `openReport` in read-stream.ts for reading one
+ * record at a time, which the CLI uses). The format comes from the extension (`.csv`, `.json`,
+ * `.jsonl`, `.ndjson`) or, failing that, from the content. A view (`.html`, `.xml`, `.md`) is
+ * refused. Unreadable or malformed files are UsageErrors.
  */
 export async function readReport(path: string, format?: ReadableFormat): Promise<ReportData> {
-  const named = format ?? formatFromPath(path);
-  if (named !== null && !isReadableFormat(named)) {
-    throw new UsageError(`cannot read ${path}: a ${named} report is a view, not scores; give the CSV, JSON or JSONL scores it was made from`);
-  }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${messageOf(error)}`);
-  }
-  // A checkpoint or audio file given by mistake: say so instead of quoting binary parse errors.
-  // (Trailing NULs alone are the tail of a JSONL file cut by a crash: its cut line is dropped.)
-  if (text.replace(/\u0000+$/, '').includes('\u0000')) {
-    throw new UsageError(`${path} is not a tts-critic report (CSV, JSON or JSONL): it holds binary data`);
-  }
-  return parseReport(text, named ?? sniffFormat(text), path);
+  const stream = await openReport(path, format);
+  const rows: Row[] = [];
+  for await (const row of stream.rows()) rows.push(row);
+  return {
+    source: path,
+    format: stream.format,
+    columns: stream.columns,
+    rows: normalize(path, stream.columns, rows),
+    model: stream.model,
+    partialLine: stream.partialLine,
+  };
 }

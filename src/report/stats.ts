@@ -7,11 +7,12 @@
  * Arithmetic mean with Neumaier-compensated summation, so a long run of similar values does not
  * drift with the order files finished in. Null for no values.
  */
-export function mean(values: readonly number[]): number | null {
+export function mean(values: ArrayLike<number>): number | null {
   if (values.length === 0) return null;
   let sum = 0;
   let compensation = 0;
-  for (const value of values) {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
     const t = sum + value;
     compensation += Math.abs(sum) >= Math.abs(value) ? sum - t + value : value - t + sum;
     sum = t;
@@ -25,7 +26,7 @@ export function mean(values: readonly number[]): number | null {
  * This is numpy's default (`method="linear"`), so median = p50 and p0/p100 are min/max.
  * Null for no values.
  */
-export function percentileSorted(sorted: readonly number[], p: number): number | null {
+export function percentileSorted(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
   const rank = (p / 100) * (sorted.length - 1);
@@ -55,7 +56,11 @@ export interface MetricStats {
 }
 
 export function describe(values: readonly number[]): MetricStats {
-  const sorted = sortAscending(values);
+  return describeSorted(sortAscending(values));
+}
+
+/** `describe` of values already in ascending order (e.g. a sorted Float64Array column). */
+export function describeSorted(sorted: ArrayLike<number>): MetricStats {
   return {
     count: sorted.length,
     mean: mean(sorted),

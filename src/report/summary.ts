@@ -4,7 +4,8 @@
  * `formatSummary`, to stderr as a fixed-width table.
  */
 import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } from './columns.js';
-import { describe, type MetricStats } from './stats.js';
+import { BoundedHeap, FloatColumn } from './compact.js';
+import { describeSorted, type MetricStats } from './stats.js';
 
 export type { MetricStats } from './stats.js';
 
@@ -55,53 +56,86 @@ export interface SummaryOptions {
   readonly worstCount?: number;
 }
 
-function valuesOf(rows: readonly Row[], column: string): number[] {
-  const values: number[] = [];
-  for (const row of rows) {
-    const value = numberCell(row, column);
-    if (value !== null) values.push(value);
+interface RankedFile extends WorstFile {
+  readonly key: string;
+}
+
+/**
+ * The summary built one row at a time: counts, one float64 column per summarized metric, a
+ * bounded heap of the worst files and the list of rows not scored. Memory per `ok` file is 8
+ * bytes per summarized metric, whatever the rows hold; `summarize(rows)` is this over a list.
+ */
+export class SummaryAccumulator {
+  private files = 0;
+  private ok = 0;
+  private error = 0;
+  private unpaired = 0;
+  private readonly columns = new Map<string, FloatColumn>();
+  /** Candidates for the worst list: the asked column, or both `fm` and `gen` until it is known which one has values. */
+  private readonly worst = new Map<string, BoundedHeap<RankedFile>>();
+  private readonly errors: FailedFile[] = [];
+
+  constructor(private readonly options: SummaryOptions = {}) {
+    for (const column of [...DEFAULT_SUMMARY_METRICS, ...(options.metrics ?? [])]) {
+      if (!this.columns.has(column)) this.columns.set(column, new FloatColumn());
+    }
+    for (const column of options.worstBy !== undefined ? [options.worstBy] : ['fm', 'gen']) {
+      const sign = metricDirection(column) === 'higher-is-better' ? -1 : 1;
+      this.worst.set(
+        column,
+        new BoundedHeap<RankedFile>(options.worstCount ?? 5, (a, b) => sign * (b.value - a.value) || compareKeys(a.key, b.key)),
+      );
+    }
   }
-  return values;
+
+  add(row: Row): void {
+    this.files++;
+    const status = row['status'];
+    if (status !== 'ok') {
+      if (status === 'error') this.error++;
+      else if (status === 'unpaired') this.unpaired++;
+      this.errors.push({ ref: textCell(row, 'ref'), syn: textCell(row, 'syn'), status: textCell(row, 'status'), error: textCell(row, 'error') });
+      return;
+    }
+    this.ok++;
+    for (const [column, values] of this.columns) {
+      const value = numberCell(row, column);
+      if (value !== null) values.push(value);
+    }
+    for (const [column, heap] of this.worst) {
+      const value = numberCell(row, column);
+      if (value === null) continue;
+      const candidate = { ref: textCell(row, 'ref'), syn: textCell(row, 'syn'), value, key: '' };
+      const key = rowKey(row);
+      if (heap.accepts({ ...candidate, key })) heap.offer({ ...candidate, key });
+    }
+  }
+
+  /** The summary of every row added so far (sorts the metric columns in place). */
+  result(): Summary {
+    const metrics: Record<string, MetricStats> = {};
+    for (const [column, values] of this.columns) metrics[column] = describeSorted(values.values().sort());
+    let worstBy: string | null = this.options.worstBy ?? 'fm';
+    if (this.options.worstBy === undefined && (this.columns.get('fm')?.length ?? 0) === 0) worstBy = 'gen';
+    const ranked = this.worst.get(worstBy)!.sorted();
+    if (ranked.length === 0) worstBy = null;
+    return {
+      files: this.files,
+      ok: this.ok,
+      error: this.error,
+      unpaired: this.unpaired,
+      metrics,
+      worst: { metric: worstBy, files: ranked.map(({ ref, syn, value }) => ({ ref, syn, value })) },
+      errors: [...this.errors],
+      interrupted: false,
+    };
+  }
 }
 
 export function summarize(rows: readonly Row[], options: SummaryOptions = {}): Summary {
-  const okRows = rows.filter((row) => row['status'] === 'ok');
-  const metrics: Record<string, MetricStats> = {};
-  for (const column of [...DEFAULT_SUMMARY_METRICS, ...(options.metrics ?? [])]) {
-    if (!(column in metrics)) metrics[column] = describe(valuesOf(okRows, column));
-  }
-  let worstBy: string | null = options.worstBy ?? 'fm';
-  if (options.worstBy === undefined && valuesOf(okRows, 'fm').length === 0) worstBy = 'gen';
-  const sign = metricDirection(worstBy) === 'higher-is-better' ? -1 : 1;
-  const ranked = okRows
-    .map((row) => ({ row, value: numberCell(row, worstBy!) }))
-    .filter((entry): entry is { row: Row; value: number } => entry.value !== null)
-    .sort((a, b) => sign * (b.value - a.value) || compareKeys(rowKey(a.row), rowKey(b.row)));
-  if (ranked.length === 0) worstBy = null;
-  return {
-    files: rows.length,
-    ok: okRows.length,
-    error: rows.filter((row) => row['status'] === 'error').length,
-    unpaired: rows.filter((row) => row['status'] === 'unpaired').length,
-    metrics,
-    worst: {
-      metric: worstBy,
-      files: ranked.slice(0, options.worstCount ?? 5).map(({ row, value }) => ({
-        ref: textCell(row, 'ref'),
-        syn: textCell(row, 'syn'),
-        value,
-      })),
-    },
-    errors: rows
-      .filter((row) => row['status'] !== 'ok')
-      .map((row) => ({
-        ref: textCell(row, 'ref'),
-        syn: textCell(row, 'syn'),
-        status: textCell(row, 'status'),
-        error: textCell(row, 'error'),
-      })),
-    interrupted: false,
-  };
+  const accumulator = new SummaryAccumulator(options);
+  for (const row of rows) accumulator.add(row);
+  return accumulator.result();
 }
 
 /**

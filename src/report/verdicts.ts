@@ -89,7 +89,11 @@ export interface BaselineComparison {
   readonly matchedByRef: number;
   /** Worst first (baseline-0 regressions, then by how far beyond the allowance). */
   readonly regressions: readonly Regression[];
-  /** Every checked metric of every matched pair that is ok on both sides (regressed or not). */
+  /**
+   * Every checked metric of every matched pair that is ok on both sides (regressed or not), from
+   * `compareWithBaseline`. A comparison made a row at a time (`BaselineComparer`, the CLI) keeps
+   * only those of pairs matched by ref path; the others go with their rows to the writer.
+   */
   readonly changes: readonly FileChange[];
   /** Keys only in this run / only in the baseline, sorted. */
   readonly newFiles: readonly string[];

@@ -5,7 +5,9 @@
  */
 import { mainMetrics, numberCell, textCell, type Row } from './columns.js';
 import type { ReportFrame, ReportResults } from './formatter.js';
-import { describe, formatNumber, type MetricStats } from './stats.js';
+import { FloatColumn, RunningMean } from './compact.js';
+import { histogram, type Histogram } from './histogram.js';
+import { describeSorted, formatNumber, type MetricStats } from './stats.js';
 import type { Summary } from './summary.js';
 
 /** Values of `column` over ok rows that have one. */
@@ -25,10 +27,82 @@ export interface MetricSummary {
 }
 
 /** Statistics of every main metric (see `mainMetrics`) that has a value in some ok row. */
-export function mainMetricStats(results: Pick<ReportResults, 'rows' | 'columns'>): MetricSummary[] {
-  return mainMetrics(results.columns)
-    .map((metric) => ({ metric, stats: describe(okValues(results.rows, metric)) }))
-    .filter((entry) => entry.stats.count > 0);
+export function mainMetricStats(results: Pick<ReportResults, 'rows' | 'columns' | 'subs' | 'digest'>): MetricSummary[] {
+  return viewDigest(results).metrics.map(({ metric, stats }) => ({ metric, stats }));
+}
+
+/**
+ * What the views show of every row, gathered a row at a time so a view of a million files does
+ * not need the million rows: the main metrics' statistics and histograms (8 bytes per ok file
+ * and metric), the per-sub means, and the model columns of the first row that has them.
+ */
+export interface ViewDigest {
+  /** Every row, whatever its status. */
+  readonly files: number;
+  /** Main metrics with a value in some ok row, in column order. */
+  readonly metrics: readonly { readonly metric: string; readonly stats: MetricStats; readonly histogram: Histogram }[];
+  /** Mean of `fm_<sub>` and `gen_<sub>` over ok rows, per sub in `subs` order (null: no value). */
+  readonly subMeans: { readonly fm: readonly (number | null)[]; readonly gen: readonly (number | null)[] };
+  /** The first row with a `family` or `weights` (for reports without a model block). */
+  readonly modelRow: Row | null;
+}
+
+export class ViewAccumulator {
+  private files = 0;
+  private readonly metrics: { metric: string; values: FloatColumn }[];
+  private readonly subs: { fm: RunningMean; gen: RunningMean; fmColumn: string; genColumn: string }[];
+  private modelRow: Row | null = null;
+
+  constructor(columns: readonly string[], subs: readonly string[]) {
+    this.metrics = mainMetrics(columns).map((metric) => ({ metric, values: new FloatColumn() }));
+    this.subs = subs.map((sub) => ({ fm: new RunningMean(), gen: new RunningMean(), fmColumn: `fm_${sub}`, genColumn: `gen_${sub}` }));
+  }
+
+  add(row: Row): void {
+    this.files++;
+    if (this.modelRow === null && (textCell(row, 'family') !== '' || textCell(row, 'weights') !== '')) {
+      this.modelRow = { family: textCell(row, 'family'), weights: textCell(row, 'weights') };
+    }
+    if (row['status'] !== 'ok') return;
+    for (const { metric, values } of this.metrics) {
+      const value = numberCell(row, metric);
+      if (value !== null) values.push(value);
+    }
+    for (const sub of this.subs) {
+      const fm = numberCell(row, sub.fmColumn);
+      if (fm !== null) sub.fm.add(fm);
+      const gen = numberCell(row, sub.genColumn);
+      if (gen !== null) sub.gen.add(gen);
+    }
+  }
+
+  result(): ViewDigest {
+    return {
+      files: this.files,
+      metrics: this.metrics
+        .filter(({ values }) => values.length > 0)
+        .map(({ metric, values }) => {
+          const sorted = values.values().sort();
+          return { metric, stats: describeSorted(sorted), histogram: histogram(sorted) };
+        }),
+      subMeans: { fm: this.subs.map((s) => s.fm.value()), gen: this.subs.map((s) => s.gen.value()) },
+      modelRow: this.modelRow,
+    };
+  }
+}
+
+/** The results' digest: the one the writer gathered, or one made from `rows` (library callers). */
+export function viewDigest(results: Pick<ReportResults, 'rows' | 'columns' | 'subs' | 'digest'>): ViewDigest {
+  if (results.digest) return results.digest;
+  const accumulator = new ViewAccumulator(results.columns, results.subs);
+  for (const row of results.rows) accumulator.add(row);
+  return accumulator.result();
+}
+
+/** The first row with model columns, as `modelFacts` takes it. */
+export function modelRows(results: Pick<ReportResults, 'rows' | 'columns' | 'subs' | 'digest'>): Row[] {
+  const row = viewDigest(results).modelRow;
+  return row ? [row] : [];
 }
 
 /** `12 files: 10 ok, 1 error, 1 unpaired`. */

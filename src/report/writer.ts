@@ -33,7 +33,16 @@ import { FORMATTERS, REPORT_FORMATS, type ReportFormat } from './formats.js';
 import type { ReportExtras, ReportFrame } from './formatter.js';
 import { resultToRow } from './rows.js';
 import { AtomicFileSink, StreamSink, type Sink } from './sink.js';
-import { summarize, type Summary } from './summary.js';
+import { RowSample } from './html-sample.js';
+import { SummaryAccumulator, type Summary, type SummaryOptions } from './summary.js';
+import type { BaselineComparison, FileChange } from './verdicts.js';
+import { ViewAccumulator, type ViewDigest } from './views.js';
+
+/** The changes handed over with the listed rows, for the metrics the comparison checked in the end. */
+function keptChanges(changes: readonly FileChange[], baseline: BaselineComparison): FileChange[] {
+  const checked = new Set(baseline.metrics.map((m) => m.column));
+  return changes.filter((c) => checked.has(c.column));
+}
 
 export { REPORT_FORMATS, type ReportFormat };
 
@@ -56,6 +65,12 @@ export interface ReportWriterOptions {
   readonly columns?: readonly string[];
   /** Rows written before any new one, e.g. the records kept by `--resume`. */
   readonly initialRows?: readonly Row[];
+  /** How the writer's summary (`summary()`, and `finish()` without one) ranks and lists. */
+  readonly summaryOptions?: SummaryOptions;
+  /** Most files an HTML page lists (default 20,000); statistics and plots cover every one. */
+  readonly htmlRows?: number;
+  /** Gather the views' digest (`digest()`) whatever the format, e.g. for a GitHub step summary. */
+  readonly digest?: boolean;
 }
 
 export interface ReportWriter {
@@ -70,8 +85,17 @@ export interface ReportWriter {
   readonly count: number;
   /** Writes one scored pair as soon as it finishes. */
   write(result: PairResult): void;
-  /** Writes a ready-made row (merge, resume). */
-  writeRow(row: Row): void;
+  /**
+   * Writes a ready-made row (merge, resume). `changes`: its comparison with a `--baseline`
+   * (BaselineComparer.add), which an HTML page marks in the rows it lists.
+   */
+  writeRow(row: Row, changes?: readonly FileChange[]): void;
+  /** The summary of every row written so far (`summaryOptions`), gathered as they were written. */
+  summary(): Summary;
+  /** The views' digest of every row written so far, when the format shows one or `digest` was asked for. */
+  digest(): ViewDigest | null;
+  /** Drops the output: the temp file is deleted and `output` keeps what it had (a stream just stops). */
+  discard(): Promise<void>;
   /**
    * Completes the output. JSON and the whole-document formats get `summary` (computed from the
    * rows when omitted); the whole-document formats also show the gates, baseline comparison and
@@ -98,8 +122,12 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
 
   let state: State = 'open';
   let count = 0;
-  // Only formats with a tail (a summary or a whole document at the end) need the rows again.
-  const kept: Row[] = [];
+  // Nothing keeps the rows themselves but JUnit (a testcase each) and, bounded, the HTML page:
+  // the summary and the views' statistics are gathered a few numbers per row.
+  const summary = new SummaryAccumulator(options.summaryOptions);
+  const digest = formatter.digest || options.digest ? new ViewAccumulator(columns, subs) : null;
+  const kept: Row[] | null = formatter.rows === 'all' ? [] : null;
+  const sample = formatter.rows === 'sample' ? new RowSample(columns, subs, options.htmlRows) : null;
 
   const emit = (text: string): void => {
     if (text === '') return;
@@ -112,11 +140,14 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
     }
   };
 
-  const writeRow = (row: Row): void => {
+  const writeRow = (row: Row, changes?: readonly FileChange[]): void => {
     if (state !== 'open') throw new Error(`cannot write to a report writer that is ${state}`);
     if (formatter.record) emit(formatter.record(row, count, frame));
     count++;
-    if (formatter.tail) kept.push(row);
+    summary.add(row);
+    digest?.add(row);
+    kept?.push(row);
+    sample?.add(row, changes);
   };
 
   try {
@@ -127,16 +158,20 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
     throw error;
   }
 
-  const close = (summary: Summary | undefined, interrupted: boolean, extras: ReportExtras = {}): Promise<void> => {
+  const close = (given: Summary | undefined, interrupted: boolean, extras: ReportExtras = {}): Promise<void> => {
     if (formatter.tail) {
-      const base = summary ?? summarize(kept);
+      const base = given ?? summary.result();
+      const selected = sample?.result();
+      const baseline = extras.baseline ?? null;
       emit(
         formatter.tail({
           ...frame,
-          rows: kept,
+          rows: kept ?? selected?.rows ?? [],
+          ...(digest ? { digest: digest.result() } : {}),
           summary: interrupted ? { ...base, interrupted: true } : base,
           gates: extras.gates ?? [],
-          baseline: extras.baseline ?? null,
+          // The page marks the changes of the rows it lists, handed over with them (writeRow).
+          baseline: baseline && selected ? { ...baseline, changes: [...keptChanges(selected.changes, baseline), ...baseline.changes] } : baseline,
           media: extras.media ?? new Map(),
         }),
       );
@@ -161,6 +196,13 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
       writeRow(resultToRow(result, model));
     },
     writeRow,
+    summary: () => summary.result(),
+    digest: () => digest?.result() ?? null,
+    discard(): Promise<void> {
+      if (state === 'finished' || state === 'aborted') return Promise.resolve();
+      state = 'aborted';
+      return sink.discard();
+    },
     finish(summary?: Summary, extras?: ReportExtras): Promise<void> {
       if (state !== 'open') return Promise.reject(new Error(`cannot finish a report writer that is ${state}`));
       try {

@@ -149,6 +149,22 @@ describe('--shard I/N', () => {
   });
 });
 
+test('--shard auto in a Slurm array task, with -o {shard}: the same records as --shard I/N', async () => {
+  const slurm = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_STEP: '1' };
+  Object.assign(process.env, slurm);
+  try {
+    const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--shard', 'auto', '-o', 'auto-{shard}.jsonl']);
+    expect(run.code).toBe(0);
+    expect(messages(run.stderr).slice(0, 2)).toEqual(['tts-critic: --shard auto: Slurm array task 2 of 1-3', expect.stringMatching(/^tts-critic: shard 2\/3: \d+ of 12 pairs$/)]);
+    expectSameRecords(readRecords('auto-2.jsonl'), readRecords('shard-2.jsonl'));
+  } finally {
+    for (const name of Object.keys(slurm)) delete process.env[name];
+  }
+  const outside = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--shard', 'auto']);
+  expect(outside.code).toBe(2);
+  expect(outside.stderr).toContain('nothing in the environment says which task of a job array this is');
+});
+
 test('an empty --shard (an unset variable in a job script) is refused, not taken as "no sharding"', async () => {
   const run = await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '--shard', '']);
   expect(run.code).toBe(2);

@@ -1,0 +1,281 @@
+/**
+ * `merge` and `report` over reports of any size: the same result as `mergeReports` (one row
+ * per key, the last one kept, sorted by key, every column of every input), read and written a
+ * row at a time with bounded memory.
+ *
+ * An external merge sort. The first pass reads every input once, checks they were scored with
+ * one model, and collects rows in chunks of about `chunkBytes` of JSON; each full chunk is
+ * sorted by (key, input order) and spilled to a temp file. The second pass merges the sorted
+ * runs (and the last chunk, still in memory) and keeps, for each key, the row read last.
+ * A report that fits one chunk never touches the disk. Memory: one chunk plus one record per run.
+ */
+import { createReadStream, rmSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { UsageError } from '../errors.js';
+import type { ModelInfo } from '../scores.js';
+import { compareKeys, isTextColumn, rowKey, type CellValue, type Row } from '../report/columns.js';
+import { ColumnCollector, rowFromJsonRecord } from '../report/json.js';
+import { checkRequiredColumns, openReport } from '../report/read-stream.js';
+import type { MergeDuplicate } from './merge.js';
+import { ModelDescriptions, describeMismatch, findModelMismatch, type ScoredSet } from './same-model.js';
+
+/** Default chunk: large enough that 1M rows of 3.3 KB make ~100 runs, small enough for a 300 MB budget. */
+export const DEFAULT_CHUNK_BYTES = 32 << 20;
+
+export interface MergeStreamOptions {
+  /** JSON text collected before a chunk is sorted and spilled (default 32 MiB). */
+  readonly chunkBytes?: number;
+  /** Where spilled runs go (default: the system temp folder). */
+  readonly tempDir?: string;
+}
+
+export interface MergedReports {
+  /** Union of the inputs' columns in order of first appearance. */
+  readonly columns: readonly string[];
+  /** The first input's full model description (JSON inputs), else null. */
+  readonly model: ModelInfo | null;
+  /** The distinct `family`/`weights` descriptions the rows carry (usually one), for the baseline check. */
+  readonly descriptions: readonly string[];
+  /** Inputs whose cut-short last JSONL line was dropped (a shard that was killed). */
+  readonly partialInputs: readonly string[];
+  /** Records read over all inputs (before duplicates are dropped). */
+  readonly records: number;
+  /** One row per key, sorted by key, every column present; can be iterated once. */
+  rows(): AsyncGenerator<Row>;
+  /** Once `rows()` is done: keys found more than once. */
+  readonly duplicates: readonly MergeDuplicate[];
+  /** Removes the spilled runs (also done when `rows()` finishes). */
+  dispose(): Promise<void>;
+  /** The same, synchronously: for an exit on a signal, where nothing asynchronous runs any more. */
+  disposeSync(): void;
+}
+
+/**
+ * One record on its way through the sort: its key, its place in the input order, its input,
+ * and its text: the JSONL line as read (`record`, flattened again when it comes out) or the
+ * row as JSON (`row`, from CSV and JSON documents).
+ */
+type Entry = [key: string, seq: number, input: number, kind: 'record' | 'row', text: string];
+
+const byKeyThenSeq = (a: Entry, b: Entry): number => compareKeys(a[0], b[0]) || a[1] - b[1];
+
+/**
+ * A run line: `seq TAB input TAB kind TAB key-as-JSON TAB text`. Only the short prefix is
+ * parsed while merging; the record itself only when it is the one kept. (JSON text holds no
+ * raw tab, so the fields split unambiguously.)
+ */
+function runLine(entry: Entry): string {
+  return `${entry[1]}\t${entry[2]}\t${entry[3]}\t${JSON.stringify(entry[0])}\t${entry[4]}\n`;
+}
+
+function parseRunLine(line: string): Entry {
+  const a = line.indexOf('\t');
+  const b = line.indexOf('\t', a + 1);
+  const c = line.indexOf('\t', b + 1);
+  const d = line.indexOf('\t', c + 1);
+  return [JSON.parse(line.slice(c + 1, d)) as string, Number(line.slice(0, a)), Number(line.slice(a + 1, b)), line.slice(b + 1, c) as Entry[3], line.slice(d + 1)];
+}
+
+/** Lines of a spilled run, parsed back into entries. */
+async function* runEntries(path: string): AsyncGenerator<Entry> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  // Small reads: a million rows make about a hundred runs, all open at once while merging.
+  for await (const chunk of createReadStream(path, { highWaterMark: 64 << 10 }) as AsyncIterable<Buffer>) {
+    const lines = (carry + decoder.write(chunk)).split('\n');
+    carry = lines.pop()!;
+    for (const line of lines) if (line !== '') yield parseRunLine(line);
+  }
+  carry += decoder.end();
+  if (carry !== '') yield parseRunLine(carry);
+}
+
+async function* memoryEntries(entries: readonly Entry[]): AsyncGenerator<Entry> {
+  yield* entries;
+}
+
+/** A min-heap of run heads by (key, seq). */
+class RunHeap {
+  private readonly items: { entry: Entry; run: AsyncGenerator<Entry> }[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): Entry | undefined {
+    return this.items[0]?.entry;
+  }
+
+  push(entry: Entry, run: AsyncGenerator<Entry>): void {
+    const items = this.items;
+    items.push({ entry, run });
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (byKeyThenSeq(items[i]!.entry, items[parent]!.entry) >= 0) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): { entry: Entry; run: AsyncGenerator<Entry> } {
+    const items = this.items;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (items.length > 0) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let least = i;
+        if (left < items.length && byKeyThenSeq(items[left]!.entry, items[least]!.entry) < 0) least = left;
+        if (right < items.length && byKeyThenSeq(items[right]!.entry, items[least]!.entry) < 0) least = right;
+        if (least === i) break;
+        [items[i], items[least]] = [items[least]!, items[i]!];
+        i = least;
+      }
+    }
+    return top;
+  }
+}
+
+/** Reads and sorts every input (first pass); the merged rows come from `rows()`. */
+export async function mergeReportFiles(paths: readonly string[], options: MergeStreamOptions = {}): Promise<MergedReports> {
+  if (paths.length === 0) throw new UsageError('nothing to merge: give at least one report');
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  const sets: ScoredSet[] = [];
+  const partialInputs: string[] = [];
+  const runs: string[] = [];
+  let folder: string | null = null;
+  let chunk: Entry[] = [];
+  let bytes = 0;
+  let seq = 0;
+
+  const dispose = async (): Promise<void> => {
+    if (folder !== null) await rm(folder, { recursive: true, force: true });
+    folder = null;
+  };
+  const disposeSync = (): void => {
+    if (folder !== null) rmSync(folder, { recursive: true, force: true });
+    folder = null;
+  };
+  const spill = async (): Promise<void> => {
+    chunk.sort(byKeyThenSeq);
+    folder ??= await mkdtemp(join(options.tempDir ?? tmpdir(), 'tts-critic-merge-'));
+    const path = join(folder, `run-${runs.length}.jsonl`);
+    // Written in pieces: one string of the whole chunk would double its memory.
+    const handle = await open(path, 'wx');
+    try {
+      for (let i = 0; i < chunk.length; i += 1024) await handle.write(chunk.slice(i, i + 1024).map(runLine).join(''));
+    } finally {
+      await handle.close();
+    }
+    runs.push(path);
+    chunk = [];
+    bytes = 0;
+  };
+
+  try {
+    for (const [input, path] of paths.entries()) {
+      const stream = await openReport(path);
+      const models = new ModelDescriptions();
+      for await (const row of stream.rows()) {
+        models.add(row);
+        const text = stream.text ?? JSON.stringify(row);
+        const key = rowKey(row);
+        chunk.push([key, seq++, input, stream.text !== null ? 'record' : 'row', text]);
+        bytes += text.length + key.length + 64;
+        if (bytes >= chunkBytes) await spill();
+      }
+      checkRequiredColumns(stream);
+      for (const column of stream.columns) {
+        if (!seen.has(column)) {
+          seen.add(column);
+          columns.push(column);
+        }
+      }
+      sets.push({ source: path, model: stream.model, descriptions: models.list, rates: models.rates });
+      if (stream.partialLine) partialInputs.push(path);
+    }
+    const mismatch = findModelMismatch(sets);
+    if (mismatch) {
+      const what = { model: 'different models', rate: 'different sample rates', segment: 'different window lengths', align: 'different alignments' }[mismatch.kind];
+      throw new UsageError(`cannot merge reports scored with ${what}: ${describeMismatch(mismatch)}`);
+    }
+    if (runs.length > 0 && chunk.length > 0) await spill();
+    else chunk.sort(byKeyThenSeq);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+
+  const duplicates: MergeDuplicate[] = [];
+  const descriptions = new ModelDescriptions();
+  for (const set of sets) for (const what of set.descriptions ?? []) descriptions.addDescription(what);
+  const scratch = new ColumnCollector();
+  const full = (entry: Entry): Row => {
+    const row =
+      entry[3] === 'record'
+        ? rowFromJsonRecord(JSON.parse(entry[4]), () => `${paths[entry[2]]}: record ${entry[1]}`, scratch)
+        : (JSON.parse(entry[4]) as Row);
+    // Every column present (a shard without per-layer values gets nulls, as in mergeReports).
+    if (Object.keys(row).length === columns.length) return row;
+    const out: Record<string, CellValue> = {};
+    for (const column of columns) out[column] = row[column] ?? (isTextColumn(column) ? '' : null);
+    return out;
+  };
+  let started = false;
+
+  async function* rows(): AsyncGenerator<Row> {
+    if (started) throw new Error('merged rows can be read once');
+    started = true;
+    const heap = new RunHeap();
+    try {
+      const sources = runs.length > 0 ? runs.map(runEntries) : [memoryEntries(chunk)];
+      for (const run of sources) {
+        const first = await run.next();
+        if (!first.done) heap.push(first.value, run);
+      }
+      chunk = runs.length > 0 ? [] : chunk;
+      let n = 0;
+      while (heap.size > 0) {
+        const key = heap.peek()![0];
+        let last: Entry | null = null;
+        const from: string[] = [];
+        while (heap.size > 0 && heap.peek()![0] === key) {
+          const { entry, run } = heap.pop();
+          last = entry;
+          from.push(paths[entry[2]]!);
+          const next = await run.next();
+          if (!next.done) heap.push(next.value, run);
+        }
+        if (from.length > 1) duplicates.push({ key, sources: from });
+        yield full(last!);
+        // A long merge of rows already in memory must still let Ctrl-C be heard.
+        if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      await dispose();
+    }
+  }
+
+  return {
+    columns,
+    model: sets.find((set) => set.model !== null)?.model ?? null,
+    descriptions: descriptions.list,
+    partialInputs,
+    records: seq,
+    rows,
+    get duplicates() {
+      return duplicates;
+    },
+    dispose,
+    disposeSync,
+  };
+}
