@@ -59,7 +59,7 @@ export function csvLine(row: Row, columns: readonly string[]): string {
   let line = '';
   for (let i = 0; i < columns.length; i++) {
     const value = row[columns[i]!];
-    const text = typeof value === 'string' ? csvField(value) : cellText(value);
+    const text = typeof value === 'string' ? csvField(csvSafeText(value)) : cellText(value);
     line += i === 0 ? text : `,${text}`;
   }
   return `${line}\n`;

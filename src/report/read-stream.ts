@@ -17,6 +17,7 @@ import type { Parser as CsvParser, Options as CsvOptions } from 'csv-parse';
 import { UsageError, messageOf } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { REQUIRED_COLUMNS, isTextColumn, type CellValue, type Row } from './columns.js';
+import { csvText } from './csv.js';
 import { formatFromPath, isReadableFormat, type ReadableFormat } from './formats.js';
 import { ColumnCollector, modelFromJson, rowFromJsonRecord } from './json.js';
 import { parseDecimal } from './numbers.js';
@@ -120,7 +121,7 @@ function csvStreamParser(options: CsvOptions): CsvParser {
 
 /** A numeric or text cell from its CSV text: empty numeric cells are null. */
 function parseCsvCell(column: string, text: string, where: () => string): CellValue {
-  if (isTextColumn(column)) return text;
+  if (isTextColumn(column)) return csvText(text);
   if (text === '') return null;
   const value = parseDecimal(text);
   if (value === null) throw new UsageError(`${where()}, column "${column}": expected a number, got "${text}"`);
