@@ -17,7 +17,7 @@
  * contracts are checked on them without Jazzer, and fast.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -127,7 +127,12 @@ function compatEnvironment() {
   const patched = path.join(work, path.basename(addon));
   const { bytes, weakened } = weakenVersionNeeds(readFileSync(addon), ['GLIBC_2.38', 'GLIBCXX_3.4.32']);
   if (weakened === 0) throw new Error('the Jazzer addon changed: no version needs to weaken');
-  writeFileSync(patched, bytes);
+  // Rewritten only when it differs, and by rename: a running campaign has the file mapped, and
+  // writing into it in place kills that process.
+  if (!existsSync(patched) || !readFileSync(patched).equals(bytes)) {
+    writeFileSync(`${patched}.${process.pid}`, bytes);
+    renameSync(`${patched}.${process.pid}`, patched);
+  }
   return {
     LD_PRELOAD: [so, process.env.LD_PRELOAD].filter(Boolean).join(':'),
     NODE_OPTIONS: [`--require ${path.join(here, 'compat', 'redirect.cjs')}`, process.env.NODE_OPTIONS].filter(Boolean).join(' '),

@@ -120,6 +120,11 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> 
       }
       e += 4 + length;
     }
+    // Every entry's local header must lie in the file: a directory pointing outside it is
+    // damage, said here rather than when (or if) the entry is read (found by fuzzing).
+    if (localHeaderOffset + 30 > source.size) {
+      throw damaged(`central directory entry ${n} puts its record at byte ${localHeaderOffset}, past the end of the ${source.size}-byte file`);
+    }
     entries.push({
       name: names.decode(bytes.subarray(at + 46, at + 46 + nameLength)),
       flags: view.getUint16(at + 8, true),

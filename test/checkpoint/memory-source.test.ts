@@ -20,3 +20,8 @@ it('reads a zip directory from a view into a larger buffer', async () => {
   expect(read.buffer.byteLength).toBe(8);
   expect(Buffer.from(read)).toEqual(zip.subarray(4, 12));
 });
+
+it('calls a central directory entry whose record lies past the end of the file damage (fuzz finding)', async () => {
+  const bytes = readFileSync('fuzz/regressions/zip/entry-offset');
+  await expect(readZipDirectory(new MemorySource(bytes))).rejects.toThrow(/checkpoint zip archive is damaged: .*past the end of the \d+-byte file/);
+});
