@@ -1,19 +1,8 @@
-import { conv2d, type ConvStack } from '../layers.js';
-import type { ConvLayer, FamilySpec, SubDiscriminatorSpec } from '../types.js';
+import { encodecStack } from '../layers.js';
+import type { FamilySpec, SubDiscriminatorSpec } from '../types.js';
 
-const dilated = (layer: ConvLayer, time: number): ConvLayer => ({ ...layer, dilation: [time, 1] });
-
-/** AudioCraft/EnCodec DiscriminatorSTFT, filters 32 (dim2 = time, dim3 = frequency); convs.0 has no norm. */
-const STFT_STACK: ConvStack = {
-  convs: [
-    { ...conv2d(2, 32, [3, 9], [1, 1], 1, [1, 4]), norm: 'none' },
-    dilated(conv2d(32, 32, [3, 9], [1, 2], 1, [1, 4]), 1),
-    dilated(conv2d(32, 32, [3, 9], [1, 2], 1, [2, 4]), 2),
-    dilated(conv2d(32, 32, [3, 9], [1, 2], 1, [4, 4]), 4),
-    conv2d(32, 32, [3, 3], [1, 1], 1, [1, 1]),
-  ],
-  post: conv2d(32, 1, [3, 3], [1, 1], 1, [1, 1]),
-};
+/** AudioCraft/EnCodec DiscriminatorSTFT, filters 32: the stack BigVGAN v2's CQT-D copies. */
+const STFT_STACK = encodecStack(2, 32);
 
 /** AudioCraft's compression default (msstftd): n_fft = win, hop = n_fft / 4. */
 const N_FFTS = [1024, 2048, 512, 256, 128];
