@@ -1,32 +1,8 @@
-import * as ort from 'onnxruntime-node';
 import { stftFrames } from '../../src/model/geometry.js';
 import { complexSpectrogram, type ComplexStft, periodicHann } from '../../src/engine/complex-stft.js';
 import { ElemType, OnnxGraph } from '../../src/engine/onnx-graph.js';
 import { phaseCount } from '../../src/engine/stft.js';
-
-async function run(x: Float32Array, dims: readonly number[], body: (g: OnnxGraph, input: string) => string): Promise<ort.Tensor> {
-  const g = new OnnxGraph('complex-stft-test');
-  const input = g.input('x', ElemType.FLOAT, dims.map((_, i) => `i${i}`));
-  g.exportAs(body(g, input), 'y', ElemType.FLOAT, ['d0', 'd1', 'd2', 'd3']);
-  const session = await ort.InferenceSession.create(g.serialize(17));
-  const out = await session.run({ x: new ort.Tensor('float32', x, dims) });
-  await session.release();
-  return out.y!;
-}
-
-function randomSignal(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648 - 0.5;
-  });
-}
-
-function reflectPad(x: ArrayLike<number>, left: number, right: number): number[] {
-  const n = x.length;
-  const at = (i: number) => x[i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i]!;
-  return Array.from({ length: n + left + right }, (_, i) => at(i - left));
-}
+import { randomSignal, reflectPad, runOp } from '../helpers/graph-ops.js';
 
 /** The upstream framings written out plainly: the padded signal torch.stft frames, and the frames kept. */
 function upstreamFrames(x: ArrayLike<number>, spec: ComplexStft): { signal: number[]; first: number; count: number } {
@@ -83,7 +59,7 @@ describe('complex STFT (DAC, Vocos, EnCodec framings)', () => {
   ];
   test.each(cases)('%s matches a float64 DFT of the upstream framing, batch of 2', async (_, spec, length) => {
     const x = randomSignal(2 * length, length + spec.nFft);
-    const y = await run(x, [2, length], (g, input) => complexSpectrogram(g, input, spec, 'k'));
+    const y = await runOp(x, (g, input) => complexSpectrogram(g, input, spec, 'k'), [2, length]);
     const bins = spec.nFft / 2 + 1;
     const frames = stftFrames({ kind: 'stft', nFft: spec.nFft, hop: spec.hop, win: spec.nFft, window: 'hann', framing: spec.framing, value: 'complex' }, length);
     expect(y.dims).toEqual([2, 2, frames, bins]);
