@@ -91,9 +91,9 @@ export interface ResumeIndex {
   carried(): AsyncGenerator<Row>;
 }
 
-async function* okRows(files: readonly { path: string; format?: 'jsonl' }[]): AsyncGenerator<Row> {
+async function* okRows(files: readonly { path: string; format?: 'jsonl' }[], lean = false): AsyncGenerator<Row> {
   for (const file of files) {
-    const stream = await openReport(file.path, file.format);
+    const stream = await openReport(file.path, file.format, { lean });
     let n = 0;
     for await (const row of stream.rows()) {
       yield row;
@@ -128,7 +128,9 @@ export async function indexResume(file: string | undefined, pairs: readonly Pair
   const models = new ModelDescriptions();
   let doneCount = 0;
   let at = 0;
-  for await (const row of okRows(files)) {
+  // The first pass reads a record's status, key and model columns: lean rows, unless a pipe's
+  // records must be kept whole now (see `once`).
+  for await (const row of okRows(files, once === null)) {
     const place = at++;
     if (row['status'] !== 'ok') continue;
     const key = rowKey(row);

@@ -27,6 +27,7 @@ import type { ModelInfo } from '../scores.js';
 import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } from '../report/columns.js';
 import type { ReportData } from '../report/read.js';
 import { FloatColumn, RunningMean } from '../report/compact.js';
+import { leanCell } from '../report/json.js';
 import { checkRequiredColumns, openReport } from '../report/read-stream.js';
 import { formatNumber } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
@@ -148,6 +149,12 @@ function candidateMetrics(spec: MaxRegression): Map<string, number> {
   return candidates;
 }
 
+/** A metric of a flat or lean row (a per-layer one may be asked for), NaN when missing. */
+function metricOf(row: Row, column: string): number {
+  const value = leanCell(row, column);
+  return typeof value === 'number' && Number.isFinite(value) ? value : NaN;
+}
+
 const STATUSES = new Map<string, string>();
 /** One string per distinct status, shared by every entry that has it. */
 function intern(status: string): string {
@@ -205,13 +212,13 @@ export class BaselineIndex {
       this.entries.set(key, index);
       this.refs.push(ref);
       this.statuses.push(status);
-      for (const column of this.metrics) this.values.push(numberCell(row, column) ?? NaN);
+      for (const column of this.metrics) this.values.push(metricOf(row, column));
     } else {
       this.refs[index] = ref;
       this.statuses[index] = status;
       const values = this.values.values();
       this.metrics.forEach((column, m) => {
-        values[index * this.metrics.length + m] = numberCell(row, column) ?? NaN;
+        values[index * this.metrics.length + m] = metricOf(row, column);
       });
     }
   }
@@ -234,7 +241,8 @@ export class BaselineIndex {
 
   /** Reads a whole baseline report (any size) into its compact form. */
   static async read(path: string, spec: MaxRegression): Promise<BaselineIndex> {
-    const stream = await openReport(path);
+    // Lean rows: a few metrics of each record are kept, never its per-layer cells.
+    const stream = await openReport(path, undefined, { lean: true });
     const index = new BaselineIndex(path, spec);
     let n = 0;
     for await (const row of stream.rows()) {

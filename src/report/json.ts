@@ -63,6 +63,17 @@ export class ColumnCollector {
     this.seen.add(column);
     this.columns.push(column);
   }
+
+  /** Per sub, how many of its `fm_<sub>_<i>` columns are known (so most records add none). */
+  private readonly layerCounts = new Map<string, number>();
+
+  /** Adds `fm_<sub>_0` … `fm_<sub>_<count-1>`, in order: the same as adding each one. */
+  addLayers(sub: string, count: number): void {
+    const known = this.layerCounts.get(sub) ?? 0;
+    if (count <= known) return;
+    for (let i = known; i < count; i++) this.add(layerName(sub, i));
+    this.layerCounts.set(sub, count);
+  }
 }
 
 /** `fm_<sub>_<i>` names, made once per sub: a million records would otherwise build them a million times. */
@@ -76,13 +87,25 @@ function layerName(sub: string, i: number): string {
   return (names[i] ??= layerColumn(sub, i));
 }
 
-/** A row from one parsed JSON record; `where` names the record in error messages (made only when needed). */
-export function rowFromJsonRecord(value: unknown, where: string | (() => string), collector: ColumnCollector): Row {
+/**
+ * A file record as parsed from JSON and checked by `checkJsonRecord`, left as it was read: its
+ * scalar columns are cells (text may be null, read as empty), and the per-layer values stay
+ * nested in `fm_layers`. Reading a `fm_<sub>_<i>` column goes through `leanCell`.
+ */
+export type LeanRow = Row & { readonly __lean?: never };
+
+/**
+ * Checks one parsed JSON record (an object; text columns strings or null; numeric columns
+ * finite numbers or null; `fm_layers` an object of arrays of numbers or null) and adds its
+ * columns to `collector`, `fm_layers` expanded into `fm_<sub>_<i>`. With `row` it also copies
+ * every cell into it, flat; without it the record is only checked, which is what a reader that
+ * needs a few columns of each of a million records can afford (see `LeanRow`).
+ */
+function walkJsonRecord(value: unknown, where: string | (() => string), collector: ColumnCollector, row: Record<string, CellValue> | null): void {
   const at = (): string => (typeof where === 'string' ? where : where());
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UsageError(`${at()}: expected a JSON object for a file record`);
   }
-  const row: Record<string, CellValue> = {};
   const record = value as Record<string, unknown>;
   for (const key in record) {
     const cell = record[key];
@@ -98,25 +121,64 @@ export function rowFromJsonRecord(value: unknown, where: string | (() => string)
           if (layerValue !== null && (typeof layerValue !== 'number' || !Number.isFinite(layerValue))) {
             throw new UsageError(`${at()}: "fm_layers.${sub}[${i}]" must be a number or null`);
           }
-          const column = layerName(sub, i);
-          row[column] = layerValue as number | null;
-          collector.add(column);
+          if (row) row[layerName(sub, i)] = layerValue as number | null;
         }
+        collector.addLayers(sub, layers.length);
       }
       continue;
     }
     if (isTextColumn(key)) {
       if (cell !== null && typeof cell !== 'string') throw new UsageError(`${at()}: "${key}" must be a string`);
-      row[key] = cell ?? '';
+      if (row) row[key] = cell ?? '';
     } else {
       if (cell !== null && (typeof cell !== 'number' || !Number.isFinite(cell))) {
         throw new UsageError(`${at()}: "${key}" must be a number or null, got ${JSON.stringify(cell)}`);
       }
-      row[key] = cell;
+      if (row) row[key] = cell;
     }
     collector.add(key);
   }
+}
+
+/** A row from one parsed JSON record; `where` names the record in error messages (made only when needed). */
+export function rowFromJsonRecord(value: unknown, where: string | (() => string), collector: ColumnCollector): Row {
+  const row: Record<string, CellValue> = {};
+  walkJsonRecord(value, where, collector, row);
   return row;
+}
+
+/**
+ * The record itself once checked, as a `LeanRow`: the same checks and columns as
+ * `rowFromJsonRecord`, without building a row of a hundred-odd cells (most of a record is its
+ * per-layer values, which the passes that only key, count or compare records never read).
+ */
+export function checkJsonRecord(value: unknown, where: string | (() => string), collector: ColumnCollector): LeanRow {
+  walkJsonRecord(value, where, collector, null);
+  return value as LeanRow;
+}
+
+/** `fm_<sub>_<i>` split into its sub and layer, cached per column name. */
+const layerParts = new Map<string, { sub: string; layer: number } | null>();
+function layerOf(column: string): { sub: string; layer: number } | null {
+  let parts = layerParts.get(column);
+  if (parts === undefined) {
+    const match = /^fm_(.+)_(\d+)$/.exec(column);
+    parts = match ? { sub: match[1]!, layer: Number(match[2]) } : null;
+    if (layerParts.size < 4096) layerParts.set(column, parts);
+  }
+  return parts;
+}
+
+/** A cell of a row, flat or lean: a lean row's `fm_<sub>_<i>` comes from its nested `fm_layers`. */
+export function leanCell(row: Row, column: string): CellValue | undefined {
+  const value = row[column];
+  if (value !== undefined || column === 'fm_layers') return column === 'fm_layers' ? undefined : value;
+  const layers = (row as Record<string, unknown>)['fm_layers'];
+  if (typeof layers !== 'object' || layers === null) return undefined;
+  const parts = layerOf(column);
+  if (!parts) return undefined;
+  const values = (layers as Record<string, unknown>)[parts.sub];
+  return Array.isArray(values) ? (values[parts.layer] as CellValue | undefined) : undefined;
 }
 
 /** ModelInfo with the snake_case keys every output uses. */
