@@ -22,11 +22,15 @@ import { checkRequiredColumns, openReport } from '../report/read-stream.js';
 import type { MergeDuplicate } from './merge.js';
 import { ModelDescriptions, describeMismatch, findModelMismatch, type ScoredSet } from './same-model.js';
 
-/** Default chunk: large enough that 1M rows of 3.3 KB make ~100 runs, small enough for a 300 MB budget. */
-export const DEFAULT_CHUNK_BYTES = 32 << 20;
+/**
+ * Default chunk: small enough that the live heap stays small (V8 lets the heap grow to a few
+ * times what was live at the last full collection, so a 32 MiB chunk meant some 200 MB of
+ * heap), large enough that 1M rows of 3.3 KB make ~200 runs to merge.
+ */
+export const DEFAULT_CHUNK_BYTES = 16 << 20;
 
 export interface MergeStreamOptions {
-  /** JSON text collected before a chunk is sorted and spilled (default 32 MiB). */
+  /** JSON text collected before a chunk is sorted and spilled (default 16 MiB). */
   readonly chunkBytes?: number;
   /** Where spilled runs go (default: the system temp folder). */
   readonly tempDir?: string;
@@ -169,10 +173,19 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     chunk.sort(byKeyThenSeq);
     folder ??= await mkdtemp(join(options.tempDir ?? tmpdir(), 'tts-critic-merge-'));
     const path = join(folder, `run-${runs.length}.jsonl`);
-    // Written in pieces: one string of the whole chunk would double its memory.
+    // Written in pieces of about 64 KiB: one string of the whole chunk would double its memory,
+    // and a piece over V8's regular object size would be made straight in the old generation.
     const handle = await open(path, 'wx');
     try {
-      for (let i = 0; i < chunk.length; i += 1024) await handle.write(chunk.slice(i, i + 1024).map(runLine).join(''));
+      let piece = '';
+      for (const entry of chunk) {
+        piece += runLine(entry);
+        if (piece.length >= 64 << 10) {
+          await handle.write(piece);
+          piece = '';
+        }
+      }
+      if (piece !== '') await handle.write(piece);
     } finally {
       await handle.close();
     }
@@ -183,13 +196,17 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
 
   try {
     for (const [input, path] of paths.entries()) {
-      const stream = await openReport(path);
+      // Lean: this pass needs each record's key and model columns; the whole row is built in
+      // the second pass, once, for the record kept.
+      const stream = await openReport(path, undefined, { lean: true });
+      const kind = stream.format === 'csv' ? 'row' : 'record';
       const models = new ModelDescriptions();
       for await (const row of stream.rows()) {
         models.add(row);
+        // A JSON document's lean row is its record as parsed: stored as JSON record text too.
         const text = stream.text ?? JSON.stringify(row);
         const key = rowKey(row);
-        chunk.push([key, seq++, input, stream.text !== null ? 'record' : 'row', text]);
+        chunk.push([key, seq++, input, kind, text]);
         bytes += text.length + key.length + 64;
         if (bytes >= chunkBytes) await spill();
       }

@@ -19,11 +19,18 @@ import type { ModelInfo } from '../scores.js';
 import { REQUIRED_COLUMNS, isTextColumn, type CellValue, type Row } from './columns.js';
 import { csvText } from './csv.js';
 import { formatFromPath, isReadableFormat, type ReadableFormat } from './formats.js';
-import { ColumnCollector, modelFromJson, rowFromJsonRecord } from './json.js';
+import { ColumnCollector, checkJsonRecord, modelFromJson, rowFromJsonRecord } from './json.js';
 import { parseDecimal } from './numbers.js';
 
-/** Bytes read at a time; also how much is looked at to tell the format of a file without a telling extension. */
-const CHUNK = 1 << 20;
+/**
+ * Bytes read at a time. Small enough that the text made of each read is an ordinary young
+ * object: V8 puts strings over its regular object size (about 128 KiB) straight into the old
+ * generation, where a 3 GB report read a megabyte at a time piles up hundreds of megabytes of
+ * dead text between full collections.
+ */
+const CHUNK = 64 << 10;
+/** How much is looked at to tell the format of a file without a telling extension. */
+const SNIFF_BYTES = 1 << 20;
 
 export interface ReportStream {
   /** Where it came from (a path), for messages. */
@@ -130,6 +137,8 @@ function parseCsvCell(column: string, text: string, where: () => string): CellVa
 
 /** Mutable state a format reader fills in as it goes. */
 interface ReadState {
+  /** How a JSON record becomes a row: flat (`rowFromJsonRecord`) or lean (`checkJsonRecord`). */
+  readonly toRow: typeof rowFromJsonRecord;
   text: string | null;
   columns: string[];
   model: ModelInfo | null;
@@ -201,7 +210,7 @@ async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: Re
         throw new UsageError(`cannot read ${path}: line ${lineNumber} is not JSON (${(error as Error).message})`);
       }
       const number = lineNumber;
-      const row = rowFromJsonRecord(value, () => `${path}: line ${number}`, collector);
+      const row = state.toRow(value, () => `${path}: line ${number}`, collector);
       state.count++;
       state.text = line;
       yield row;
@@ -217,7 +226,7 @@ async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: Re
       state.partialLine = true;
       return;
     }
-    const row = rowFromJsonRecord(value, `${path}: line ${lineNumber + 1}`, collector);
+    const row = state.toRow(value, `${path}: line ${lineNumber + 1}`, collector);
     state.count++;
     state.text = carry;
     yield row;
@@ -261,7 +270,7 @@ async function* jsonRows(path: string, source: AsyncIterable<Buffer>, state: Rea
         else model = event.value;
         continue;
       }
-      const row = rowFromJsonRecord(event.value, `${path}: files[${event.index}]`, collector);
+      const row = state.toRow(event.value, `${path}: files[${event.index}]`, collector);
       state.count++;
       yield row;
     }
@@ -295,13 +304,23 @@ async function* jsonRows(path: string, source: AsyncIterable<Buffer>, state: Rea
   state.model = model === null || model === undefined ? null : modelFromJson(model, path);
 }
 
+export interface OpenReportOptions {
+  /**
+   * Rows of JSON and JSONL reports as `LeanRow`s: each record checked as always but left as
+   * parsed, per-layer values nested (read them with `leanCell`). For passes that read a few
+   * columns of every record: building a flat row of a hundred-odd cells costs more than
+   * parsing the record. CSV rows are flat either way.
+   */
+  readonly lean?: boolean;
+}
+
 /**
  * Opens a report for streaming; the format comes from the extension (`.csv`, `.json`,
  * `.jsonl`, `.ndjson`) or, failing that, from the start of the content. A view (`.html`,
  * `.xml`, `.md`) is refused, and so is a file that cannot be read. Malformed content is a
  * UsageError thrown while iterating.
  */
-export async function openReport(path: string, format?: ReadableFormat): Promise<ReportStream> {
+export async function openReport(path: string, format?: ReadableFormat, options: OpenReportOptions = {}): Promise<ReportStream> {
   const named = format ?? formatFromPath(path);
   if (named !== null && !isReadableFormat(named)) {
     throw new UsageError(`cannot read ${path}: a ${named} report is a view, not scores; give the CSV, JSON or JSONL scores it was made from`);
@@ -318,7 +337,7 @@ export async function openReport(path: string, format?: ReadableFormat): Promise
   } else {
     let size = 0;
     let complete = false;
-    while (size < CHUNK) {
+    while (size < SNIFF_BYTES) {
       const next = await chunks.next();
       if (next.done) {
         complete = true;
@@ -339,7 +358,7 @@ export async function openReport(path: string, format?: ReadableFormat): Promise
     yield* head.splice(0);
     yield* chunks;
   })();
-  const state: ReadState = { text: null, columns: [], model: null, partialLine: false, count: 0 };
+  const state: ReadState = { toRow: options.lean ? checkJsonRecord : rowFromJsonRecord, text: null, columns: [], model: null, partialLine: false, count: 0 };
   let started = false;
   const read = { csv: csvRows, jsonl: jsonlRows, json: jsonRows }[resolved];
   return {

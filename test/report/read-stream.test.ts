@@ -12,7 +12,7 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 describe('openReport', () => {
-  // More than one 1 MiB chunk, with multi-byte characters (and a CSV path with a newline) cut at
+  // Many 64 KiB reads, with multi-byte characters (and a CSV path with a newline) cut at
   // chunk boundaries somewhere: the stream must give exactly what parsing the whole text gives.
   for (const format of ['csv', 'jsonl', 'json'] as const) {
     it(`reads a ${format} report of more than 1 MiB record by record, as parsing it whole does`, async () => {
