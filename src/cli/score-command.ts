@@ -221,6 +221,8 @@ export async function scoreCommand(
       summaryOptions,
       digest: inGitHubActions(),
       ...(flags.htmlRows !== undefined ? { htmlRows: flags.htmlRows } : {}),
+      // Records carried over by --resume are written in batches; scored ones each as it finishes.
+      batchWrites: true,
     });
     const take = (row: Row): void => {
       writer.writeRow(row, judge.add(row));
@@ -228,6 +230,7 @@ export async function scoreCommand(
     };
     try {
       for await (const row of resume.carried()) take(row);
+      writer.batchWrites(false);
     } catch (error) {
       await writer.discard();
       throw error;
