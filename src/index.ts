@@ -23,8 +23,9 @@ export {
 export { ALIGN_MODES, type AlignMode } from './pipeline/pair-audio.js';
 export type { ScoreLoopOptions } from './pipeline/score-pairs.js';
 export { discoverPairs, discoverSynOnly, listAudioFiles, type PairSpec } from './pipeline/discover.js';
-export { parseManifest } from './pipeline/manifest.js';
+export { parseManifest, readManifest } from './pipeline/manifest.js';
 export { collectPairs, type PairSources } from './pipeline/inputs.js';
+export { PairList } from './pipeline/pair-list.js';
 export { planWindows, type Window } from './pipeline/windows.js';
 export type { ModelInfo, PairResult, PairStatus, PairTotals, SubScores } from './scores.js';
 export { UsageError, CheckpointError, InputFileError } from './errors.js';

@@ -167,7 +167,7 @@ export async function scoreCommand(
   const leftovers = resume.leftovers;
   const resumedCount = resume.done.size;
   if (resumedCount > 0 || resume.foreign > 0) {
-    pairs = [...resume.pairs];
+    pairs = resume.pairs;
     notice(
       `resuming: ${resumedCount} pairs already scored in ${flags.resume}, ${pairs.length} to go` +
         (resume.foreign > 0 ? `; ignored ${resume.foreign} records of pairs that are not part of this run` : ''),

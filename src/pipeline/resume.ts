@@ -13,7 +13,9 @@ import { rowKey, type Row } from '../report/columns.js';
 import { formatFromPath, readReport } from '../report/read.js';
 import { openReport } from '../report/read-stream.js';
 import { leftoverTempFiles } from '../report/sink.js';
+import { KeyIndex } from '../util/key-index.js';
 import type { PairSpec } from './discover.js';
+import type { PairList } from './pair-list.js';
 
 /** The key a pair's record will have (rowKey of its row): the syn path, else the ref path. */
 export function pairIdentity(spec: PairSpec): string {
@@ -86,7 +88,7 @@ export interface ResumeIndex {
   /** Temp files of killed JSONL runs whose records count; remove them once carried over. */
   readonly leftovers: readonly string[];
   /** The pairs still to score, in their original order. */
-  readonly pairs: readonly PairSpec[];
+  readonly pairs: PairList;
   /** The carried records, read again (in the order of the files). */
   carried(): AsyncGenerator<Row>;
 }
@@ -104,7 +106,7 @@ async function* okRows(files: readonly { path: string; format?: 'jsonl' }[], lea
 }
 
 /** Reads `--resume FILE` (and a killed run's temp files beside it) against this run's pairs. */
-export async function indexResume(file: string | undefined, pairs: readonly PairSpec[]): Promise<ResumeIndex> {
+export async function indexResume(file: string | undefined, pairs: PairList): Promise<ResumeIndex> {
   const leftovers = file && formatFromPath(file) === 'jsonl' ? leftoverTempFiles(file).filter(abandoned) : [];
   const files: { path: string; format?: 'jsonl' }[] = leftovers.map((path) => ({ path, format: 'jsonl' as const }));
   if (file) {
@@ -119,10 +121,10 @@ export async function indexResume(file: string | undefined, pairs: readonly Pair
   // A pipe (`--resume <(zcat run.jsonl.gz)`) can be read once: its records are kept from the first pass.
   let once: Map<string, Row> | null = null;
   for (const { path } of files) if (!(await fs.stat(path)).isFile()) once = new Map();
-  // Per pair of this run, the place of its last ok record (-1: none): the keys are the pairs'
-  // own strings, so a million finished pairs cost a map slot and 8 bytes each, not a key copy.
-  const pairIndex = new Map<string, number>();
-  pairs.forEach((pair, i) => pairIndex.set(pairIdentity(pair), i));
+  // Per pair of this run, the place of its last ok record (-1: none): the index holds the
+  // pairs' own strings, so a million pairs cost 8 bytes of index and 8 of place each.
+  const index = new KeyIndex((i) => pairs.identity(i), pairs.length);
+  for (let i = 0; i < pairs.length; i++) index.add(i);
   const places = new Float64Array(pairs.length).fill(-1);
   const foreign = new Set<string>();
   const models = new ModelDescriptions();
@@ -134,8 +136,8 @@ export async function indexResume(file: string | undefined, pairs: readonly Pair
     const place = at++;
     if (row['status'] !== 'ok') continue;
     const key = rowKey(row);
-    const i = pairIndex.get(key);
-    if (i === undefined) {
+    const i = index.get(key);
+    if (i < 0) {
       foreign.add(key);
       continue;
     }
@@ -146,9 +148,9 @@ export async function indexResume(file: string | undefined, pairs: readonly Pair
   }
   const done: ResumeIndex['done'] = {
     size: doneCount,
-    has: (key: string) => (places[pairIndex.get(key) ?? -1] ?? -1) >= 0,
+    has: (key: string) => (places[index.get(key)] ?? -1) >= 0,
     get: (key: string) => {
-      const place = places[pairIndex.get(key) ?? -1] ?? -1;
+      const place = places[index.get(key)] ?? -1;
       return place >= 0 ? place : undefined;
     },
   };

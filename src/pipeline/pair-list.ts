@@ -1,0 +1,141 @@
+/**
+ * The pairs of a run, held compactly: a million pairs as a few bytes of path text each in one
+ * growing buffer, instead of a million objects and two or three million strings in the
+ * JavaScript heap (155 bytes a pair, which V8 then scales its heap from). Pairs are made as
+ * objects only when asked for (`at`, iteration), one at a time: the scorer reads them in order.
+ *
+ * Each path is stored as Latin-1 when every character fits a byte (paths usually are ASCII),
+ * else as UTF-16: both are exact for any JavaScript string, lone surrogates included, which
+ * UTF-8 would not be. The rare extras (a known problem, the raw bytes of a non-UTF-8 name) are
+ * kept as they are, per pair, in a sparse map.
+ */
+import type { PairSpec } from './discover.js';
+
+/** Length codes: -1 is a null path; `WIDE` marks UTF-16 text (its byte length is the rest). */
+const NULL = -1;
+const WIDE = 0x40000000;
+/** A key equal to the syn path (the usual case) is not stored twice. */
+const SAME_AS_SYN = -2;
+
+type Extras = Pick<PairSpec, 'problem' | 'refBytes' | 'synBytes'>;
+
+function fitsLatin1(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+export class PairList implements Iterable<PairSpec> {
+  private bytes = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+  /** Per pair: where its text starts in `bytes`. */
+  private starts = new Float64Array(1024);
+  /** Per pair: the length codes of ref, syn and key. */
+  private lengths = new Int32Array(3 * 1024);
+  private count = 0;
+  private readonly extras = new Map<number, Extras>();
+
+  static from(pairs: Iterable<PairSpec>): PairList {
+    const list = new PairList();
+    for (const pair of pairs) list.push(pair);
+    return list;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(pair: PairSpec): void {
+    if (this.count === this.starts.length) {
+      const starts = new Float64Array(this.count * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+      const lengths = new Int32Array(this.count * 6);
+      lengths.set(this.lengths);
+      this.lengths = lengths;
+    }
+    const i = this.count++;
+    this.starts[i] = this.used;
+    this.lengths[3 * i] = this.store(pair.ref);
+    this.lengths[3 * i + 1] = this.store(pair.syn);
+    this.lengths[3 * i + 2] = pair.key === pair.syn ? SAME_AS_SYN : this.store(pair.key);
+    if (pair.problem !== undefined || pair.refBytes !== undefined || pair.synBytes !== undefined) {
+      this.extras.set(i, {
+        ...(pair.problem !== undefined ? { problem: pair.problem } : {}),
+        ...(pair.refBytes !== undefined ? { refBytes: pair.refBytes } : {}),
+        ...(pair.synBytes !== undefined ? { synBytes: pair.synBytes } : {}),
+      });
+    }
+  }
+
+  /** Appends one path's text; returns its length code. */
+  private store(text: string | null): number {
+    if (text === null) return NULL;
+    const latin1 = fitsLatin1(text);
+    const size = latin1 ? text.length : 2 * text.length;
+    if (size >= WIDE) throw new RangeError('a path of more than a billion characters');
+    if (this.used + size > this.bytes.length) {
+      const bytes = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + size));
+      this.bytes.copy(bytes, 0, 0, this.used);
+      this.bytes = bytes;
+    }
+    this.bytes.write(text, this.used, size, latin1 ? 'latin1' : 'utf16le');
+    this.used += size;
+    return latin1 ? size : size | WIDE;
+  }
+
+  /** The path at `offset` with length code `code`. */
+  private text(offset: number, code: number): string | null {
+    if (code === NULL) return null;
+    const size = code & ~WIDE;
+    return this.bytes.toString(code & WIDE ? 'utf16le' : 'latin1', offset, offset + size);
+  }
+
+  private static size(code: number): number {
+    return code < 0 ? 0 : code & ~WIDE;
+  }
+
+  /** Pair `i` as an object. */
+  at(i: number): PairSpec {
+    if (!(i >= 0 && i < this.count)) throw new RangeError(`no pair ${i} of ${this.count}`);
+    const start = this.starts[i]!;
+    const [refCode, synCode, keyCode] = [this.lengths[3 * i]!, this.lengths[3 * i + 1]!, this.lengths[3 * i + 2]!];
+    const ref = this.text(start, refCode);
+    const synStart = start + PairList.size(refCode);
+    const syn = this.text(synStart, synCode);
+    const key = keyCode === SAME_AS_SYN ? syn! : this.text(synStart + PairList.size(synCode), keyCode)!;
+    return { key, ref, syn, ...this.extras.get(i) };
+  }
+
+  /** Pair `i`'s key. */
+  key(i: number): string {
+    const keyCode = this.lengths[3 * i + 2]!;
+    const refCode = this.lengths[3 * i]!;
+    const synStart = this.starts[i]! + PairList.size(refCode);
+    const synCode = this.lengths[3 * i + 1]!;
+    return keyCode === SAME_AS_SYN ? this.text(synStart, synCode)! : this.text(synStart + PairList.size(synCode), keyCode)!;
+  }
+
+  /** The key a pair's record will have (`pairIdentity`): its syn path, else its ref path, else its key. */
+  identity(i: number): string {
+    const start = this.starts[i]!;
+    const refCode = this.lengths[3 * i]!;
+    const synCode = this.lengths[3 * i + 1]!;
+    if (synCode !== NULL) return this.text(start + PairList.size(refCode), synCode)!;
+    if (refCode !== NULL) return this.text(start, refCode)!;
+    return this.key(i);
+  }
+
+  /** A new list of the pairs for which `keep` is true, in order. */
+  filter(keep: (pair: PairSpec, i: number) => boolean): PairList {
+    const kept = new PairList();
+    for (let i = 0; i < this.count; i++) {
+      const pair = this.at(i);
+      if (keep(pair, i)) kept.push(pair);
+    }
+    return kept;
+  }
+
+  *[Symbol.iterator](): Iterator<PairSpec> {
+    for (let i = 0; i < this.count; i++) yield this.at(i);
+  }
+}

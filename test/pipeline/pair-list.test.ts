@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import type { PairSpec } from '../../src/pipeline/discover.js';
+import { PairList } from '../../src/pipeline/pair-list.js';
+import { pairIdentity } from '../../src/pipeline/resume.js';
+
+const TRICKY: PairSpec[] = [
+  { key: 'out/a.wav', ref: 'ref/a.wav', syn: 'out/a.wav' },
+  { key: 'k1', ref: 'ref/ü.wav', syn: 'out/ü.wav' },
+  { key: 'ref/lonely.wav', ref: 'ref/lonely.wav', syn: null },
+  { key: 'out/only.wav', ref: null, syn: 'out/only.wav' },
+  { key: 'out/日本語 — “q”.wav', ref: 'ref/日本語.wav', syn: 'out/日本語 — “q”.wav' },
+  { key: 'lone \ud800 surrogate', ref: 'r\udfff', syn: 'lone \ud800 surrogate' },
+  { key: '', ref: '', syn: '' },
+  { key: 'k', ref: 'r', syn: '', problem: 'the manifest lists "k" more than once' },
+  { key: 'out/\\xff.wav', ref: 'ref/\\xff.wav', syn: 'out/\\xff.wav', refBytes: Buffer.from([0x72, 0xff]), synBytes: Buffer.from([0x6f, 0xff]) },
+];
+
+describe('PairList', () => {
+  it('gives back every pair exactly, and its key and identity', () => {
+    const list = PairList.from(TRICKY);
+    expect(list.length).toBe(TRICKY.length);
+    expect([...list]).toEqual(TRICKY);
+    TRICKY.forEach((pair, i) => {
+      expect(list.at(i)).toEqual(pair);
+      expect(list.key(i)).toBe(pair.key);
+      expect(list.identity(i)).toBe(pairIdentity(pair));
+    });
+    expect(() => list.at(TRICKY.length)).toThrow(RangeError);
+  });
+
+  it('grows past its first blocks and filters in order', () => {
+    const pairs: PairSpec[] = Array.from({ length: 5000 }, (_, i) => ({ key: `out/${'x'.repeat(i % 50)}${i}.wav`, ref: i % 3 ? `ref/${i}.wav` : null, syn: `out/${'x'.repeat(i % 50)}${i}.wav` }));
+    const list = PairList.from(pairs);
+    expect([...list]).toEqual(pairs);
+    const odd = list.filter((_, i) => i % 2 === 1);
+    expect([...odd]).toEqual(pairs.filter((_, i) => i % 2 === 1));
+  });
+});
