@@ -13,7 +13,6 @@ import { createReadStream, rmSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { compareKeys, isTextColumn, rowKey, type CellValue, type Row } from '../report/columns.js';
@@ -83,18 +82,26 @@ function parseRunLine(line: string): Entry {
   return [JSON.parse(line.slice(c + 1, d)) as string, Number(line.slice(0, a)), Number(line.slice(a + 1, b)), line.slice(b + 1, c) as Entry[3], line.slice(d + 1)];
 }
 
-/** Lines of a spilled run, parsed back into entries. */
+/**
+ * Lines of a spilled run, parsed back into entries. Each line is decoded from the bytes just
+ * before it is used: a hundred-odd runs are read in turn, so text decoded a chunk at a time
+ * would outlive two young-generation collections and be copied into the old generation, a
+ * full report's worth of it over a merge. (A '\n' byte never occurs inside a UTF-8 sequence,
+ * so lines are cut on bytes.)
+ */
 async function* runEntries(path: string): AsyncGenerator<Entry> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  // Small reads: a million rows make about a hundred runs, all open at once while merging.
+  let rest: Buffer | null = null;
+  // Small reads: a million rows make about two hundred runs, all open at once while merging.
   for await (const chunk of createReadStream(path, { highWaterMark: 64 << 10 }) as AsyncIterable<Buffer>) {
-    const lines = (carry + decoder.write(chunk)).split('\n');
-    carry = lines.pop()!;
-    for (const line of lines) if (line !== '') yield parseRunLine(line);
+    const data: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let end = data.indexOf(10, start); end >= 0; end = data.indexOf(10, start)) {
+      if (end > start) yield parseRunLine(data.toString('utf8', start, end));
+      start = end + 1;
+    }
+    rest = start < data.length ? data.subarray(start) : null;
   }
-  carry += decoder.end();
-  if (carry !== '') yield parseRunLine(carry);
+  if (rest) yield parseRunLine(rest.toString('utf8'));
 }
 
 async function* memoryEntries(entries: readonly Entry[]): AsyncGenerator<Entry> {
@@ -145,6 +152,20 @@ class RunHeap {
     }
     return top;
   }
+}
+
+/** The cells of the row a checked JSON record makes: its scalar keys plus its per-layer values. */
+function cellCount(record: Record<string, unknown>): number {
+  let count = 0;
+  for (const key in record) {
+    if (key !== 'fm_layers') {
+      count++;
+      continue;
+    }
+    const layers = record[key] as Record<string, unknown[]> | null;
+    if (layers) for (const sub in layers) count += layers[sub]!.length;
+  }
+  return count;
 }
 
 /** Reads and sorts every input (first pass); the merged rows come from `rows()`. */
@@ -237,12 +258,19 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
   for (const set of sets) for (const what of set.descriptions ?? []) descriptions.addDescription(what);
   const scratch = new ColumnCollector();
   const full = (entry: Entry): Row => {
-    const row =
-      entry[3] === 'record'
-        ? rowFromJsonRecord(JSON.parse(entry[4]), () => `${paths[entry[2]]}: record ${entry[1]}`, scratch)
-        : (JSON.parse(entry[4]) as Row);
+    let row: Row;
+    let width: number;
+    if (entry[3] === 'record') {
+      const record = JSON.parse(entry[4]) as unknown;
+      row = rowFromJsonRecord(record, () => `${paths[entry[2]]}: record ${entry[1]}`, scratch);
+      // Counted on the record: Object.keys of a row of a hundred-odd cells costs more.
+      width = cellCount(record as Record<string, unknown>);
+    } else {
+      row = JSON.parse(entry[4]) as Row;
+      width = Object.keys(row).length;
+    }
     // Every column present (a shard without per-layer values gets nulls, as in mergeReports).
-    if (Object.keys(row).length === columns.length) return row;
+    if (width === columns.length) return row;
     const out: Record<string, CellValue> = {};
     for (const column of columns) out[column] = row[column] ?? (isTextColumn(column) ? '' : null);
     return out;

@@ -30,16 +30,6 @@ export function csvText(cell: string): string {
   return cell.startsWith("'") && FORMULA_START.test(cell) ? cell.slice(1) : cell;
 }
 
-/**
- * A cell as CSV text. Numbers use JavaScript's shortest round-trip form (`String(n)`), which
- * reads back to the identical float64; null (and any non-finite number) is an empty cell.
- */
-function cellText(value: CellValue | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  return csvSafeText(value);
-}
-
 /** The header line, ending in '\n'. */
 export function csvHeader(columns: readonly string[]): string {
   return stringify([columns as string[]]);
@@ -58,9 +48,15 @@ function csvField(text: string): string {
 export function csvLine(row: Row, columns: readonly string[]): string {
   let line = '';
   for (let i = 0; i < columns.length; i++) {
+    if (i > 0) line += ',';
     const value = row[columns[i]!];
-    const text = typeof value === 'string' ? csvField(csvSafeText(value)) : cellText(value);
-    line += i === 0 ? text : `,${text}`;
+    // Numbers in JavaScript's shortest round-trip form (`+= number` is String(number), without
+    // a call per cell), which reads back to the identical float64; null and non-finite are empty.
+    if (typeof value === 'number') {
+      if (Number.isFinite(value)) line += value;
+    } else if (typeof value === 'string') {
+      line += csvField(csvSafeText(value));
+    }
   }
   return `${line}\n`;
 }
