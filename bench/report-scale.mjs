@@ -9,6 +9,7 @@
 //   merge     merge big.jsonl -o all.csv                       (sort by key, CSV out)
 //   report    report big.jsonl -o report.html                  (HTML page, bounded rows)
 //   baseline  merge big.jsonl --baseline big.jsonl --format jsonl -o out.jsonl
+//             (reads both: its MB are those of the two inputs)
 //   resume    score --resume big.jsonl --pairs pairs.csv --format jsonl -o out.jsonl
 //             (every pair is done: it reads the report, carries every record over, scores none)
 //   floor     the same `score` without --resume and with an empty shard: what holding the model
@@ -150,7 +151,8 @@ try {
       resume: ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--resume', 'big.jsonl', '-q', '--format', 'jsonl', '-o', 'out.jsonl'],
     };
     for (const name of (process.env.COMMANDS ?? 'merge,report,baseline,resume').split(',')) {
-      run(name, commands[name], bytes);
+      // `--baseline` reads two inputs (the report and the baseline, here the same file twice).
+      run(name, commands[name], name === 'baseline' ? 2 * bytes : bytes);
       for (const out of ['out.csv', 'out.html', 'out.jsonl']) rmSync(path.join(root, out), { force: true });
     }
     // What `score` holds before any record: the model and the list of this run's pairs.

@@ -28,6 +28,7 @@ import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } 
 import type { ReportData } from '../report/read.js';
 import { FloatColumn, RunningMean } from '../report/compact.js';
 import { leanCell } from '../report/json.js';
+import { BaselineEntries } from './baseline-entries.js';
 import { checkRequiredColumns, openReport } from '../report/read-stream.js';
 import { formatNumber } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
@@ -169,8 +170,9 @@ function intern(status: string): string {
 /**
  * A baseline report in compact form, built a row at a time: per file key its status, ref path
  * and the few metrics a comparison can check (the default ones and those named in
- * `--max-regression`), packed in one float64 array. About 200 bytes a file, most of it the two
- * paths, instead of the whole row.
+ * `--max-regression`), packed in one float64 array. The keys and refs are held off the
+ * JavaScript heap (`BaselineEntries`): about 130 bytes a file with three metrics, most of it
+ * the two paths' characters, instead of the whole row.
  */
 export class BaselineIndex {
   readonly source: string;
@@ -178,9 +180,8 @@ export class BaselineIndex {
   columns: readonly string[] = [];
   readonly metrics: readonly string[];
   private readonly models = new ModelDescriptions();
-  /** Key → entry index; later rows with the same key replace earlier ones, as in merge. */
-  readonly entries = new Map<string, number>();
-  private readonly refs: string[] = [];
+  /** Key → entry index (and its ref path); later rows with the same key replace earlier ones, as in merge. */
+  readonly entries = new BaselineEntries();
   private readonly statuses: string[] = [];
   private readonly values = new FloatColumn();
 
@@ -203,28 +204,14 @@ export class BaselineIndex {
 
   add(row: Row): void {
     this.models.add(row);
-    const key = rowKey(row);
-    const existing = this.entries.get(key);
-    const index = existing ?? this.refs.length;
-    const ref = textCell(row, 'ref');
-    const status = intern(textCell(row, 'status'));
-    if (existing === undefined) {
-      this.entries.set(key, index);
-      this.refs.push(ref);
-      this.statuses.push(status);
-      for (const column of this.metrics) this.values.push(metricOf(row, column));
-    } else {
-      this.refs[index] = ref;
-      this.statuses[index] = status;
-      const values = this.values.values();
-      this.metrics.forEach((column, m) => {
-        values[index * this.metrics.length + m] = metricOf(row, column);
-      });
-    }
+    // A later row with a key seen before gets a new entry, which the key then points to.
+    this.entries.add(rowKey(row), textCell(row, 'ref'));
+    this.statuses.push(intern(textCell(row, 'status')));
+    for (const column of this.metrics) this.values.push(metricOf(row, column));
   }
 
   ref(index: number): string {
-    return this.refs[index]!;
+    return this.entries.ref(index);
   }
 
   status(index: number): string {

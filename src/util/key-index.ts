@@ -59,6 +59,24 @@ export class KeyIndex {
     }
   }
 
+  /** Adds `item` under its key, in place of the item that held the key before (returned, or -1). */
+  put(item: number): number {
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    const key = this.keyOf(item);
+    for (let slot = hash(key) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const held = this.slots[slot]!;
+      if (held < 0) {
+        this.slots[slot] = item;
+        this.count++;
+        return -1;
+      }
+      if (this.keyOf(held) === key) {
+        this.slots[slot] = item;
+        return held;
+      }
+    }
+  }
+
   private grow(): void {
     const old = this.slots;
     this.slots = new Int32Array(old.length * 2).fill(-1);
