@@ -14,7 +14,8 @@
 //             (every pair is done: it reads the report, carries every record over, scores none)
 //   floor     the same `score` without --resume and with an empty shard: what holding the model
 //             and the list of pairs costs, before any record (the part of `resume` that is not
-//             the resume). COMMANDS=merge,report picks commands.
+//             the resume); run first, so it also warms the session cache for `resume`.
+//             COMMANDS=merge,report picks commands.
 // The generated files are deleted at the end (KEEP=1 keeps them). The figures are as noisy as
 // the machine is busy: on a shared machine, read them as an order of magnitude.
 import { spawnSync } from 'node:child_process';
@@ -150,14 +151,16 @@ try {
       baseline: ['merge', 'big.jsonl', '-q', '--baseline', 'big.jsonl', '--format', 'jsonl', '-o', 'out.jsonl'],
       resume: ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--resume', 'big.jsonl', '-q', '--format', 'jsonl', '-o', 'out.jsonl'],
     };
+    // What `score` holds before any record: the model and the list of this run's pairs. Run
+    // first, so that `resume` finds the session cache warm, as a resumed run does (the run it
+    // resumes built it); a cold build is a one-off cost of its own.
+    run('floor', ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--shard', `${rows + 1}/${rows + 1}`, '-q', '--format', 'jsonl', '-o', 'out.jsonl'], 0);
+    rmSync(path.join(root, 'out.jsonl'), { force: true });
     for (const name of (process.env.COMMANDS ?? 'merge,report,baseline,resume').split(',')) {
       // `--baseline` reads two inputs (the report and the baseline, here the same file twice).
       run(name, commands[name], name === 'baseline' ? 2 * bytes : bytes);
       for (const out of ['out.csv', 'out.html', 'out.jsonl']) rmSync(path.join(root, out), { force: true });
     }
-    // What `score` holds before any record: the model and the list of this run's pairs.
-    run('floor', ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--shard', `${rows + 1}/${rows + 1}`, '-q', '--format', 'jsonl', '-o', 'out.jsonl'], 0);
-    rmSync(path.join(root, 'out.jsonl'), { force: true });
   }
 } finally {
   if (process.env.KEEP !== '1') rmSync(root, { recursive: true, force: true });

@@ -81,7 +81,7 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
       ...(flags.htmlRows !== undefined ? { htmlRows: flags.htmlRows } : {}),
     });
     try {
-      for await (const row of merged.rows()) writer.writeRow(row, judge.add(row));
+      for await (const batch of merged.batches()) for (const row of batch) writer.writeRow(row, judge.add(row));
     } catch (error) {
       await writer.discard();
       throw error;

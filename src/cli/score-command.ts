@@ -229,7 +229,7 @@ export async function scoreCommand(
       timing.add(row);
     };
     try {
-      for await (const row of resume.carried()) take(row);
+      for await (const batch of resume.carried()) for (const row of batch) take(row);
       writer.batchWrites(false);
     } catch (error) {
       await writer.discard();

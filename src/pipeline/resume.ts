@@ -89,18 +89,22 @@ export interface ResumeIndex {
   readonly leftovers: readonly string[];
   /** The pairs still to score, in their original order. */
   readonly pairs: PairList;
-  /** The carried records, read again (in the order of the files). */
-  carried(): AsyncGenerator<Row>;
+  /** The carried records, read again (in the order of the files), in batches. */
+  carried(): AsyncGenerator<Row[]>;
 }
 
-async function* okRows(files: readonly { path: string; format?: 'jsonl' }[], lean = false): AsyncGenerator<Row> {
+/** The records of `files` in batches (one await per batch, not per record). */
+async function* recordBatches(files: readonly { path: string; format?: 'jsonl' }[], lean = false): AsyncGenerator<Row[]> {
   for (const file of files) {
     const stream = await openReport(file.path, file.format, { lean });
     let n = 0;
-    for await (const row of stream.rows()) {
-      yield row;
+    for await (const batch of stream.batches()) {
+      yield batch;
       // Yield now and then: a long read must not keep Ctrl-C from being heard.
-      if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if ((n += batch.length) >= 4096) {
+        n = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   }
 }
@@ -132,19 +136,21 @@ export async function indexResume(file: string | undefined, pairs: PairList): Pr
   let at = 0;
   // The first pass reads a record's status, key and model columns: lean rows, unless a pipe's
   // records must be kept whole now (see `once`).
-  for await (const row of okRows(files, once === null)) {
-    const place = at++;
-    if (row['status'] !== 'ok') continue;
-    const key = rowKey(row);
-    const i = index.get(key);
-    if (i < 0) {
-      foreign.add(key);
-      continue;
+  for await (const batch of recordBatches(files, once === null)) {
+    for (const row of batch) {
+      const place = at++;
+      if (row['status'] !== 'ok') continue;
+      const key = rowKey(row);
+      const i = index.get(key);
+      if (i < 0) {
+        foreign.add(key);
+        continue;
+      }
+      if (places[i]! < 0) doneCount++;
+      places[i] = place;
+      once?.set(key, row);
+      models.add(row);
     }
-    if (places[i]! < 0) doneCount++;
-    places[i] = place;
-    once?.set(key, row);
-    models.add(row);
   }
   const done: ResumeIndex['done'] = {
     size: doneCount,
@@ -163,13 +169,17 @@ export async function indexResume(file: string | undefined, pairs: PairList): Pr
     async *carried() {
       if (doneCount === 0) return;
       if (once) {
-        yield* once.values();
+        yield [...once.values()];
         return;
       }
       let place = 0;
-      for await (const row of okRows(files)) {
-        if (row['status'] === 'ok' && done.get(rowKey(row)) === place) yield row;
-        place++;
+      for await (const batch of recordBatches(files)) {
+        const carried: Row[] = [];
+        for (const row of batch) {
+          if (row['status'] === 'ok' && done.get(rowKey(row)) === place) carried.push(row);
+          place++;
+        }
+        if (carried.length > 0) yield carried;
       }
     },
   };

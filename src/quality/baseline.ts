@@ -232,10 +232,13 @@ export class BaselineIndex {
     const stream = await openReport(path, undefined, { lean: true });
     const index = new BaselineIndex(path, spec);
     let n = 0;
-    for await (const row of stream.rows()) {
-      index.add(row);
+    for await (const batch of stream.batches()) {
+      for (const row of batch) index.add(row);
       // Yield now and then: a long read must not keep Ctrl-C from being heard.
-      if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if ((n += batch.length) >= 4096) {
+        n = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
     checkRequiredColumns(stream);
     index.model = stream.model;

@@ -46,8 +46,10 @@ export interface MergedReports {
   readonly partialInputs: readonly string[];
   /** Records read over all inputs (before duplicates are dropped). */
   readonly records: number;
-  /** One row per key, sorted by key, every column present; can be iterated once. */
+  /** One row per key, sorted by key, every column present; can be iterated once (this or `batches`). */
   rows(): AsyncGenerator<Row>;
+  /** The same rows in batches of up to 64: one await per batch, for a consumer that goes through a million. */
+  batches(): AsyncGenerator<Row[]>;
   /** Once `rows()` is done: keys found more than once. */
   readonly duplicates: readonly MergeDuplicate[];
   /** Removes the spilled runs (also done when `rows()` finishes). */
@@ -63,16 +65,26 @@ export interface MergedReports {
  */
 type Entry = [key: string, seq: number, input: number, kind: 'record' | 'row', text: string];
 
-const byKeyThenSeq = (a: Entry, b: Entry): number => compareKeys(a[0], b[0]) || a[1] - b[1];
+/**
+ * A record of the chunk being collected: as an Entry, but its text is the bytes
+ * `start`..`end` of the chunk's buffer. Kept off the JavaScript heap, a chunk's text is not
+ * copied into the old generation (where 3 GB of it went through full collections) and the
+ * buffer is reused for every chunk.
+ */
+type Pending = [key: string, seq: number, input: number, kind: 'record' | 'row', start: number, end: number];
+
+const byKeyThenSeq = (a: Entry | Pending, b: Entry | Pending): number => compareKeys(a[0], b[0]) || a[1] - b[1];
 
 /**
- * A run line: `seq TAB input TAB kind TAB key-as-JSON TAB text`. Only the short prefix is
- * parsed while merging; the record itself only when it is the one kept. (JSON text holds no
- * raw tab, so the fields split unambiguously.)
+ * A run line is `seq TAB input TAB kind TAB key-as-JSON TAB text`: this is all of it but the
+ * text and the newline. Only the short prefix is parsed while merging; the record itself only
+ * when it is the one kept. (JSON text holds no raw tab, so the fields split unambiguously.)
  */
-function runLine(entry: Entry): string {
-  return `${entry[1]}\t${entry[2]}\t${entry[3]}\t${JSON.stringify(entry[0])}\t${entry[4]}\n`;
+function runLinePrefix(entry: Pending): string {
+  return `${entry[1]}\t${entry[2]}\t${entry[3]}\t${JSON.stringify(entry[0])}\t`;
 }
+
+const NEWLINE = Buffer.from('\n');
 
 function parseRunLine(line: string): Entry {
   const a = line.indexOf('\t');
@@ -89,28 +101,38 @@ function parseRunLine(line: string): Entry {
  * full report's worth of it over a merge. (A '\n' byte never occurs inside a UTF-8 sequence,
  * so lines are cut on bytes.)
  */
-async function* runEntries(path: string): AsyncGenerator<Entry> {
+async function* runBatches(path: string): AsyncGenerator<Entry[]> {
   let rest: Buffer | null = null;
   // Small reads: a million rows make about two hundred runs, all open at once while merging.
+  // Each read's lines come as one batch: one await per 64 KiB, not one per line.
   for await (const chunk of createReadStream(path, { highWaterMark: 64 << 10 }) as AsyncIterable<Buffer>) {
     const data: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+    const batch: Entry[] = [];
     let start = 0;
     for (let end = data.indexOf(10, start); end >= 0; end = data.indexOf(10, start)) {
-      if (end > start) yield parseRunLine(data.toString('utf8', start, end));
+      if (end > start) batch.push(parseRunLine(data.toString('utf8', start, end)));
       start = end + 1;
     }
     rest = start < data.length ? data.subarray(start) : null;
+    if (batch.length > 0) yield batch;
   }
-  if (rest) yield parseRunLine(rest.toString('utf8'));
+  if (rest) yield [parseRunLine(rest.toString('utf8'))];
 }
 
-async function* memoryEntries(entries: readonly Entry[]): AsyncGenerator<Entry> {
-  yield* entries;
+async function* memoryBatches(entries: Entry[]): AsyncGenerator<Entry[]> {
+  if (entries.length > 0) yield entries;
+}
+
+/** A run being merged: its current batch of entries and the place of its head in it. */
+interface RunCursor {
+  batch: Entry[];
+  at: number;
+  readonly source: AsyncGenerator<Entry[]>;
 }
 
 /** A min-heap of run heads by (key, seq). */
 class RunHeap {
-  private readonly items: { entry: Entry; run: AsyncGenerator<Entry> }[] = [];
+  private readonly items: { entry: Entry; run: RunCursor }[] = [];
 
   get size(): number {
     return this.items.length;
@@ -120,7 +142,7 @@ class RunHeap {
     return this.items[0]?.entry;
   }
 
-  push(entry: Entry, run: AsyncGenerator<Entry>): void {
+  push(entry: Entry, run: RunCursor): void {
     const items = this.items;
     items.push({ entry, run });
     let i = items.length - 1;
@@ -132,7 +154,7 @@ class RunHeap {
     }
   }
 
-  pop(): { entry: Entry; run: AsyncGenerator<Entry> } {
+  pop(): { entry: Entry; run: RunCursor } {
     const items = this.items;
     const top = items[0]!;
     const last = items.pop()!;
@@ -178,8 +200,10 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
   const partialInputs: string[] = [];
   const runs: string[] = [];
   let folder: string | null = null;
-  let chunk: Entry[] = [];
-  let bytes = 0;
+  let chunk: Pending[] = [];
+  // The chunk's text, reused for every chunk (grown only for a record larger than a chunk).
+  let text = Buffer.allocUnsafe(chunkBytes + (64 << 10));
+  let used = 0;
   let seq = 0;
 
   const dispose = async (): Promise<void> => {
@@ -194,27 +218,40 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     chunk.sort(byKeyThenSeq);
     folder ??= await mkdtemp(join(options.tempDir ?? tmpdir(), 'tts-critic-merge-'));
     const path = join(folder, `run-${runs.length}.jsonl`);
-    // Written in pieces of about 64 KiB: one string of the whole chunk would double its memory,
-    // and a piece over V8's regular object size would be made straight in the old generation.
+    // Written about 64 KiB at a time, each line as its prefix, its text (a view of the
+    // chunk's buffer, which stays as it is until the run is written) and a newline.
     const handle = await open(path, 'wx');
     try {
-      let piece = '';
+      let pieces: Buffer[] = [];
+      let size = 0;
       for (const entry of chunk) {
-        piece += runLine(entry);
-        if (piece.length >= 64 << 10) {
-          await handle.write(piece);
-          piece = '';
+        const line = [Buffer.from(runLinePrefix(entry)), text.subarray(entry[4], entry[5]), NEWLINE];
+        pieces.push(...line);
+        size += line[0]!.length + line[1]!.length + 1;
+        if (size >= 64 << 10) {
+          await handle.writev(pieces);
+          pieces = [];
+          size = 0;
         }
       }
-      if (piece !== '') await handle.write(piece);
+      if (pieces.length > 0) await handle.writev(pieces);
     } finally {
       await handle.close();
     }
     runs.push(path);
     chunk = [];
-    bytes = 0;
+    used = 0;
   };
-
+  /** Adds one record's text to the chunk, spilling the chunk first when it is full. */
+  const collect = async (key: string, input: number, kind: Pending[3], record: string): Promise<void> => {
+    const most = 3 * record.length;
+    if (used + most > text.length && chunk.length > 0) await spill();
+    if (most > text.length) text = Buffer.allocUnsafe(most);
+    const start = used;
+    used += text.write(record, used);
+    chunk.push([key, seq++, input, kind, start, used]);
+    if (used >= chunkBytes) await spill();
+  };
   try {
     for (const [input, path] of paths.entries()) {
       // Lean: this pass needs each record's key and model columns; the whole row is built in
@@ -222,14 +259,14 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
       const stream = await openReport(path, undefined, { lean: true });
       const kind = stream.format === 'csv' ? 'row' : 'record';
       const models = new ModelDescriptions();
-      for await (const row of stream.rows()) {
-        models.add(row);
-        // A JSON document's lean row is its record as parsed: stored as JSON record text too.
-        const text = stream.text ?? JSON.stringify(row);
-        const key = rowKey(row);
-        chunk.push([key, seq++, input, kind, text]);
-        bytes += text.length + key.length + 64;
-        if (bytes >= chunkBytes) await spill();
+      for await (const batch of stream.batches()) {
+        const texts = stream.batchTexts;
+        for (let i = 0; i < batch.length; i++) {
+          const row = batch[i]!;
+          models.add(row);
+          // A JSON document's lean row is its record as parsed: stored as JSON record text too.
+          await collect(rowKey(row), input, kind, texts?.[i] ?? JSON.stringify(row));
+        }
       }
       checkRequiredColumns(stream);
       for (const column of stream.columns) {
@@ -252,6 +289,9 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     await dispose();
     throw error;
   }
+  // A report that fits one chunk is merged from memory: its records as text again.
+  let inMemory: Entry[] | null = runs.length > 0 ? null : chunk.map((p) => [p[0], p[1], p[2], p[3], text.toString('utf8', p[4], p[5])]);
+  chunk = [];
 
   const duplicates: MergeDuplicate[] = [];
   const descriptions = new ModelDescriptions();
@@ -277,17 +317,28 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
   };
   let started = false;
 
-  async function* rows(): AsyncGenerator<Row> {
+  /** Puts the run's next entry on the heap: from its batch, or from its next batch when that one is used up. */
+  const advance = async (heap: RunHeap, run: RunCursor): Promise<void> => {
+    if (++run.at < run.batch.length) {
+      heap.push(run.batch[run.at]!, run);
+      return;
+    }
+    const next = await run.source.next();
+    if (next.done) return;
+    run.batch = next.value;
+    run.at = 0;
+    heap.push(run.batch[0]!, run);
+  };
+
+  async function* batches(): AsyncGenerator<Row[]> {
     if (started) throw new Error('merged rows can be read once');
     started = true;
     const heap = new RunHeap();
     try {
-      const sources = runs.length > 0 ? runs.map(runEntries) : [memoryEntries(chunk)];
-      for (const run of sources) {
-        const first = await run.next();
-        if (!first.done) heap.push(first.value, run);
-      }
-      chunk = runs.length > 0 ? [] : chunk;
+      const sources = inMemory ? [memoryBatches(inMemory)] : runs.map(runBatches);
+      inMemory = null;
+      for (const source of sources) await advance(heap, { batch: [], at: -1, source });
+      let out: Row[] = [];
       let n = 0;
       while (heap.size > 0) {
         const key = heap.peek()![0];
@@ -297,17 +348,29 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
           const { entry, run } = heap.pop();
           last = entry;
           from.push(paths[entry[2]]!);
-          const next = await run.next();
-          if (!next.done) heap.push(next.value, run);
+          // Awaits only when the run's batch is used up.
+          if (run.at + 1 < run.batch.length) heap.push(run.batch[++run.at]!, run);
+          else await advance(heap, run);
         }
         if (from.length > 1) duplicates.push({ key, sources: from });
-        yield full(last!);
-        // A long merge of rows already in memory must still let Ctrl-C be heard.
-        if (++n % 4096 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        out.push(full(last!));
+        // Small batches: a flat row is a few KB, and rows kept waiting would outlive the young
+        // generation.
+        if (out.length === 64) {
+          yield out;
+          out = [];
+          // A long merge of rows already in memory must still let Ctrl-C be heard.
+          if (++n % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
+      if (out.length > 0) yield out;
     } finally {
       await dispose();
     }
+  }
+
+  async function* rows(): AsyncGenerator<Row> {
+    for await (const batch of batches()) yield* batch;
   }
 
   return {
@@ -317,6 +380,7 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     partialInputs,
     records: seq,
     rows,
+    batches,
     get duplicates() {
       return duplicates;
     },

@@ -36,8 +36,15 @@ export interface ReportStream {
   /** Where it came from (a path), for messages. */
   readonly source: string;
   readonly format: ReadableFormat;
-  /** The rows, in file order; can be iterated once. */
+  /** The rows, in file order; can be iterated once (this or `batches`). */
   rows(): AsyncGenerator<Row>;
+  /**
+   * The same rows in batches (a read's worth for JSON and JSONL): one await per batch, for the
+   * passes that go through a million records.
+   */
+  batches(): AsyncGenerator<Row[]>;
+  /** JSONL: the lines of the batch just yielded by `batches()`, one per row. Null otherwise. */
+  readonly batchTexts: readonly string[] | null;
   /** Once `rows()` is done: every column in file order (per-layer `fm_<sub>_<i>` when present). */
   readonly columns: readonly string[];
   /** Once `rows()` is done: the JSON document's model block, else null. */
@@ -139,6 +146,8 @@ function parseCsvCell(column: string, text: string, where: () => string): CellVa
 interface ReadState {
   /** How a JSON record becomes a row: flat (`rowFromJsonRecord`) or lean (`checkJsonRecord`). */
   readonly toRow: typeof rowFromJsonRecord;
+  /** JSONL: the lines of the batch just read. */
+  texts: string[] | null;
   text: string | null;
   columns: string[];
   model: ModelInfo | null;
@@ -146,7 +155,7 @@ interface ReadState {
   count: number;
 }
 
-async function* csvRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row> {
+async function* csvRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row[]> {
   const parser = csvStreamParser({ bom: true, skip_empty_lines: true, relax_column_count: false });
   const input = Readable.from(checkedChunks(path, source));
   // A binary file is refused by checkedChunks: that message wins over the parser's.
@@ -179,7 +188,7 @@ async function* csvRows(path: string, source: AsyncIterable<Buffer>, state: Read
         row[header[i]!] = parseCsvCell(header[i]!, record[i] ?? '', () => `${path}: record ${index + 1}`);
       }
       state.count++;
-      yield row;
+      yield [row];
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -191,7 +200,7 @@ async function* csvRows(path: string, source: AsyncIterable<Buffer>, state: Read
   }
 }
 
-async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row> {
+async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row[]> {
   const collector = new ColumnCollector();
   state.columns = collector.columns;
   let carry = '';
@@ -200,6 +209,9 @@ async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: Re
     const lines = (carry + text).split('\n');
     // After the last '\n' split leaves '' or the start of a line that goes on in the next chunk.
     carry = lines.pop()!;
+    // One batch per read: one await per 64 KiB, not one per record.
+    const batch: Row[] = [];
+    const texts: string[] = [];
     for (const line of lines) {
       lineNumber++;
       if (line.trim() === '') continue;
@@ -212,9 +224,11 @@ async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: Re
       const number = lineNumber;
       const row = state.toRow(value, () => `${path}: line ${number}`, collector);
       state.count++;
-      state.text = line;
-      yield row;
+      batch.push(row);
+      texts.push(line);
     }
+    state.texts = texts;
+    if (batch.length > 0) yield batch;
   }
   if (carry.trim() !== '') {
     // A last line without '\n' is kept when it is a whole record (a file from another tool
@@ -228,8 +242,8 @@ async function* jsonlRows(path: string, source: AsyncIterable<Buffer>, state: Re
     }
     const row = state.toRow(value, `${path}: line ${lineNumber + 1}`, collector);
     state.count++;
-    state.text = carry;
-    yield row;
+    state.texts = [carry];
+    yield [row];
   }
 }
 
@@ -242,7 +256,7 @@ type JsonEvent = { kind: 'record'; value: unknown; index: number } | { kind: 'to
  * memory holds one record whatever the document's size. Only the keys a report needs are
  * picked out: `tool`, `version`, `model` and the records.
  */
-async function* jsonRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row> {
+async function* jsonRows(path: string, source: AsyncIterable<Buffer>, state: ReadState): AsyncGenerator<Row[]> {
   const { JSONParser } = await import('@streamparser/json');
   const parser = new JSONParser({ paths: ['$.tool', '$.model', '$.files.*'], keepStack: false });
   const events: JsonEvent[] = [];
@@ -263,7 +277,8 @@ async function* jsonRows(path: string, source: AsyncIterable<Buffer>, state: Rea
   state.columns = collector.columns;
   let tool: unknown = undefined;
   let model: unknown = undefined;
-  const drain = function* (): Generator<Row> {
+  const drain = function* (): Generator<Row[]> {
+    const batch: Row[] = [];
     for (const event of events.splice(0)) {
       if (event.kind === 'top') {
         if (event.key === 'tool') tool = event.value;
@@ -272,8 +287,9 @@ async function* jsonRows(path: string, source: AsyncIterable<Buffer>, state: Rea
       }
       const row = state.toRow(event.value, `${path}: files[${event.index}]`, collector);
       state.count++;
-      yield row;
+      batch.push(row);
     }
+    if (batch.length > 0) yield batch;
   };
   for await (const text of textChunks(path, source)) {
     if (parser.isEnded) {
@@ -358,16 +374,32 @@ export async function openReport(path: string, format?: ReadableFormat, options:
     yield* head.splice(0);
     yield* chunks;
   })();
-  const state: ReadState = { toRow: options.lean ? checkJsonRecord : rowFromJsonRecord, text: null, columns: [], model: null, partialLine: false, count: 0 };
+  const state: ReadState = { toRow: options.lean ? checkJsonRecord : rowFromJsonRecord, texts: null, text: null, columns: [], model: null, partialLine: false, count: 0 };
   let started = false;
   const read = { csv: csvRows, jsonl: jsonlRows, json: jsonRows }[resolved];
+  const batches = (): AsyncGenerator<Row[]> => {
+    if (started) throw new Error(`${path}: a report stream can be read once`);
+    started = true;
+    return read(path, source, state);
+  };
   return {
     source: path,
     format: resolved,
+    batches,
     rows() {
-      if (started) throw new Error(`${path}: a report stream can be read once`);
-      started = true;
-      return read(path, source, state);
+      const all = batches();
+      return (async function* (): AsyncGenerator<Row> {
+        for await (const batch of all) {
+          const texts = state.texts;
+          for (let i = 0; i < batch.length; i++) {
+            state.text = texts?.[i] ?? null;
+            yield batch[i]!;
+          }
+        }
+      })();
+    },
+    get batchTexts() {
+      return state.texts;
     },
     get columns() {
       return state.columns;
