@@ -60,63 +60,57 @@ export interface MergedReports {
 
 /**
  * One record on its way through the sort: its key, its place in the input order, its input,
- * and its text: the JSONL line as read (`record`, flattened again when it comes out) or the
- * row as JSON (`row`, from CSV and JSON documents).
+ * and where its text is: bytes `start`..`end` of `bytes`, the JSONL line as read (`record`,
+ * flattened again when it comes out) or the row as JSON (`row`, from CSV and JSON documents).
+ * The text stays bytes until the record is the one kept: text held as strings while a chunk
+ * is collected, or while two hundred runs are merged, lives long enough to be copied into
+ * V8's old generation, 3 GB of it through full collections in a 1M-row merge.
  */
-type Entry = [key: string, seq: number, input: number, kind: 'record' | 'row', text: string];
+type Entry = [key: string, seq: number, input: number, kind: 'record' | 'row', start: number, end: number, bytes: Buffer];
 
-/**
- * A record of the chunk being collected: as an Entry, but its text is the bytes
- * `start`..`end` of the chunk's buffer. Kept off the JavaScript heap, a chunk's text is not
- * copied into the old generation (where 3 GB of it went through full collections) and the
- * buffer is reused for every chunk.
- */
-type Pending = [key: string, seq: number, input: number, kind: 'record' | 'row', start: number, end: number];
-
-const byKeyThenSeq = (a: Entry | Pending, b: Entry | Pending): number => compareKeys(a[0], b[0]) || a[1] - b[1];
+const byKeyThenSeq = (a: Entry, b: Entry): number => compareKeys(a[0], b[0]) || a[1] - b[1];
 
 /**
  * A run line is `seq TAB input TAB kind TAB key-as-JSON TAB text`: this is all of it but the
  * text and the newline. Only the short prefix is parsed while merging; the record itself only
  * when it is the one kept. (JSON text holds no raw tab, so the fields split unambiguously.)
  */
-function runLinePrefix(entry: Pending): string {
+function runLinePrefix(entry: Entry): string {
   return `${entry[1]}\t${entry[2]}\t${entry[3]}\t${JSON.stringify(entry[0])}\t`;
 }
 
 const NEWLINE = Buffer.from('\n');
 
-function parseRunLine(line: string): Entry {
-  const a = line.indexOf('\t');
-  const b = line.indexOf('\t', a + 1);
-  const c = line.indexOf('\t', b + 1);
-  const d = line.indexOf('\t', c + 1);
-  return [JSON.parse(line.slice(c + 1, d)) as string, Number(line.slice(0, a)), Number(line.slice(a + 1, b)), line.slice(b + 1, c) as Entry[3], line.slice(d + 1)];
+/** The entry of the run line at `start`..`end` of `bytes`: its prefix parsed, its text left as bytes. */
+function parseRunLine(bytes: Buffer, start: number, end: number): Entry {
+  const a = bytes.indexOf(9, start);
+  const b = bytes.indexOf(9, a + 1);
+  const c = bytes.indexOf(9, b + 1);
+  const d = bytes.indexOf(9, c + 1);
+  if (a < 0 || d < 0 || d >= end) throw new Error('a merge run line without its fields');
+  const field = (from: number, to: number): string => bytes.toString('latin1', from, to);
+  return [JSON.parse(bytes.toString('utf8', c + 1, d)) as string, Number(field(start, a)), Number(field(a + 1, b)), field(b + 1, c) as Entry[3], d + 1, end, bytes];
 }
 
 /**
- * Lines of a spilled run, parsed back into entries. Each line is decoded from the bytes just
- * before it is used: a hundred-odd runs are read in turn, so text decoded a chunk at a time
- * would outlive two young-generation collections and be copied into the old generation, a
- * full report's worth of it over a merge. (A '\n' byte never occurs inside a UTF-8 sequence,
- * so lines are cut on bytes.)
+ * A spilled run's entries, a batch per read: one await per 64 KiB, not one per line. (A '\n'
+ * byte never occurs inside a UTF-8 sequence, so lines are cut on bytes.)
  */
 async function* runBatches(path: string): AsyncGenerator<Entry[]> {
   let rest: Buffer | null = null;
   // Small reads: a million rows make about two hundred runs, all open at once while merging.
-  // Each read's lines come as one batch: one await per 64 KiB, not one per line.
   for await (const chunk of createReadStream(path, { highWaterMark: 64 << 10 }) as AsyncIterable<Buffer>) {
     const data: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
     const batch: Entry[] = [];
     let start = 0;
     for (let end = data.indexOf(10, start); end >= 0; end = data.indexOf(10, start)) {
-      if (end > start) batch.push(parseRunLine(data.toString('utf8', start, end)));
+      if (end > start) batch.push(parseRunLine(data, start, end));
       start = end + 1;
     }
     rest = start < data.length ? data.subarray(start) : null;
     if (batch.length > 0) yield batch;
   }
-  if (rest) yield [parseRunLine(rest.toString('utf8'))];
+  if (rest) yield [parseRunLine(rest, 0, rest.length)];
 }
 
 async function* memoryBatches(entries: Entry[]): AsyncGenerator<Entry[]> {
@@ -200,7 +194,7 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
   const partialInputs: string[] = [];
   const runs: string[] = [];
   let folder: string | null = null;
-  let chunk: Pending[] = [];
+  let chunk: Entry[] = [];
   // The chunk's text, reused for every chunk (grown only for a record larger than a chunk).
   let text = Buffer.allocUnsafe(chunkBytes + (64 << 10));
   let used = 0;
@@ -243,13 +237,13 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     used = 0;
   };
   /** Adds one record's text to the chunk, spilling the chunk first when it is full. */
-  const collect = async (key: string, input: number, kind: Pending[3], record: string): Promise<void> => {
+  const collect = async (key: string, input: number, kind: Entry[3], record: string): Promise<void> => {
     const most = 3 * record.length;
     if (used + most > text.length && chunk.length > 0) await spill();
     if (most > text.length) text = Buffer.allocUnsafe(most);
     const start = used;
     used += text.write(record, used);
-    chunk.push([key, seq++, input, kind, start, used]);
+    chunk.push([key, seq++, input, kind, start, used, text]);
     if (used >= chunkBytes) await spill();
   };
   try {
@@ -289,8 +283,8 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     await dispose();
     throw error;
   }
-  // A report that fits one chunk is merged from memory: its records as text again.
-  let inMemory: Entry[] | null = runs.length > 0 ? null : chunk.map((p) => [p[0], p[1], p[2], p[3], text.toString('utf8', p[4], p[5])]);
+  // A report that fits one chunk is merged from memory.
+  let inMemory: Entry[] | null = runs.length > 0 ? null : chunk;
   chunk = [];
 
   const duplicates: MergeDuplicate[] = [];
@@ -300,13 +294,14 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
   const full = (entry: Entry): Row => {
     let row: Row;
     let width: number;
+    const text = entry[6].toString('utf8', entry[4], entry[5]);
     if (entry[3] === 'record') {
-      const record = JSON.parse(entry[4]) as unknown;
+      const record = JSON.parse(text) as unknown;
       row = rowFromJsonRecord(record, () => `${paths[entry[2]]}: record ${entry[1]}`, scratch);
       // Counted on the record: Object.keys of a row of a hundred-odd cells costs more.
       width = cellCount(record as Record<string, unknown>);
     } else {
-      row = JSON.parse(entry[4]) as Row;
+      row = JSON.parse(text) as Row;
       width = Object.keys(row).length;
     }
     // Every column present (a shard without per-layer values gets nulls, as in mergeReports).
