@@ -1,6 +1,6 @@
 /**
- * The pairs of a run, held compactly: a million pairs as a few bytes of path text each in one
- * growing buffer, instead of a million objects and two or three million strings in the
+ * The pairs of a run, held compactly: a million pairs as a few bytes of path text each in
+ * 1 MiB blocks, instead of a million objects and two or three million strings in the
  * JavaScript heap (155 bytes a pair, which V8 then scales its heap from). Pairs are made as
  * objects only when asked for (`at`, iteration), one at a time: the scorer reads them in order.
  *
@@ -24,10 +24,16 @@ function fitsLatin1(text: string): boolean {
   return true;
 }
 
+/** Text is kept in blocks of this size: the list grows by a block, never by copying what it holds. */
+const BLOCK = 1 << 20;
+/** A pair's place: its block times this, plus its offset in the block. */
+const BLOCK_STRIDE = 2 ** 32;
+
 export class PairList implements Iterable<PairSpec> {
-  private bytes = Buffer.allocUnsafe(1 << 16);
-  private used = 0;
-  /** Per pair: where its text starts in `bytes`. */
+  private readonly blocks: Buffer[] = [];
+  /** Bytes used in the last block. */
+  private used = BLOCK;
+  /** Per pair: where its text starts (block * BLOCK_STRIDE + offset). */
   private starts = new Float64Array(1024);
   /** Per pair: the length codes of ref, syn and key. */
   private lengths = new Int32Array(3 * 1024);
@@ -53,11 +59,20 @@ export class PairList implements Iterable<PairSpec> {
       lengths.set(this.lengths);
       this.lengths = lengths;
     }
+    const key = pair.key === pair.syn ? null : pair.key;
+    const sizes = [pair.ref, pair.syn, key].map((text) => (text === null ? 0 : fitsLatin1(text) ? text.length : 2 * text.length));
+    const size = sizes[0]! + sizes[1]! + sizes[2]!;
+    if (size >= WIDE) throw new RangeError('a path of more than a billion characters');
+    // A pair's paths stay together in one block; a pair larger than a block gets its own.
+    if (this.used + size > BLOCK || this.blocks.length === 0) {
+      this.blocks.push(Buffer.allocUnsafe(Math.max(BLOCK, size)));
+      this.used = 0;
+    }
     const i = this.count++;
-    this.starts[i] = this.used;
+    this.starts[i] = (this.blocks.length - 1) * BLOCK_STRIDE + this.used;
     this.lengths[3 * i] = this.store(pair.ref);
     this.lengths[3 * i + 1] = this.store(pair.syn);
-    this.lengths[3 * i + 2] = pair.key === pair.syn ? SAME_AS_SYN : this.store(pair.key);
+    this.lengths[3 * i + 2] = key === null ? SAME_AS_SYN : this.store(key);
     if (pair.problem !== undefined || pair.refBytes !== undefined || pair.synBytes !== undefined) {
       this.extras.set(i, {
         ...(pair.problem !== undefined ? { problem: pair.problem } : {}),
@@ -67,27 +82,23 @@ export class PairList implements Iterable<PairSpec> {
     }
   }
 
-  /** Appends one path's text; returns its length code. */
+  /** Appends one path's text to the last block (which has room: see `push`); returns its length code. */
   private store(text: string | null): number {
     if (text === null) return NULL;
     const latin1 = fitsLatin1(text);
     const size = latin1 ? text.length : 2 * text.length;
-    if (size >= WIDE) throw new RangeError('a path of more than a billion characters');
-    if (this.used + size > this.bytes.length) {
-      const bytes = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + size));
-      this.bytes.copy(bytes, 0, 0, this.used);
-      this.bytes = bytes;
-    }
-    this.bytes.write(text, this.used, size, latin1 ? 'latin1' : 'utf16le');
+    this.blocks[this.blocks.length - 1]!.write(text, this.used, size, latin1 ? 'latin1' : 'utf16le');
     this.used += size;
     return latin1 ? size : size | WIDE;
   }
 
-  /** The path at `offset` with length code `code`. */
-  private text(offset: number, code: number): string | null {
+  /** The path at `place` (block and offset) with length code `code`. */
+  private text(place: number, code: number): string | null {
     if (code === NULL) return null;
     const size = code & ~WIDE;
-    return this.bytes.toString(code & WIDE ? 'utf16le' : 'latin1', offset, offset + size);
+    const block = this.blocks[Math.floor(place / BLOCK_STRIDE)]!;
+    const offset = place % BLOCK_STRIDE;
+    return block.toString(code & WIDE ? 'utf16le' : 'latin1', offset, offset + size);
   }
 
   private static size(code: number): number {

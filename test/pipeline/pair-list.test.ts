@@ -28,8 +28,18 @@ describe('PairList', () => {
     expect(() => list.at(TRICKY.length)).toThrow(RangeError);
   });
 
+  it('keeps a pair larger than a block in a block of its own, and the pairs around it', () => {
+    const huge = `out/${'ü'.repeat(700_000)}.wav`;
+    const pairs: PairSpec[] = [
+      { key: 'out/a.wav', ref: 'ref/a.wav', syn: 'out/a.wav' },
+      { key: huge, ref: `ref/${'x'.repeat(1_500_000)}.wav`, syn: huge },
+      { key: 'out/b.wav', ref: 'ref/b.wav', syn: 'out/b.wav' },
+    ];
+    expect([...PairList.from(pairs)]).toEqual(pairs);
+  });
+
   it('grows past its first blocks and filters in order', () => {
-    const pairs: PairSpec[] = Array.from({ length: 5000 }, (_, i) => ({ key: `out/${'x'.repeat(i % 50)}${i}.wav`, ref: i % 3 ? `ref/${i}.wav` : null, syn: `out/${'x'.repeat(i % 50)}${i}.wav` }));
+    const pairs: PairSpec[] = Array.from({ length: 30000 }, (_, i) => ({ key: `out/${'x'.repeat(i % 50)}${i}.wav`, ref: i % 3 ? `ref/${i}.wav` : null, syn: `out/${'x'.repeat(i % 50)}${i}.wav` }));
     const list = PairList.from(pairs);
     expect([...list]).toEqual(pairs);
     const odd = list.filter((_, i) => i % 2 === 1);
