@@ -3,7 +3,8 @@
  * optimizer state (the generator's AdamW state alone is ~900 MB). Loading it must read only the
  * discriminator's tensors: peak RSS below the discriminator's own size plus 300 MB (Node.js
  * itself, the parse, the hashing thread), measured in a fresh process (dist/, as the CLI runs
- * it) by `process.resourceUsage().maxRSS`, which covers the whole load and is never sampled.
+ * it) by its VmHWM (Linux; elsewhere `resourceUsage().maxRSS`), which covers the whole load
+ * and is never sampled.
  * A loader that read the optimizer state would need more than 1.3 GB on top of the weights.
  *
  * The file is written at test time (about 5-15 s on the 2-core box, streamed from one shared
@@ -37,7 +38,16 @@ async function loadInChild(checkpoint: string): Promise<{ family: string; tensor
     const { loadCheckpoint } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'checkpoint', 'index.js'))});
     const loaded = await loadCheckpoint(process.argv[1]);
     const bytes = [...loaded.model.weights.values()].reduce((n, t) => n + t.data.byteLength, 0);
-    console.log(JSON.stringify({ family: loaded.info.family, tensors: bytes, peakKb: process.resourceUsage().maxRSS }));`;
+    // VmHWM is this process's own peak. ru_maxrss (resourceUsage) also counts the parent's
+    // memory copied at fork and kept across exec, so a child of a large Jest worker read the
+    // worker's size, not the load's.
+    const { readFileSync } = await import('node:fs');
+    let peakKb = process.resourceUsage().maxRSS;
+    try {
+      const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      if (hwm) peakKb = Number(hwm[1]);
+    } catch {}
+    console.log(JSON.stringify({ family: loaded.info.family, tensors: bytes, peakKb }));`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, checkpoint], { maxBuffer: 1 << 20 });
   const result = JSON.parse(stdout) as { family: string; tensors: number; peakKb: number };
   return { family: result.family, tensors: result.tensors, peakMb: result.peakKb / 1024 };

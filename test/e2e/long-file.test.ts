@@ -3,7 +3,7 @@
  * 230 MB per file as float32) scored by the real CLI with the default 2 s window costs about
  * the same peak RSS as a 10-second pair.
  *
- * Peak RSS is the CLI's processes' own `process.resourceUsage().maxRSS`, written at exit by
+ * Peak RSS is the CLI's processes' own peak RSS (VmHWM, see bench/peak-rss.cjs), written at exit by
  * the benchmarks' preload (`node -r bench/peak-rss.cjs bin/tts-critic.js ...`, see
  * test/helpers/long-pair.ts), so it covers the whole run and nothing is sampled.
  *

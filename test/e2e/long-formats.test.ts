@@ -5,7 +5,7 @@
  * same pairs 10 seconds long. Two pairs cover the four formats: FLAC reference with MP3
  * synthesized, Vorbis reference with Opus synthesized.
  *
- * Peak RSS is the child's own `process.resourceUsage().maxRSS`, written at exit by a preload.
+ * Peak RSS is the child's own peak RSS (VmHWM, see bench/peak-rss.cjs), written at exit by a preload.
  *
  * Behind TTS_CRITIC_LONG_FORMATS=1: encoding 30 minutes four ways and decoding and scoring it
  * takes a few minutes on two cores, too long for the normal suite. Needs `npm run build`.

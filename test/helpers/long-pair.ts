@@ -1,7 +1,7 @@
 /**
  * What the long-file memory tests (test/e2e/long-file.test.ts, long-formats.test.ts) share: a
  * long 16-bit mono WAV written a second at a time, and a CLI run whose peak RSS is its processes'
- * own `process.resourceUsage().maxRSS`, written at exit by the benchmarks' preload
+ * own peak RSS (VmHWM, see bench/peak-rss.cjs), written at exit by the benchmarks' preload
  * (`node -r bench/peak-rss.cjs bin/tts-critic.js ...`), so it covers the whole run and nothing is sampled.
  */
 import { readFileSync, rmSync } from 'node:fs';
