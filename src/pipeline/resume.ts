@@ -14,6 +14,7 @@ import { formatFromPath, readReport } from '../report/read.js';
 import { openReport } from '../report/read-stream.js';
 import { leftoverTempFiles } from '../report/sink.js';
 import { KeyIndex } from '../util/key-index.js';
+import { pause } from '../util/yield.js';
 import type { PairSpec } from './discover.js';
 import type { PairList } from './pair-list.js';
 
@@ -97,14 +98,10 @@ export interface ResumeIndex {
 async function* recordBatches(files: readonly { path: string; format?: 'jsonl' }[], lean = false): AsyncGenerator<Row[]> {
   for (const file of files) {
     const stream = await openReport(file.path, file.format, { lean });
-    let n = 0;
     for await (const batch of stream.batches()) {
       yield batch;
-      // Yield now and then: a long read must not keep Ctrl-C from being heard.
-      if ((n += batch.length) >= 4096) {
-        n = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      // A long read must not keep Ctrl-C from being heard.
+      await pause();
     }
   }
 }

@@ -28,6 +28,7 @@ import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } 
 import type { ReportData } from '../report/read.js';
 import { FloatColumn, RunningMean } from '../report/compact.js';
 import { leanCell } from '../report/json.js';
+import { pause } from '../util/yield.js';
 import { BaselineEntries } from './baseline-entries.js';
 import { checkRequiredColumns, openReport } from '../report/read-stream.js';
 import { formatNumber } from '../report/stats.js';
@@ -231,14 +232,10 @@ export class BaselineIndex {
     // Lean rows: a few metrics of each record are kept, never its per-layer cells.
     const stream = await openReport(path, undefined, { lean: true });
     const index = new BaselineIndex(path, spec);
-    let n = 0;
     for await (const batch of stream.batches()) {
       for (const row of batch) index.add(row);
-      // Yield now and then: a long read must not keep Ctrl-C from being heard.
-      if ((n += batch.length) >= 4096) {
-        n = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      // A long read must not keep Ctrl-C from being heard.
+      await pause();
     }
     checkRequiredColumns(stream);
     index.model = stream.model;

@@ -18,6 +18,7 @@ import type { ModelInfo } from '../scores.js';
 import { compareKeys, isTextColumn, rowKey, type CellValue, type Row } from '../report/columns.js';
 import { ColumnCollector, rowFromJsonRecord } from '../report/json.js';
 import { checkRequiredColumns, openReport } from '../report/read-stream.js';
+import { pause } from '../util/yield.js';
 import type { MergeDuplicate } from './merge.js';
 import { ModelDescriptions, describeMismatch, findModelMismatch, type ScoredSet } from './same-model.js';
 
@@ -334,7 +335,6 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
       inMemory = null;
       for (const source of sources) await advance(heap, { batch: [], at: -1, source });
       let out: Row[] = [];
-      let n = 0;
       while (heap.size > 0) {
         const key = heap.peek()![0];
         let last: Entry | null = null;
@@ -355,7 +355,7 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
           yield out;
           out = [];
           // A long merge of rows already in memory must still let Ctrl-C be heard.
-          if (++n % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          await pause();
         }
       }
       if (out.length > 0) yield out;

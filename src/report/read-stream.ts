@@ -43,7 +43,11 @@ export interface ReportStream {
    * passes that go through a million records.
    */
   batches(): AsyncGenerator<Row[]>;
-  /** JSONL: the lines of the batch just yielded by `batches()`, one per row. Null otherwise. */
+  /**
+   * JSONL: the lines of the batch just yielded by `batches()`, one per row, so a caller that
+   * stores records (the merge's sort) can keep the text it already has instead of serializing
+   * the row again. Null for CSV and JSON documents.
+   */
   readonly batchTexts: readonly string[] | null;
   /** Once `rows()` is done: every column in file order (per-layer `fm_<sub>_<i>` when present). */
   readonly columns: readonly string[];
@@ -53,12 +57,6 @@ export interface ReportStream {
   readonly partialLine: boolean;
   /** Rows read so far. */
   readonly count: number;
-  /**
-   * JSONL: the JSON text of the row just yielded (its line), so a caller that stores records
-   * (the merge's sort) can keep the text it already has instead of serializing the row again.
-   * Null for CSV and JSON documents.
-   */
-  readonly text: string | null;
 }
 
 /**
@@ -148,7 +146,6 @@ interface ReadState {
   readonly toRow: typeof rowFromJsonRecord;
   /** JSONL: the lines of the batch just read. */
   texts: string[] | null;
-  text: string | null;
   columns: string[];
   model: ModelInfo | null;
   partialLine: boolean;
@@ -374,7 +371,7 @@ export async function openReport(path: string, format?: ReadableFormat, options:
     yield* head.splice(0);
     yield* chunks;
   })();
-  const state: ReadState = { toRow: options.lean ? checkJsonRecord : rowFromJsonRecord, texts: null, text: null, columns: [], model: null, partialLine: false, count: 0 };
+  const state: ReadState = { toRow: options.lean ? checkJsonRecord : rowFromJsonRecord, texts: null, columns: [], model: null, partialLine: false, count: 0 };
   let started = false;
   const read = { csv: csvRows, jsonl: jsonlRows, json: jsonRows }[resolved];
   const batches = (): AsyncGenerator<Row[]> => {
@@ -389,13 +386,7 @@ export async function openReport(path: string, format?: ReadableFormat, options:
     rows() {
       const all = batches();
       return (async function* (): AsyncGenerator<Row> {
-        for await (const batch of all) {
-          const texts = state.texts;
-          for (let i = 0; i < batch.length; i++) {
-            state.text = texts?.[i] ?? null;
-            yield batch[i]!;
-          }
-        }
+        for await (const batch of all) yield* batch;
       })();
     },
     get batchTexts() {
@@ -412,9 +403,6 @@ export async function openReport(path: string, format?: ReadableFormat, options:
     },
     get count() {
       return state.count;
-    },
-    get text() {
-      return state.text;
     },
   };
 }

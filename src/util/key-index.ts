@@ -35,46 +35,38 @@ export class KeyIndex {
     return this.count;
   }
 
-  /** The item whose key is `key`, or -1. */
-  get(key: string): number {
+  /** The slot holding `key`, or the empty slot where it would go. */
+  private slotOf(key: string): number {
     for (let slot = hash(key) & this.mask; ; slot = (slot + 1) & this.mask) {
       const item = this.slots[slot]!;
-      if (item < 0) return -1;
-      if (this.keyOf(item) === key) return item;
+      if (item < 0 || this.keyOf(item) === key) return slot;
     }
+  }
+
+  /** The item whose key is `key`, or -1. */
+  get(key: string): number {
+    return this.slots[this.slotOf(key)]!;
   }
 
   /** Adds item `item` under its key unless an item with that key is there; returns the item that holds the key. */
   add(item: number): number {
-    if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    const key = this.keyOf(item);
-    for (let slot = hash(key) & this.mask; ; slot = (slot + 1) & this.mask) {
-      const held = this.slots[slot]!;
-      if (held < 0) {
-        this.slots[slot] = item;
-        this.count++;
-        return item;
-      }
-      if (this.keyOf(held) === key) return held;
-    }
+    const held = this.insert(item, false);
+    return held < 0 ? item : held;
   }
 
   /** Adds `item` under its key, in place of the item that held the key before (returned, or -1). */
   put(item: number): number {
+    return this.insert(item, true);
+  }
+
+  /** Puts `item` in its key's slot when it is empty (or always, with `replace`); returns what the slot held before (-1: empty). */
+  private insert(item: number, replace: boolean): number {
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    const key = this.keyOf(item);
-    for (let slot = hash(key) & this.mask; ; slot = (slot + 1) & this.mask) {
-      const held = this.slots[slot]!;
-      if (held < 0) {
-        this.slots[slot] = item;
-        this.count++;
-        return -1;
-      }
-      if (this.keyOf(held) === key) {
-        this.slots[slot] = item;
-        return held;
-      }
-    }
+    const slot = this.slotOf(this.keyOf(item));
+    const held = this.slots[slot]!;
+    if (held < 0) this.count++;
+    if (held < 0 || replace) this.slots[slot] = item;
+    return held;
   }
 
   private grow(): void {
