@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 C=corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-mkdir -p $C/{wav,flac,mpeg,ogg,detect,mpeg-header,ogg-headers,pickle,zip,safetensors,report-csv,report-json,report-jsonl,manifest,gates}
+mkdir -p $C/{wav,flac,mpeg,ogg,detect,mpeg-header,ogg-headers,pickle,zip,safetensors,report-csv,report-json,report-jsonl,manifest,manifest-stream,gates}
 
 sox -n -r 8000 -c 1 -b 16 $T/a.wav synth 0.06 sine 440 vol 0.5
 sox -n -r 8000 -c 2 -b 24 $T/b.wav synth 0.03 sine 300
@@ -66,6 +66,8 @@ ref/a.wav,syn/a.wav,a
 "ref/b,c.wav",syn/b.flac,
 CSV
 printf '{"ref":"ref/a.wav","syn":"syn/a.wav"}\n{"syn":"syn/b.wav","key":"b"}\n' > $C/manifest/pairs.jsonl
+# manifest-stream: one byte choosing the piece size (here 8 bytes), then the manifest.
+for f in pairs.csv pairs.jsonl; do { printf '\007'; cat $C/manifest/$f; } > $C/manifest-stream/$f; done
 printf 'fm > 0.4' > $C/gates/each
 printf 'mean(mel_l1) >= 1.5' > $C/gates/mean
 printf 'p95(fm) > 0.3' > $C/gates/percentile

@@ -43,6 +43,7 @@ export const TARGETS = [
   ['report-json', true],
   ['report-jsonl', true],
   ['manifest', true],
+  ['manifest-stream', false],
   ['gates', true],
 ];
 
