@@ -91,6 +91,9 @@ function getPrototypeTable(): Float64Array {
 }
 
 /** The input samples [start, end) that a range of outputs depends on (may extend past the signal). */
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 export interface InputSpan {
   readonly start: number;
   readonly end: number;
@@ -234,7 +237,9 @@ export class Resampler {
         }
         acc /= sum;
       }
-      out[outOffset + o] = acc;
+      // Finite input near float32's limit can overshoot it (the filter rings a little above its
+      // input): saturate rather than store ±Infinity, which finite input must never become.
+      out[outOffset + o] = acc > FLOAT32_MAX ? FLOAT32_MAX : acc < -FLOAT32_MAX ? -FLOAT32_MAX : acc;
       i += stepWhole;
       phase += stepFrac;
       if (phase >= phases) {

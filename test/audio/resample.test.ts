@@ -179,3 +179,18 @@ describe('resampler edge cases', () => {
     expect(() => new Resampler(44100.5, 32000)).toThrow(RangeError);
   });
 });
+
+test('finite input at float32 extremes resamples to finite output (saturated, never ±Infinity)', async () => {
+  // A fuzz finding (kept in fuzz/regressions/wav): a float32 WAV at 8 kHz whose samples reach
+  // ~3e38; read at 16 kHz, the filter's ringing went past float32's limit and stored Infinity.
+  const { openAudioBuffer } = await import('../../src/audio/index.js');
+  const { readFileSync } = await import('node:fs');
+  const reader = await openAudioBuffer(readFileSync('fuzz/regressions/wav/crash-75818d53876825261179685c8e318c194ecde61d'));
+  try {
+    const out = await reader.read(16000, 0, reader.lengthAt(16000));
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.every((v) => Number.isFinite(v))).toBe(true);
+  } finally {
+    await reader.close();
+  }
+});
