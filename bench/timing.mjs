@@ -4,11 +4,12 @@
 // wall time, audio-seconds per second (of the pair's duration) and peak RSS, next to a plain
 // decoding pass over both files as the reference. Needs `npm run build`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { peakRssMb } from './peak-rss.mjs';
 import { speechLike } from './speech.mjs';
 import { pcm16WavHeader } from './wav-header.mjs';
 
@@ -60,10 +61,15 @@ function runStage(name, dir) {
     const started = performance.now();
     const what = await (async () => { ${STAGES[name]} })();
     const seconds = (performance.now() - started) / 1000;
-    console.log(JSON.stringify({ what, seconds, rssMb: process.resourceUsage().maxRSS / 1024 }));`;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+    console.log(JSON.stringify({ what, seconds }));`;
+  // Peak RSS from the benchmarks' preload (its own VmHWM; ru_maxrss would count this parent too).
+  const rssFile = path.join(dir, `${name}.rss`);
+  const run = spawnSync(process.execPath, ['-r', path.join(here, 'peak-rss.cjs'), '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    env: { ...process.env, TTS_CRITIC_BENCH_RSS: rssFile },
+  });
   if (run.status !== 0) throw new Error(`${name} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1));
+  return { ...JSON.parse(run.stdout.trim().split('\n').at(-1)), rssMb: peakRssMb(readFileSync(rssFile, 'utf8')) };
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tts-critic-timing-'));

@@ -3,29 +3,24 @@
  * optimizer state (the generator's AdamW state alone is ~900 MB). Loading it must read only the
  * discriminator's tensors: peak RSS below the discriminator's own size plus 300 MB (Node.js
  * itself, the parse, the hashing thread), measured in a fresh process (dist/, as the CLI runs
- * it) by its VmHWM (Linux; elsewhere `resourceUsage().maxRSS`), which covers the whole load
- * and is never sampled.
+ * it) by its own VmHWM, as the benchmarks measure it (bench/peak-rss.cjs), which covers the
+ * whole load and is never sampled.
  * A loader that read the optimizer state would need more than 1.3 GB on top of the weights.
  *
  * The file is written at test time (about 5-15 s on the 2-core box, streamed from one shared
  * pattern buffer, see test/helpers/big-checkpoint.ts) and deleted afterwards.
  */
-import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { peakRssMb } from '../../bench/peak-rss.mjs';
 import { REPO_ROOT, removeDir, tempDir } from '../helpers/e2e.js';
 import { writeBigVganV2Checkpoint, type BigCheckpoint } from '../helpers/big-checkpoint.js';
 
 const MB = 1024 * 1024;
 const BUDGET_MB = 300;
-
-// Known flake, cause not found yet: in about half of the full-suite runs on the 2-core machine
-// (never alone, nor beside CPU hogs or the other e2e tests) the load peaked at 655-916 MB of its
-// own VmHWM. A retry keeps the assertion as it is; a loader that really read the optimizer
-// state fails every try.
-jest.retryTimes(2, { logErrorsBeforeRetry: true });
+const PROBE = path.join(REPO_ROOT, 'bench', 'peak-rss.cjs');
 
 let dir: string;
 let file: string;
@@ -39,25 +34,24 @@ beforeAll(async () => {
 
 afterAll(() => removeDir(dir));
 
-/** Loads `file` in a fresh Node.js process from dist/ and reports what it loaded and its peak RSS. */
+/**
+ * Loads `file` in a fresh Node.js process from dist/ and reports what it loaded and its peak
+ * RSS, written at exit by the benchmarks' preload (bench/peak-rss.cjs).
+ */
 async function loadInChild(checkpoint: string): Promise<{ family: string; tensors: number; peakMb: number }> {
   const script = `
     const { loadCheckpoint } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'checkpoint', 'index.js'))});
     const loaded = await loadCheckpoint(process.argv[1]);
     const bytes = [...loaded.model.weights.values()].reduce((n, t) => n + t.data.byteLength, 0);
-    // VmHWM is this process's own peak. ru_maxrss (resourceUsage) also counts the parent's
-    // memory copied at fork and kept across exec, so a child of a large Jest worker read the
-    // worker's size, not the load's.
-    const { readFileSync } = await import('node:fs');
-    let peakKb = process.resourceUsage().maxRSS;
-    try {
-      const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-      if (hwm) peakKb = Number(hwm[1]);
-    } catch {}
-    console.log(JSON.stringify({ family: loaded.info.family, tensors: bytes, peakKb }));`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, checkpoint], { maxBuffer: 1 << 20 });
-  const result = JSON.parse(stdout) as { family: string; tensors: number; peakKb: number };
-  return { family: result.family, tensors: result.tensors, peakMb: result.peakKb / 1024 };
+    console.log(JSON.stringify({ family: loaded.info.family, tensors: bytes }));`;
+  const rssFile = path.join(dir, 'load.rss');
+  rmSync(rssFile, { force: true }); // the probe appends
+  const { stdout } = await promisify(execFile)(process.execPath, ['-r', PROBE, '--input-type=module', '-e', script, checkpoint], {
+    maxBuffer: 1 << 20,
+    env: { ...process.env, TTS_CRITIC_BENCH_RSS: rssFile },
+  });
+  const result = JSON.parse(stdout) as { family: string; tensors: number };
+  return { ...result, peakMb: peakRssMb(readFileSync(rssFile, 'utf8')) };
 }
 
 test(`a 1.5 GB BigVGAN-v2-shaped file loads within its discriminator's size + ${BUDGET_MB} MB of peak RSS`, async () => {
