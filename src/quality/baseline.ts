@@ -26,7 +26,7 @@ import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } from '../report/columns.js';
 import type { ReportData } from '../report/read.js';
-import { FloatColumn, RunningMean } from '../report/compact.js';
+import { CodedTexts, FloatBlocks, FloatColumn, RunningMean } from '../report/compact.js';
 import { leanCell } from '../report/json.js';
 import { pause } from '../util/yield.js';
 import { BaselineEntries } from './baseline-entries.js';
@@ -157,23 +157,12 @@ function metricOf(row: Row, column: string): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : NaN;
 }
 
-const STATUSES = new Map<string, string>();
-/** One string per distinct status, shared by every entry that has it. */
-function intern(status: string): string {
-  let shared = STATUSES.get(status);
-  if (shared === undefined) {
-    shared = status;
-    if (STATUSES.size < 64) STATUSES.set(status, status);
-  }
-  return shared;
-}
-
 /**
  * A baseline report in compact form, built a row at a time: per file key its status, ref path
  * and the few metrics a comparison can check (the default ones and those named in
- * `--max-regression`), packed in one float64 array. The keys and refs are held off the
- * JavaScript heap (`BaselineEntries`): about 130 bytes a file with three metrics, most of it
- * the two paths' characters, instead of the whole row.
+ * `--max-regression`), packed in float64 blocks, and its status as a byte. The keys and refs are
+ * held off the JavaScript heap (`BaselineEntries`): about 90 bytes a file with three metrics in
+ * two mirrored folders, most of it the key's characters, instead of the whole row.
  */
 export class BaselineIndex {
   readonly source: string;
@@ -183,8 +172,8 @@ export class BaselineIndex {
   private readonly models = new ModelDescriptions();
   /** Key → entry index (and its ref path); later rows with the same key replace earlier ones, as in merge. */
   readonly entries = new BaselineEntries();
-  private readonly statuses: string[] = [];
-  private readonly values = new FloatColumn();
+  private readonly statuses = new CodedTexts();
+  private readonly values = new FloatBlocks();
 
   constructor(source: string, spec: MaxRegression) {
     this.source = source;
@@ -207,7 +196,7 @@ export class BaselineIndex {
     this.models.add(row);
     // A later row with a key seen before gets a new entry, which the key then points to.
     this.entries.add(rowKey(row), textCell(row, 'ref'));
-    this.statuses.push(intern(textCell(row, 'status')));
+    this.statuses.push(textCell(row, 'status'));
     for (const column of this.metrics) this.values.push(metricOf(row, column));
   }
 
@@ -216,14 +205,14 @@ export class BaselineIndex {
   }
 
   status(index: number): string {
-    return this.statuses[index]!;
+    return this.statuses.get(index);
   }
 
   /** A metric of an entry, null when missing. */
   value(index: number, column: string): number | null {
     const m = this.metrics.indexOf(column);
     if (m < 0) return null;
-    const value = this.values.values()[index * this.metrics.length + m]!;
+    const value = this.values.get(index * this.metrics.length + m);
     return Number.isNaN(value) ? null : value;
   }
 

@@ -12,6 +12,10 @@ const TRICKY: PairSpec[] = [
   { key: 'lone \ud800 surrogate', ref: 'r\udfff', syn: 'lone \ud800 surrogate' },
   { key: '', ref: '', syn: '' },
   { key: 'k', ref: 'r', syn: '', problem: 'the manifest lists "k" more than once' },
+  { key: 'out/same', ref: 'out/same', syn: 'out/same' },
+  { key: 'a/x.wav', ref: 'longer/a/x.wav', syn: 'a/x.wav' },
+  { key: 's1', ref: 'r/\ud83d\ude00', syn: 'o/\ud83c\ude00' },
+  { key: 's2', ref: 'ref/ü/😀.wav', syn: 'out/ü/😀.wav' },
   { key: 'out/\\xff.wav', ref: 'ref/\\xff.wav', syn: 'out/\\xff.wav', refBytes: Buffer.from([0x72, 0xff]), synBytes: Buffer.from([0x6f, 0xff]) },
 ];
 
@@ -36,6 +40,16 @@ describe('PairList', () => {
       { key: 'out/b.wav', ref: 'ref/b.wav', syn: 'out/b.wav' },
     ];
     expect([...PairList.from(pairs)]).toEqual(pairs);
+  });
+
+  it('stores a ref path without the end it shares with its syn path', () => {
+    const mirrored = (i: number): PairSpec => ({ key: `outputs/spk${i % 7}/utt_${i}.wav`, ref: `refs/spk${i % 7}/utt_${i}.wav`, syn: `outputs/spk${i % 7}/utt_${i}.wav` });
+    const pairs = Array.from({ length: 1000 }, (_, i) => mirrored(i));
+    const list = PairList.from(pairs);
+    expect([...list]).toEqual(pairs);
+    // Each pair: its syn path once, and "ref" of its ref path ("refs/" and "outputs/" both end in "s/").
+    const synChars = pairs.reduce((n, p) => n + p.syn!.length, 0);
+    expect(list.textBytes).toBe(synChars + 3 * pairs.length);
   });
 
   it('grows past its first blocks and filters in order', () => {
