@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Thin launcher: all behaviour lives in the library (dist/), built by `npm run build`.
-// `score` may run in a relaunched process with huge pages (dist/cli/relaunch.js says when and why).
+// `score`, `merge` and `report` run in a relaunched process with settings only a start can
+// take: huge pages, a smaller young generation (dist/cli/relaunch.js says when and why).
 import { fileURLToPath } from 'node:url';
-import { hostFacts, relaunchEnvironment, runRelaunched, watchLauncher, RELAUNCHED_ENV } from '../dist/cli/relaunch.js';
+import { hostFacts, relaunchPlan, runRelaunched, watchLauncher, RELAUNCHED_ENV } from '../dist/cli/relaunch.js';
 
 const argv = process.argv.slice(2);
-const env = relaunchEnvironment(argv, process.env, hostFacts);
-const relaunched = env ? await runRelaunched(fileURLToPath(import.meta.url), argv, env) : null;
+const plan = relaunchPlan(argv, process.env, hostFacts);
+const relaunched = plan ? await runRelaunched(fileURLToPath(import.meta.url), argv, plan) : null;
 if (relaunched && 'signal' in relaunched) {
   process.kill(process.pid, relaunched.signal);
 } else if (relaunched) {

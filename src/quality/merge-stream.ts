@@ -284,9 +284,11 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     await dispose();
     throw error;
   }
-  // A report that fits one chunk is merged from memory.
+  // A report that fits one chunk is merged from memory; otherwise the chunk buffer's 16 MiB go
+  // now (the closures kept for the second pass would keep it alive).
   let inMemory: Entry[] | null = runs.length > 0 ? null : chunk;
   chunk = [];
+  if (!inMemory) text = Buffer.alloc(0);
 
   const duplicates: MergeDuplicate[] = [];
   const descriptions = new ModelDescriptions();

@@ -26,8 +26,8 @@ const PAIRS = 40;
 const ENGINE = ['--weights', 'tiny.pth', '--threads', '1'];
 const ALL_SYN = Array.from({ length: PAIRS }, (_, i) => `syn/${String(i).padStart(2, '0')}.wav`);
 
-/** How the CLI starts: in the launcher's process, or relaunched by it (TTS_CRITIC_HUGE_PAGES decides, whatever the machine). */
-const DIRECT = { TTS_CRITIC_HUGE_PAGES: '0' };
+/** How the CLI starts: in the launcher's process (TTS_CRITIC_RELAUNCH=0), or relaunched by it (with huge pages, whatever the machine). */
+const DIRECT = { TTS_CRITIC_RELAUNCH: '0' };
 const RELAUNCHED = { TTS_CRITIC_HUGE_PAGES: '1' };
 
 let dir: string;
