@@ -18,7 +18,7 @@
  * records through a live set that is small or grows slowly (the summary's columns, a baseline
  * index, the list of pairs), so what the process keeps beyond that live set is most of its
  * peak. On a 1M-row `merge --baseline` (3.3 GB, 2-core VM) two settings took the peak from 398
- * to 333 MB at the same speed:
+ * to 333 MB, for 0-10% more time (the young generation collects more often):
  * - V8's semi-spaces at 4 MiB (`--max-semi-space-size=4`, default 16 on 64-bit): the young
  *   generation is resident whole once it has cycled, and these passes cycle it constantly (-31 MB).
  *   A flag of the user's own (on the command line or in NODE_OPTIONS) stands.
