@@ -13,6 +13,7 @@
  * are `refs/<name>` and `outputs/<name>` (discovery pairs by relative path), so most of a ref's
  * characters are its syn's. A million such pairs hold about 25 MB less.
  */
+import { doubled } from '../util/typed-arrays.js';
 import type { PairSpec } from './discover.js';
 
 /** Length codes: -1 is a null path; `WIDE` marks UTF-16 text (its byte length is the rest). */
@@ -77,12 +78,8 @@ export class PairList implements Iterable<PairSpec> {
 
   push(pair: PairSpec): void {
     if (this.count === this.starts.length) {
-      const starts = new Float64Array(this.count * 2);
-      starts.set(this.starts);
-      this.starts = starts;
-      const lengths = new Int32Array(this.count * 2 * STRIDE);
-      lengths.set(this.lengths);
-      this.lengths = lengths;
+      this.starts = doubled(this.starts);
+      this.lengths = doubled(this.lengths);
     }
     const key = pair.key === pair.syn ? null : pair.key;
     const shared = sharedEnd(pair.ref, pair.syn);

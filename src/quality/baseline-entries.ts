@@ -7,6 +7,7 @@
  */
 import { PairList } from '../pipeline/pair-list.js';
 import { KeyIndex } from '../util/key-index.js';
+import { doubled } from '../util/typed-arrays.js';
 
 export class BaselineEntries implements Iterable<[string, number]> {
   private readonly texts = new PairList();
@@ -23,11 +24,7 @@ export class BaselineEntries implements Iterable<[string, number]> {
   add(key: string, ref: string): { entry: number; replaced: number } {
     const entry = this.texts.length;
     this.texts.push({ key, ref, syn: key });
-    if (entry === this.live.length) {
-      const live = new Uint8Array(entry * 2);
-      live.set(this.live);
-      this.live = live;
-    }
+    if (entry === this.live.length) this.live = doubled(this.live);
     const replaced = this.index.put(entry);
     this.live[entry] = 1;
     if (replaced >= 0 && this.live[replaced]) this.live[replaced] = 0;

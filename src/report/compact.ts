@@ -1,9 +1,11 @@
 /**
  * The compact containers that keep `score`, `merge` and `report` memory independent of row
  * objects: a growable column of float64 values (a metric over every file costs 8 bytes a file),
- * a bounded heap for "the worst N" lists, and a streaming mean that gives the same bits as
- * `mean()` over the same values in the same order.
+ * float64 values in fixed blocks, repeated short texts as bytes, a bounded heap for "the worst
+ * N" lists, and a streaming mean that gives the same bits as `mean()` over the same values in
+ * the same order.
  */
+import { doubled } from '../util/typed-arrays.js';
 
 /** A growable Float64Array: `push` amortized O(1), `values` a view of what was pushed. */
 export class FloatColumn {
@@ -15,11 +17,7 @@ export class FloatColumn {
   }
 
   push(value: number): void {
-    if (this.size === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    if (this.size === this.data.length) this.data = doubled(this.data);
     this.data[this.size++] = value;
   }
 
@@ -73,11 +71,7 @@ export class CodedTexts {
   }
 
   push(text: string): void {
-    if (this.size === this.codes.length) {
-      const grown = new Uint8Array(this.size * 2);
-      grown.set(this.codes);
-      this.codes = grown;
-    }
+    if (this.size === this.codes.length) this.codes = doubled(this.codes);
     let code = this.lookup.get(text);
     if (code === undefined && this.table.length < 255) {
       code = this.table.length;

@@ -10,6 +10,7 @@
  */
 import { compareKeys, layerColumnMatcher, mainMetrics, metricDirection, numberCell, rowKey, subColumns, type CellValue, type Row } from './columns.js';
 import { BoundedHeap } from './compact.js';
+import { fnv1a } from '../util/fnv1a.js';
 import type { FileChange } from './verdicts.js';
 
 export const DEFAULT_HTML_ROWS = 20_000;
@@ -27,16 +28,6 @@ interface Ranked {
   readonly seq: number;
   readonly key: string;
   readonly value: number;
-}
-
-/** FNV-1a (32-bit) of the key's UTF-16 code units: cheap, and the same everywhere. */
-function keyHash(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 export class RowSample {
@@ -80,7 +71,7 @@ export class RowSample {
   add(row: Row, changes: readonly FileChange[] = []): void {
     const seq = this.total++;
     const key = rowKey(row);
-    const hash = keyHash(key);
+    const hash = fnv1a(key);
     let entry: Entry | null = null;
     const make = (): Entry => (entry ??= { seq, key, hash, row: this.slim(row), changes });
     if (this.all) {

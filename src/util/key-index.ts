@@ -6,15 +6,7 @@
  * table never copies it.
  */
 
-/** FNV-1a over UTF-16 code units: cheap, and spread well enough for paths. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { fnv1a } from './fnv1a.js';
 
 export class KeyIndex {
   private slots: Int32Array;
@@ -37,7 +29,7 @@ export class KeyIndex {
 
   /** The slot holding `key`, or the empty slot where it would go. */
   private slotOf(key: string): number {
-    for (let slot = hash(key) & this.mask; ; slot = (slot + 1) & this.mask) {
+    for (let slot = fnv1a(key) & this.mask; ; slot = (slot + 1) & this.mask) {
       const item = this.slots[slot]!;
       if (item < 0 || this.keyOf(item) === key) return slot;
     }

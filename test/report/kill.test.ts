@@ -28,8 +28,10 @@ beforeAll(() => {
   tmp = tempDir();
   transpile(join(root, 'src/errors.ts'), tmp.path('lib/errors.js'));
   transpile(join(root, 'src/scores.ts'), tmp.path('lib/scores.js'));
-  for (const file of readdirSync(join(root, 'src/report')).filter((f) => f.endsWith('.ts'))) {
-    transpile(join(root, 'src/report', file), tmp.path(`lib/report/${file.replace(/\.ts$/, '.js')}`));
+  for (const folder of ['report', 'util']) {
+    for (const file of readdirSync(join(root, 'src', folder)).filter((f) => f.endsWith('.ts'))) {
+      transpile(join(root, 'src', folder, file), tmp.path(`lib/${folder}/${file.replace(/\.ts$/, '.js')}`));
+    }
   }
   writeFileSync(tmp.path('package.json'), '{"type":"module"}');
   symlinkSync(join(root, 'node_modules'), tmp.path('node_modules'), 'dir');
