@@ -12,7 +12,7 @@
  */
 import { UsageError } from '../errors.js';
 import { BaselineComparer, BaselineIndex, checkBaselineModel, mergeReportFiles, parseGates, parseMaxRegression } from '../quality/index.js';
-import { createReportWriter, formatSummary, subsFromColumns, type ReportFormat, type ReportWriter } from '../report/index.js';
+import { createReportWriter, formatSummary, mayBeLayerColumn, subsFromColumns, type ReportFormat, type ReportWriter } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { say, type CliIO } from './io.js';
 import {
@@ -80,8 +80,18 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
       batchWrites: true,
       ...(flags.htmlRows !== undefined ? { htmlRows: flags.htmlRows } : {}),
     });
+    // To CSV, records of JSON inputs are rendered straight from their text (the fast path of a
+    // large merge); their rows then lack the per-layer cells, so not when a judge reads one.
+    const judged = [...gates.map((gate) => gate.target.column), ...Object.keys(maxRegression?.metrics ?? {}), ...(summaryOptions.worstBy ? [summaryOptions.worstBy] : [])];
     try {
-      for await (const batch of merged.batches()) for (const row of batch) writer.writeRow(row, judge.add(row));
+      if (format === 'csv' && !judged.some(mayBeLayerColumn)) {
+        for await (const batch of merged.csvBatches()) {
+          for (const row of batch.rows) judge.add(row);
+          writer.writeRendered(batch.rows, batch.csv);
+        }
+      } else {
+        for await (const batch of merged.batches()) for (const row of batch) writer.writeRow(row, judge.add(row));
+      }
     } catch (error) {
       await writer.discard();
       throw error;

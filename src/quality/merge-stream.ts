@@ -17,6 +17,8 @@ import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { compareKeys, isTextColumn, rowKey, type CellValue, type Row } from '../report/columns.js';
 import { ColumnCollector, rowFromJsonRecord } from '../report/json.js';
+import { csvLine } from '../report/csv.js';
+import { CsvFromJson } from '../report/csv-from-json.js';
 import { checkRequiredColumns, openReport } from '../report/read-stream.js';
 import { pause } from '../util/yield.js';
 import type { MergeDuplicate } from './merge.js';
@@ -51,12 +53,26 @@ export interface MergedReports {
   rows(): AsyncGenerator<Row>;
   /** The same rows in batches of up to 64: one await per batch, for a consumer that goes through a million. */
   batches(): AsyncGenerator<Row[]>;
+  /**
+   * The same rows with their CSV records (`columns`), for a CSV output: records of JSON inputs
+   * go to CSV straight from their text (see CsvFromJson), and their rows then hold every cell
+   * but the per-layer ones (`fm_<sub>_<i>`), which only the CSV text carries. Read once, instead
+   * of `rows()` or `batches()`.
+   */
+  csvBatches(): AsyncGenerator<CsvBatch>;
   /** Once `rows()` is done: keys found more than once. */
   readonly duplicates: readonly MergeDuplicate[];
   /** Removes the spilled runs (also done when `rows()` finishes). */
   dispose(): Promise<void>;
   /** The same, synchronously: for an exit on a signal, where nothing asynchronous runs any more. */
   disposeSync(): void;
+}
+
+/** Merged rows and their CSV records, one line per row in order. */
+export interface CsvBatch {
+  readonly rows: readonly Row[];
+  /** Valid until the next batch is asked for. */
+  readonly csv: Buffer;
 }
 
 /**
@@ -328,7 +344,8 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     heap.push(run.batch[0]!, run);
   };
 
-  async function* batches(): AsyncGenerator<Row[]> {
+  /** The entries kept (the last one read of each key), in key order, in batches of up to 64. */
+  async function* kept(): AsyncGenerator<Entry[]> {
     if (started) throw new Error('merged rows can be read once');
     started = true;
     const heap = new RunHeap();
@@ -336,7 +353,7 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
       const sources = inMemory ? [memoryBatches(inMemory)] : runs.map(runBatches);
       inMemory = null;
       for (const source of sources) await advance(heap, { batch: [], at: -1, source });
-      let out: Row[] = [];
+      let out: Entry[] = [];
       while (heap.size > 0) {
         const key = heap.peek()![0];
         let last: Entry | null = null;
@@ -350,7 +367,7 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
           else await advance(heap, run);
         }
         if (from.length > 1) duplicates.push({ key, sources: from });
-        out.push(full(last!));
+        out.push(last!);
         // Small batches: a flat row is a few KB, and rows kept waiting would outlive the young
         // generation.
         if (out.length === 64) {
@@ -366,6 +383,43 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     }
   }
 
+  async function* batches(): AsyncGenerator<Row[]> {
+    for await (const entries of kept()) yield entries.map(full);
+  }
+
+  async function* csvBatches(): AsyncGenerator<CsvBatch> {
+    const render = new CsvFromJson(columns);
+    // A batch's text is handed to the writer before the next one is made: one buffer serves.
+    let out = Buffer.alloc(0);
+    let used = 0;
+    const reserve = (bytes: number): void => {
+      if (used + bytes <= out.length) return;
+      const grown = Buffer.allocUnsafe(Math.max(used + bytes, 2 * out.length, 256 << 10));
+      out.copy(grown, 0, 0, used);
+      out = grown;
+    };
+    for await (const entries of kept()) {
+      const rows: Row[] = [];
+      used = 0;
+      for (const entry of entries) {
+        reserve(render.room(entry[5] - entry[4]));
+        const end = entry[3] === 'record' ? render.render(entry[6], entry[4], entry[5], out, used) : -1;
+        if (end >= 0) {
+          rows.push(render.scalarRow(entry[6], entry[4], entry[5]));
+          used = end;
+        } else {
+          // A CSV input's row, or a record of a shape the renderer leaves to the parser.
+          const row = full(entry);
+          rows.push(row);
+          const line = csvLine(row, columns);
+          reserve(Buffer.byteLength(line));
+          used += out.write(line, used, 'utf8');
+        }
+      }
+      yield { rows, csv: out.subarray(0, used) };
+    }
+  }
+
   async function* rows(): AsyncGenerator<Row> {
     for await (const batch of batches()) yield* batch;
   }
@@ -378,6 +432,7 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
     records: seq,
     rows,
     batches,
+    csvBatches,
     get duplicates() {
       return duplicates;
     },

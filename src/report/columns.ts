@@ -134,6 +134,11 @@ export function subsFromColumns(columns: readonly string[]): string[] {
   return subs;
 }
 
+/** Whether `column` has the form of a per-layer column (`fm_<sub>_<i>`), whatever the subs. */
+export function mayBeLayerColumn(column: string): boolean {
+  return /^fm_.+_\d+$/.test(column);
+}
+
 /**
  * Tells per-layer columns (`fm_<sub>_<i>`) apart from everything else for a known list of subs.
  * A sub's own columns (`fm_p2`) never match because the layer suffix is required.

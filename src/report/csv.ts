@@ -40,6 +40,11 @@ function csvField(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** A text value as csvLine writes it: the formula guard, then quotes where needed. */
+export function csvCell(text: string): string {
+  return csvField(csvSafeText(text));
+}
+
 /**
  * One record as one CSV record (possibly spanning lines when a path holds a newline), ending in
  * '\n'. The same text csv-stringify makes (the header still goes through it), built directly:
@@ -55,7 +60,7 @@ export function csvLine(row: Row, columns: readonly string[]): string {
     if (typeof value === 'number') {
       if (Number.isFinite(value)) line += value;
     } else if (typeof value === 'string') {
-      line += csvField(csvSafeText(value));
+      line += csvCell(value);
     }
   }
   return `${line}\n`;

@@ -17,7 +17,8 @@ export interface Sink {
   readonly path: string | null;
   /** The temp file being written (file sinks, until committed or discarded). */
   readonly tempPath: string | null;
-  write(text: string): void;
+  /** Writes text, or bytes (which the sink copies if it keeps them past the call). */
+  write(text: string | Uint8Array): void;
   /** File: fsync, close, rename over the final path. Stream: resolves once written out. */
   commit(): Promise<void>;
   /** File: close and delete the temp file, leaving the final path untouched. Stream: as commit. */
@@ -47,9 +48,9 @@ export class AtomicFileSink implements Sink {
     }
   }
 
-  write(text: string): void {
+  write(text: string | Uint8Array): void {
     if (this.fd === null) throw new Error(`${this.path} is already closed`);
-    const buffer = Buffer.from(text, 'utf8');
+    const buffer = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     let offset = 0;
     // One call writes it all for regular files; the loop only guards against a short write.
     while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset, buffer.length - offset);
@@ -126,10 +127,13 @@ export class StreamSink implements Sink {
     stream.on('error', this.onError);
   }
 
-  write(text: string): void {
+  write(text: string | Uint8Array): void {
     if (this.failed) return; // the reader went away; keep scoring, stop writing
+    // The stream may hold on to what it is given until it drains: bytes are copied, as the
+    // caller may reuse its buffer.
+    const chunk = typeof text === 'string' ? text : Buffer.from(text);
     this.last = new Promise((done) => {
-      this.stream.write(text, (error?: Error | null) => {
+      this.stream.write(chunk, (error?: Error | null) => {
         if (error) this.failed ??= error;
         done();
       });

@@ -95,6 +95,13 @@ export interface ReportWriter {
    * (BaselineComparer.add), which an HTML page marks in the rows it lists.
    */
   writeRow(row: Row, changes?: readonly FileChange[]): void;
+  /**
+   * Writes rows whose records were made elsewhere in this writer's format, which must be CSV
+   * (`merge` makes them straight from JSON record text): `text` holds the records of `rows`, in
+   * order, for the writer's columns. The rows feed the summary and views; they need only the
+   * cells those read. The writer is done with `text` when this returns.
+   */
+  writeRendered(rows: readonly Row[], text: Uint8Array): void;
   /** The summary of every row written so far (`summaryOptions`), gathered as they were written. */
   summary(): Summary;
   /** The views' digest of every row written so far, when the format shows one or `digest` was asked for. */
@@ -165,14 +172,30 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
     if (!batching || pendingLength >= BATCH_BYTES) flush();
   };
 
-  const writeRow = (row: Row, changes?: readonly FileChange[]): void => {
-    if (state !== 'open') throw new Error(`cannot write to a report writer that is ${state}`);
-    if (formatter.record) emit(formatter.record(row, count, frame));
+  /** What every written row feeds, whoever made its record. */
+  const account = (row: Row, changes?: readonly FileChange[]): void => {
     count++;
     summary.add(row);
     digest?.add(row);
     kept?.push(row);
     sample?.add(row, changes);
+  };
+  const writeRow = (row: Row, changes?: readonly FileChange[]): void => {
+    if (state !== 'open') throw new Error(`cannot write to a report writer that is ${state}`);
+    if (formatter.record) emit(formatter.record(row, count, frame));
+    account(row, changes);
+  };
+  const writeRendered = (rows: readonly Row[], text: Uint8Array): void => {
+    if (state !== 'open') throw new Error(`cannot write to a report writer that is ${state}`);
+    if (format !== 'csv') throw new Error(`writeRendered takes CSV records, and this writer writes ${format}`);
+    flush();
+    try {
+      if (text.length > 0) sink.write(text);
+    } catch (error) {
+      state = 'failed';
+      throw error;
+    }
+    for (const row of rows) account(row);
   };
 
   try {
@@ -222,6 +245,7 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
       writeRow(resultToRow(result, model));
     },
     writeRow,
+    writeRendered,
     batchWrites(on: boolean): void {
       batching = on;
       if (!on && state === 'open') flush();

@@ -7,6 +7,7 @@ import { UsageError } from '../../src/errors.js';
 import { parseReport, readReport } from '../../src/report/read.js';
 import { leftoverTempFiles } from '../../src/report/sink.js';
 import { resultToRow } from '../../src/report/rows.js';
+import { csvLine } from '../../src/report/csv.js';
 import { createReportWriter, type ReportFormat } from '../../src/report/writer.js';
 import { failedResult, makeModel, okResult, tempDir } from './helpers.js';
 
@@ -207,5 +208,46 @@ describe('writeRow without a model (merge)', () => {
     const data = await readReport(output);
     expect(data.model).toBeNull();
     expect(data.rows[0]).toEqual(row);
+  });
+});
+
+describe('writeRendered (records made elsewhere: merge to CSV)', () => {
+  const rows = [resultToRow(okResult('out/a.wav', 0.5), model), resultToRow(failedResult('out/b.wav', 'bad'), model), resultToRow(okResult('out/c.wav', 0.25), model)];
+  const columns = Object.keys(rows[0]!);
+  const records = (list: typeof rows): Buffer => Buffer.from(list.map((row) => csvLine(row, columns)).join(''));
+
+  it('writes the given CSV text as is, after rows written one by one, and sums up the rows given with it', async () => {
+    const output = tmp.path('merged.csv');
+    const writer = createReportWriter({ format: 'csv', output, model: null, columns, version: '0.1.0', batchWrites: true });
+    writer.writeRow(rows[0]!);
+    // Only the cells the summary reads: the text carries the rest.
+    writer.writeRendered(rows.slice(1).map((row) => ({ syn: row['syn']!, ref: row['ref']!, status: row['status']!, error: row['error']!, fm: row['fm']! })), records(rows.slice(1)));
+    expect(writer.count).toBe(3);
+    const summary = writer.summary();
+    expect([summary.files, summary.ok, summary.error]).toEqual([3, 2, 1]);
+    expect(summary.metrics['fm']!.mean).toBeCloseTo(((rows[0]!['fm'] as number) + (rows[2]!['fm'] as number)) / 2, 12);
+    await writer.finish();
+    expect(readFileSync(output, 'utf8')).toBe(`${columns.join(',')}\n${records(rows).toString()}`);
+  });
+
+  it('copies the text for a stream, so the caller may reuse its buffer', async () => {
+    const stream = new PassThrough();
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const writer = createReportWriter({ format: 'csv', stream, model: null, columns, version: '0.1.0' });
+    const text = records(rows);
+    writer.writeRendered(rows, text);
+    text.fill(0x78);
+    await writer.finish();
+    expect(Buffer.concat(chunks).toString()).toBe(`${columns.join(',')}\n${records(rows).toString()}`);
+  });
+
+  it('is refused by a writer of another format, and after finish', async () => {
+    const jsonl = createReportWriter({ format: 'jsonl', output: tmp.path('x.jsonl'), model: null, columns, version: '0.1.0' });
+    expect(() => jsonl.writeRendered(rows, records(rows))).toThrow(/CSV records, and this writer writes jsonl/);
+    await jsonl.discard();
+    const csv = createReportWriter({ format: 'csv', output: tmp.path('x.csv'), model: null, columns, version: '0.1.0' });
+    await csv.finish();
+    expect(() => csv.writeRendered(rows, records(rows))).toThrow(/finished/);
   });
 });
