@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 C=corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-mkdir -p $C/{wav,flac,mpeg,ogg,detect,mpeg-header,ogg-headers,pickle,zip,safetensors,report-csv,report-json,report-jsonl,manifest,manifest-stream,gates}
+mkdir -p $C/{wav,flac,mpeg,ogg,detect,mpeg-header,ogg-headers,pickle,zip,safetensors,report-csv,report-json,report-jsonl,csv-from-json,manifest,manifest-stream,gates}
 
 sox -n -r 8000 -c 1 -b 16 $T/a.wav synth 0.06 sine 440 vol 0.5
 sox -n -r 8000 -c 2 -b 24 $T/b.wav synth 0.03 sine 300
@@ -80,3 +80,11 @@ sox -n -r 22050 -c 1 -b 16 $T/syn/a.wav synth 0.5 sine 210:410 vol 0.4
 cp $T/ref/a.wav $T/ref/-unpaired.wav
 for f in csv json jsonl; do node ../bin/tts-critic.js score $T/ref $T/syn --format $f -o $C/report-$f/report.$f --quiet || true; done
 sed -i "s#$T/##g" $C/report-*/report.*
+# CSV from JSON text: the real records, and records of every odd shape the scanner must handle.
+cp $C/report-jsonl/report.jsonl $C/csv-from-json/
+cat > $C/csv-from-json/shapes.jsonl <<'JSONL'
+{"fm_layers":{"s":[0.5,null,1E-3],"p\u0032":[]},"ref":"=a,b","syn":"'@x","status":"ok","fm":1.50,"gen":-0}
+{ "syn" : "\u00e9\"q\"" , "ref":null, "status":"error", "error":"line\nbreak", "fm_layers":null, "métrique":123456789012345678901234567890 }
+{"ref":"r","syn":"s","status":"ok","fm_layers":{"s":[1,2]},"fm_s_1":3}
+{"a\"b":1,"ref":"r","ref":"again","status":"ok","syn":"s"}
+JSONL

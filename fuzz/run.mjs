@@ -42,6 +42,7 @@ export const TARGETS = [
   ['report-csv', true],
   ['report-json', true],
   ['report-jsonl', true],
+  ['csv-from-json', true],
   ['manifest', true],
   ['manifest-stream', false],
   ['gates', true],
