@@ -198,7 +198,8 @@ export class CsvFromJson {
     else if (key === 'fm_layers') target = LAYERS;
     else if (key === '__proto__') target = -1;
     else target = this.index.get(key) ?? -1;
-    if (!escaped && place < 4096) known[place] = { bytes: input.slice(s, e), target };
+    // A copy: Buffer#slice is a view, which would keep (and follow changes to) the whole chunk.
+    if (!escaped && place < 4096) known[place] = { bytes: Uint8Array.prototype.slice.call(input, s, e), target };
     return target;
   }
 

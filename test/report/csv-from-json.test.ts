@@ -178,4 +178,13 @@ describe('CsvFromJson', () => {
     expect(line('{"fm":3}')).toBe(',,3,\n');
     expect(line('{"ref":"a","syn":"b","fm":1,"gen":2}')).toBe('a,b,1,2\n');
   });
+
+  it('remembers the keys it met, not the buffer they were in (buffers are reused)', () => {
+    const renderer = new CsvFromJson(['ab', 'cd']);
+    const input = Buffer.from('{"ab":1,"cd":2}');
+    const out = Buffer.alloc(64);
+    expect(out.toString('utf8', 0, renderer.render(input, 0, input.length, out, 0))).toBe('1,2\n');
+    input.write('{"cd":1,"ab":2}');
+    expect(out.toString('utf8', 0, renderer.render(input, 0, input.length, out, 0))).toBe('2,1\n');
+  });
 });
