@@ -90,8 +90,9 @@ export class Judge {
     return this.comparer ? this.comparer.add(row) : [];
   }
 
-  result(): Judgement {
-    return { gates: this.gates.map((gate) => gate.result()), baseline: this.comparer?.result() ?? null };
+  /** `listed`: the files whose baseline changes the output shows (see ReportWriter.lists). */
+  result(listed?: (file: string) => boolean): Judgement {
+    return { gates: this.gates.map((gate) => gate.result()), baseline: this.comparer?.result(listed) ?? null };
   }
 }
 

@@ -47,6 +47,15 @@ export class BaselineEntries implements Iterable<[string, number]> {
     return true;
   }
 
+  /** Entry numbers given so far (live or not): every entry is below this. */
+  get capacity(): number {
+    return this.texts.length;
+  }
+
+  key(entry: number): string {
+    return this.texts.key(entry);
+  }
+
   ref(entry: number): string {
     return this.texts.at(entry).ref ?? '';
   }

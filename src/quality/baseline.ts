@@ -26,14 +26,15 @@ import { UsageError } from '../errors.js';
 import type { ModelInfo } from '../scores.js';
 import { compareKeys, metricDirection, numberCell, rowKey, textCell, type Row } from '../report/columns.js';
 import type { ReportData } from '../report/read.js';
-import { CodedTexts, FloatBlocks, FloatColumn, RunningMean } from '../report/compact.js';
+import { BoundedHeap, CodedTexts, FloatBlocks, FloatColumn, RunningMean } from '../report/compact.js';
 import { leanCell } from '../report/json.js';
 import { pause } from '../util/yield.js';
 import { BaselineEntries } from './baseline-entries.js';
+import { UniqueRefs, UnmatchedRows } from './unmatched-rows.js';
 import { checkRequiredColumns, openReport } from '../report/read-stream.js';
 import { formatNumber } from '../report/stats.js';
 import { oneLine } from '../report/summary.js';
-import type { BaselineComparison, Direction, FileChange, MetricChange, MetricCheck, Regression, StatusChange } from '../report/verdicts.js';
+import { LISTED_PER_KIND, type BaselineComparison, type Direction, type FileChange, type MetricChange, type MetricCheck, type Regression, type StatusChange } from '../report/verdicts.js';
 import { checkMetricColumn, type ColumnCheckOptions } from './columns.js';
 import { testMeanRegression, type MeanRegressionTest, type RegressionTestOptions } from './regression-test.js';
 import { ModelDescriptions, describeMismatch, findModelMismatch, type ScoredSet } from './same-model.js';
@@ -247,19 +248,44 @@ function changePercent(value: number, base: number): number | null {
   return ((value - base) / Math.abs(base)) * 100;
 }
 
-/** What is kept of a row of this run that no baseline key matched, for matching by ref path at the end. */
-interface Unmatched {
-  readonly key: string;
-  readonly ref: string;
-  readonly status: string;
-  readonly values: readonly (number | null)[];
+/** Regressions worst first: baseline-0 ones, then by how far beyond the allowance; then by file and metric. */
+function worstRegressionFirst(a: Regression, b: Regression): number {
+  const over = (r: Regression): number => (r.changePercent === null ? Infinity : Math.abs(r.changePercent) - r.maxPercent);
+  return over(b) - over(a) || compareKeys(a.file, b.file) || compareKeys(a.column, b.column);
+}
+
+/** A list kept to its first `LISTED_PER_KIND` entries in `order`, with the count of all that were offered. */
+class Listed<T> {
+  private readonly kept: BoundedHeap<T>;
+  count = 0;
+
+  constructor(order: (a: T, b: T) => number) {
+    this.kept = new BoundedHeap(LISTED_PER_KIND, order);
+  }
+
+  add(item: T): void {
+    this.count++;
+    this.kept.offer(item);
+  }
+
+  sorted(): T[] {
+    return this.kept.sorted();
+  }
+}
+
+/** The first `LISTED_PER_KIND` of `keys` in key order, and how many there are. */
+function listKeysOf(keys: Iterable<string>): { list: string[]; count: number } {
+  const listed = new Listed<string>(compareKeys);
+  for (const key of keys) listed.add(key);
+  return { list: listed.sorted(), count: listed.count };
 }
 
 /**
  * The comparison made a row at a time: each row of this run (keys unique, as merged or scored
  * rows are) is matched with the baseline by key as it comes, and the baseline entry is then
  * dropped, so memory is the baseline's compact index plus the rows left unmatched. Rows left on
- * both sides are matched by ref path at the end (`match: 'auto'` or `'ref'`).
+ * both sides are matched by ref path at the end (`match: 'auto'` or `'ref'`). Regressions,
+ * status changes, new and missing files are counted whole and listed up to `LISTED_PER_KIND`.
  */
 export class BaselineComparer {
   private readonly candidates: Map<string, number>;
@@ -269,9 +295,11 @@ export class BaselineComparer {
   private anyFm = false;
   private matched = 0;
   private matchedByRef = 0;
-  private readonly unmatched: Unmatched[] = [];
-  private readonly regressions: Regression[] = [];
-  private readonly statusChanged: StatusChange[] = [];
+  /** Rows no baseline key matched (yet), for matching by ref path at the end. */
+  private readonly unmatched: UnmatchedRows;
+  /** Per candidate metric: its worst regressions, and how many. */
+  private readonly regressions = new Map<string, Listed<Regression>>();
+  private readonly statusChanged = new Listed<StatusChange>((a, b) => compareKeys(a.file, b.file));
   private readonly means = new Map<string, { current: RunningMean; previous: RunningMean }>();
   /** `--regression-test` only: each checked metric's paired values (two floats per matched file). */
   private readonly paired = new Map<string, { current: FloatColumn; previous: FloatColumn }>();
@@ -292,11 +320,15 @@ export class BaselineComparer {
         throw new UsageError(`cannot compare "${column}" with baseline ${baseline.source}: it has no such column`);
       }
     }
-    for (const column of this.candidates.keys()) this.means.set(column, { current: new RunningMean(), previous: new RunningMean() });
+    for (const column of this.candidates.keys()) {
+      this.means.set(column, { current: new RunningMean(), previous: new RunningMean() });
+      this.regressions.set(column, new Listed(worstRegressionFirst));
+    }
     if (options.regressionTest) {
       for (const column of this.candidates.keys()) this.paired.set(column, { current: new FloatColumn(), previous: new FloatColumn() });
     }
     this.perFile = options.perFile ?? true;
+    this.unmatched = new UnmatchedRows(this.candidates.size);
   }
 
   /**
@@ -310,7 +342,7 @@ export class BaselineComparer {
     const key = rowKey(row);
     const index = this.mode === 'ref' ? undefined : this.baseline.entries.get(key);
     if (index === undefined) {
-      this.unmatched.push({ key, ref: textCell(row, 'ref'), status, values: [...this.candidates.keys()].map((c) => numberCell(row, c)) });
+      this.unmatched.add(key, textCell(row, 'ref'), status, [...this.candidates.keys()].map((c) => numberCell(row, c)));
       return [];
     }
     this.baseline.entries.delete(key);
@@ -320,12 +352,12 @@ export class BaselineComparer {
 
   /**
    * Compares one matched pair. Changes are kept for the result when asked (`keepChanges`) and
-   * always for pairs matched by ref path at the end: their rows were written before the match
-   * was known, so no caller could take their changes from `add`.
+   * for pairs matched by ref path at the end that a page lists (`keep`): their rows were written
+   * before the match was known, so no caller could take their changes from `add`.
    */
-  private compare(file: string, status: string, value: (column: string) => number | null, index: number, baselineFile: string, byRef = false): FileChange[] {
+  private compare(file: string, status: string, value: (column: string) => number | null, index: number, baselineFile: string, keep = false): FileChange[] {
     const baselineStatus = this.baseline.status(index);
-    if (status !== baselineStatus) this.statusChanged.push({ file, status, baselineStatus });
+    if (status !== baselineStatus) this.statusChanged.add({ file, status, baselineStatus });
     if (status !== 'ok' || baselineStatus !== 'ok') return [];
     const changes: FileChange[] = [];
     for (const [column, maxPercent] of this.candidates) {
@@ -346,9 +378,9 @@ export class BaselineComparer {
       const regressed = this.perFile && worse > this.tolerance && (change === null || Math.abs(change) > maxPercent);
       const metric: MetricChange = { file, baselineFile, column, value: now, baseline: previous, changePercent: change };
       changes.push({ ...metric, regressed });
-      if (regressed) this.regressions.push({ ...metric, maxPercent, direction });
+      if (regressed) this.regressions.get(column)!.add({ ...metric, maxPercent, direction });
     }
-    if (this.options.keepChanges || byRef) this.kept.push(...changes);
+    if (this.options.keepChanges || keep) this.kept.push(...changes);
     return changes;
   }
 
@@ -368,43 +400,43 @@ export class BaselineComparer {
     return [...this.allowances().keys()];
   }
 
-  result(): BaselineComparison {
+  /**
+   * The comparison, once every row was added. Rows matched by ref path only now have their
+   * changes kept in `changes` (their rows were written before the match was known), for the
+   * files `listed` says a page shows (default: all).
+   */
+  result(listed: (file: string) => boolean = () => true): BaselineComparison {
     checkSameModel({ descriptions: this.models.list, rates: this.models.rates }, this.baseline, this.options.model);
     const columns = [...this.candidates.keys()];
-    const leftover = new Map(this.unmatched.map((u) => [u.key, u]));
+    const unmatched = this.unmatched.entries;
     if (this.mode !== 'syn') {
-      const refsOf = <T>(entries: Iterable<[string, T]>, ref: (entry: T) => string): Map<string, string[]> => {
-        const byRef = new Map<string, string[]>();
-        for (const [key, entry] of entries) {
-          const path = ref(entry);
-          if (path === '') continue;
-          const keys = byRef.get(path);
-          if (keys) keys.push(key);
-          else byRef.set(path, [key]);
-        }
-        return byRef;
-      };
-      const currentRefs = refsOf(leftover, (u) => u.ref);
-      const previousRefs = refsOf(this.baseline.entries, (index) => this.baseline.ref(index));
-      for (const [ref, keys] of currentRefs) {
-        const baseKeys = previousRefs.get(ref);
-        if (keys.length !== 1 || baseKeys?.length !== 1) continue;
-        const u = leftover.get(keys[0]!)!;
-        const index = this.baseline.entries.get(baseKeys[0]!)!;
-        this.baseline.entries.delete(baseKeys[0]!);
-        leftover.delete(u.key);
+      // A pair is matched by ref path when that ref path is the only one of its kind on both sides.
+      const previous = new UniqueRefs(this.baseline.entries);
+      const current = new UniqueRefs(unmatched);
+      for (const [key, entry] of unmatched) {
+        const ref = unmatched.ref(entry);
+        const index = current.only(ref) === entry ? previous.only(ref) : -1;
+        if (index < 0) continue;
+        const baselineKey = this.baseline.entries.key(index);
+        this.baseline.entries.delete(baselineKey);
+        unmatched.delete(key);
         this.matched++;
         this.matchedByRef++;
-        this.compare(u.key, u.status, (column) => u.values[columns.indexOf(column)] ?? null, index, baseKeys[0]!, true);
+        const values = (column: string): number | null => this.unmatched.value(entry, columns.indexOf(column));
+        this.compare(key, this.unmatched.status(entry), values, index, baselineKey, listed(key));
       }
     }
     const allowances = this.allowances();
-    const regressions = this.regressions.filter((r) => allowances.has(r.column));
-    regressions.sort((a, b) => {
-      const over = (r: Regression): number => (r.changePercent === null ? Infinity : Math.abs(r.changePercent) - r.maxPercent);
-      return over(b) - over(a) || compareKeys(a.file, b.file) || compareKeys(a.column, b.column);
-    });
-    const statusChanged = [...this.statusChanged].sort((a, b) => compareKeys(a.file, b.file));
+    const regressions: Regression[] = [];
+    const regressionCounts: Record<string, number> = {};
+    let regressionCount = 0;
+    for (const column of allowances.keys()) {
+      const listed = this.regressions.get(column)!;
+      regressions.push(...listed.sorted());
+      regressionCounts[column] = listed.count;
+      regressionCount += listed.count;
+    }
+    regressions.sort(worstRegressionFirst);
     const metrics: MetricCheck[] = [...allowances].map(([column, maxPercent]) => {
       const { current, previous } = this.means.get(column)!;
       const currentMean = current.value();
@@ -426,6 +458,8 @@ export class BaselineComparer {
           return testMeanRegression(column, metricDirection(column), current.values(), previous.values(), test);
         })
       : [];
+    const newFiles = listKeysOf(unmatched.keys());
+    const missingFiles = listKeysOf(this.baseline.entries.keys());
     return {
       source: this.baseline.source,
       metrics,
@@ -434,11 +468,16 @@ export class BaselineComparer {
       matched: this.matched,
       matchedByRef: this.matchedByRef,
       regressions,
+      regressionCount,
+      regressionCounts,
       changes: this.kept.filter((c) => allowances.has(c.column)),
-      newFiles: [...leftover.keys()].sort(compareKeys),
-      missingFiles: [...this.baseline.entries.keys()].sort(compareKeys),
-      statusChanged,
-      passed: regressions.length === 0 && !meanTests.some((t) => t.failed),
+      newFiles: newFiles.list,
+      newCount: newFiles.count,
+      missingFiles: missingFiles.list,
+      missingCount: missingFiles.count,
+      statusChanged: this.statusChanged.sorted(),
+      statusChangedCount: this.statusChanged.count,
+      passed: regressionCount === 0 && !meanTests.some((t) => t.failed),
     };
   }
 }
@@ -461,9 +500,11 @@ function signedPercent(percent: number | null): string {
   return `${percent >= 0 ? '+' : ''}${formatNumber(Number(percent.toFixed(2)))}%`;
 }
 
-function listKeys(keys: readonly string[], max: number): string {
-  const shown = keys.slice(0, max).map(oneLine).join(', ');
-  return keys.length > max ? `${shown}, ... and ${keys.length - max} more` : shown;
+/** Up to `max` of `keys` (the first of `count` in all), then how many more. */
+function listKeys(keys: readonly string[], count: number, max: number): string {
+  const shown = keys.slice(0, max);
+  const text = shown.map(oneLine).join(', ');
+  return count > shown.length ? `${text}, ... and ${count - shown.length} more` : text;
 }
 
 /** The comparison as lines for stderr (ending in a newline). */
@@ -473,7 +514,7 @@ export function formatBaseline(comparison: BaselineComparison, options: { readon
   lines.push(
     `baseline ${oneLine(comparison.source)}: ${comparison.matched} files matched` +
       (comparison.matchedByRef > 0 ? ` (${comparison.matchedByRef} by ref path)` : '') +
-      `, ${comparison.newFiles.length} new, ${comparison.missingFiles.length} missing`,
+      `, ${comparison.newCount} new, ${comparison.missingCount} missing`,
   );
   for (const m of comparison.metrics) {
     lines.push(
@@ -482,25 +523,27 @@ export function formatBaseline(comparison: BaselineComparison, options: { readon
     );
   }
   for (const t of comparison.meanTests ?? []) lines.push(`  ${t.message}`);
-  if (comparison.regressions.length > 0) {
-    lines.push(`regressed beyond the allowance (${comparison.regressions.length}):`);
-    for (const r of comparison.regressions.slice(0, max)) {
+  if (comparison.regressionCount > 0) {
+    lines.push(`regressed beyond the allowance (${comparison.regressionCount}):`);
+    const shown = comparison.regressions.slice(0, max);
+    for (const r of shown) {
       lines.push(
         `  ${oneLine(r.file)} ${r.column} ${formatNumber(r.baseline)} -> ${formatNumber(r.value)} ` +
           `(${signedPercent(r.changePercent)}, allowed ${formatNumber(r.maxPercent)}%)`,
       );
     }
-    if (comparison.regressions.length > max) lines.push(`  ... and ${comparison.regressions.length - max} more`);
+    if (comparison.regressionCount > shown.length) lines.push(`  ... and ${comparison.regressionCount - shown.length} more`);
   }
-  if (comparison.statusChanged.length > 0) {
+  if (comparison.statusChangedCount > 0) {
     lines.push(
       `status changed: ${listKeys(
         comparison.statusChanged.map((s) => `${s.file} (${s.baselineStatus} -> ${s.status})`),
+        comparison.statusChangedCount,
         max,
       )}`,
     );
   }
-  if (comparison.newFiles.length > 0) lines.push(`new (not in baseline): ${listKeys(comparison.newFiles, max)}`);
-  if (comparison.missingFiles.length > 0) lines.push(`missing (only in baseline): ${listKeys(comparison.missingFiles, max)}`);
+  if (comparison.newCount > 0) lines.push(`new (not in baseline): ${listKeys(comparison.newFiles, comparison.newCount, max)}`);
+  if (comparison.missingCount > 0) lines.push(`missing (only in baseline): ${listKeys(comparison.missingFiles, comparison.missingCount, max)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -68,8 +68,11 @@ export function githubAnnotations(results: Pick<ReportResults, 'gates' | 'baseli
     fileLines.push(workflowCommand('error', { file: filePath(file), title: `tts-critic: ${failed.status}` }, message));
   }
   lines.push(...fileLines.slice(0, maxFiles));
-  if (fileLines.length > maxFiles) {
-    lines.push(workflowCommand('error', { title: 'tts-critic' }, `… and ${fileLines.length - maxFiles} more failed files; see the step summary or the report`));
+  // The comparison lists only its worst regressions: the ones it did not list count too.
+  const unlisted = results.baseline ? results.baseline.regressionCount - results.baseline.regressions.length : 0;
+  const more = fileLines.length + unlisted - Math.min(maxFiles, fileLines.length);
+  if (more > 0) {
+    lines.push(workflowCommand('error', { title: 'tts-critic' }, `… and ${more} more failed files; see the step summary or the report`));
   }
   return lines;
 }

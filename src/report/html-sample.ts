@@ -107,6 +107,16 @@ export class RowSample {
 
   /** The selected rows in the order they came, and the baseline changes of those rows. */
   result(): { rows: Row[]; changes: FileChange[] } {
+    const entries = this.selected();
+    return { rows: entries.map((e) => e.row), changes: entries.flatMap((e) => e.changes) };
+  }
+
+  /** The keys of the selected rows (once every row was added). */
+  keys(): Set<string> {
+    return new Set(this.selected().map((e) => e.key));
+  }
+
+  private selected(): Entry[] {
     let entries: Entry[];
     if (this.all) entries = this.all;
     else {
@@ -120,6 +130,6 @@ export class RowSample {
       }
       entries = [...chosen.values()].sort((a, b) => a.seq - b.seq);
     }
-    return { rows: entries.map((e) => e.row), changes: entries.flatMap((e) => e.changes) };
+    return entries;
   }
 }

@@ -184,7 +184,7 @@ function gatesBlock(results: ReportResults): string {
       `<span class="msg">${escapeHtml(g.message)}</span></li>`,
   );
   if (baseline) {
-    const over = baseline.regressions.length;
+    const over = baseline.regressionCount;
     items.push(
       `<li class="${baseline.passed ? 'pass' : 'fail'}"><span class="verdict">${baseline.passed ? 'passed' : 'failed'}</span> ` +
         `<code>--baseline ${escapeHtml(baseline.source)}</code> <span class="msg">${over === 0 ? 'no file regressed beyond the allowance' : `${over} regression${over === 1 ? '' : 's'} beyond the allowance`}</span></li>`,
@@ -217,7 +217,7 @@ function baselineBlock(results: ReportResults): string {
   const parts: string[] = [];
   parts.push(
     `<p>${b.matched} files matched${b.matchedByRef > 0 ? ` (${b.matchedByRef} by ref path)` : ''}, ` +
-      `${b.newFiles.length} new, ${b.missingFiles.length} missing, ${b.statusChanged.length} changed status.</p>`,
+      `${b.newCount} new, ${b.missingCount} missing, ${b.statusChangedCount} changed status.</p>`,
   );
   const rows = b.metrics
     .map(
@@ -236,10 +236,10 @@ function baselineBlock(results: ReportResults): string {
       `<h3>Regression test</h3><ul>${tests.map((t) => `<li class="${t.failed ? 'bad' : ''}">${escapeHtml(t.message)}</li>`).join('')}</ul>`,
     );
   }
-  if (b.regressions.length > 0) {
+  if (b.regressionCount > 0) {
     const shown = b.regressions.slice(0, 50);
     parts.push(
-      `<h3>Regressed beyond the allowance (${b.regressions.length})</h3><table class="stats regressions"><thead><tr><th>file</th><th>metric</th><th>baseline</th><th>now</th><th>change</th><th>allowed</th></tr></thead><tbody>` +
+      `<h3>Regressed beyond the allowance (${b.regressionCount})</h3><table class="stats regressions"><thead><tr><th>file</th><th>metric</th><th>baseline</th><th>now</th><th>change</th><th>allowed</th></tr></thead><tbody>` +
         shown
           .map(
             (r) =>
@@ -248,14 +248,18 @@ function baselineBlock(results: ReportResults): string {
           )
           .join('') +
         `</tbody></table>` +
-        (b.regressions.length > shown.length ? `<p class="muted">… and ${b.regressions.length - shown.length} more (the table below marks every one).</p>` : ''),
+        (b.regressionCount > shown.length ? `<p class="muted">… and ${b.regressionCount - shown.length} more (the table below marks those of the files it lists).</p>` : ''),
     );
   }
-  const list = (title: string, keys: readonly string[]): string =>
-    keys.length === 0 ? '' : `<details><summary>${escapeHtml(title)} (${keys.length})</summary><ul class="paths">${keys.slice(0, 200).map((k) => `<li>${escapeHtml(k)}</li>`).join('')}${keys.length > 200 ? `<li>… and ${keys.length - 200} more</li>` : ''}</ul></details>`;
-  parts.push(list('status changed', b.statusChanged.map((s) => `${s.file} (${s.baselineStatus} → ${s.status})`)));
-  parts.push(list('new (not in the baseline)', b.newFiles));
-  parts.push(list('missing (only in the baseline)', b.missingFiles));
+  const list = (title: string, keys: readonly string[], count: number): string => {
+    if (count === 0) return '';
+    const shown = keys.slice(0, 200);
+    const more = count - shown.length;
+    return `<details><summary>${escapeHtml(title)} (${count})</summary><ul class="paths">${shown.map((k) => `<li>${escapeHtml(k)}</li>`).join('')}${more > 0 ? `<li>… and ${more} more</li>` : ''}</ul></details>`;
+  };
+  parts.push(list('status changed', b.statusChanged.map((s) => `${s.file} (${s.baselineStatus} → ${s.status})`), b.statusChangedCount));
+  parts.push(list('new (not in the baseline)', b.newFiles, b.newCount));
+  parts.push(list('missing (only in the baseline)', b.missingFiles, b.missingCount));
   return section('baseline', `Baseline: ${b.source}`, parts.join(''));
 }
 

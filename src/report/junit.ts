@@ -118,9 +118,10 @@ function gateCases(results: ReportResults): Case[] {
     if (b.perFile === false) return cases;
     for (const m of b.metrics) {
       const regressions = b.regressions.filter((r) => r.column === m.column);
+      const count = b.regressionCounts[m.column] ?? regressions.length;
       const name = `${m.column} vs baseline ${b.source} (at most ${formatNumber(m.maxPercent)}% worse per file)`;
       const summary = `${m.compared} files compared; mean ${formatNumber(m.mean)} (baseline ${formatNumber(m.baselineMean)})`;
-      if (regressions.length === 0) {
+      if (count === 0) {
         cases.push({ classname: 'tts-critic.baseline', name, failure: null, out: summary });
         continue;
       }
@@ -132,8 +133,8 @@ function gateCases(results: ReportResults): Case[] {
         name,
         failure: {
           type: 'regression',
-          message: `${regressions.length} file${regressions.length === 1 ? '' : 's'} regressed in ${m.column} beyond ${formatNumber(m.maxPercent)}%`,
-          details: `${summary}\n${lines.join('\n')}`,
+          message: `${count} file${count === 1 ? '' : 's'} regressed in ${m.column} beyond ${formatNumber(m.maxPercent)}%`,
+          details: `${summary}\n${lines.join('\n')}${count > lines.length ? `\n... and ${count - lines.length} more` : ''}`,
         },
         out: '',
       });

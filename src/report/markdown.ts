@@ -59,8 +59,8 @@ export function renderMarkdown(results: ReportResults, options: MarkdownOptions 
         baseline.passed ? '✅ passed' : '❌ failed',
         `baseline ${escapeMarkdown(baseline.source)}`,
         escapeMarkdown(
-          `${baseline.matched} files matched, ${baseline.regressions.length} regressed beyond the allowance, ` +
-            `${baseline.newFiles.length} new, ${baseline.missingFiles.length} missing`,
+          `${baseline.matched} files matched, ${baseline.regressionCount} regressed beyond the allowance, ` +
+            `${baseline.newCount} new, ${baseline.missingCount} missing`,
         ),
       ]);
     }
@@ -87,13 +87,13 @@ export function renderMarkdown(results: ReportResults, options: MarkdownOptions 
       baseline.perFile === false ? '—' : `${formatNumber(m.maxPercent)}%`,
     ]);
     let text = `### Baseline ${escapeMarkdown(baseline.source)}\n\n${table(['metric', 'mean', 'baseline', 'change', 'allowed per file'], metricRows, ['l', 'r', 'r', 'r', 'r'])}`;
-    if (baseline.regressions.length > 0) {
+    if (baseline.regressionCount > 0) {
       const shown = baseline.regressions.slice(0, max);
-      text += `\n\n**Regressed beyond the allowance (${baseline.regressions.length})**\n\n${table(
+      text += `\n\n**Regressed beyond the allowance (${baseline.regressionCount})**\n\n${table(
         ['file', 'metric', 'baseline', 'now', 'change'],
         shown.map((r) => [escapeMarkdown(r.file), escapeMarkdown(r.column), formatCell(r.baseline), formatCell(r.value), signedPercent(r.changePercent)]),
         ['l', 'l', 'r', 'r', 'r'],
-      )}${more(baseline.regressions.length, shown.length)}`;
+      )}${more(baseline.regressionCount, shown.length)}`;
     }
     const tests = baseline.meanTests ?? [];
     if (tests.length > 0) {

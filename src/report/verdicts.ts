@@ -80,6 +80,13 @@ export interface StatusChange {
   readonly baselineStatus: string;
 }
 
+/**
+ * How many entries a comparison lists of each kind: regressions per metric, status changes, new
+ * and missing files. The counts beside the lists are whole; a comparison of a million files
+ * against another checkpoint must not hold a million regressions.
+ */
+export const LISTED_PER_KIND = 1000;
+
 export interface BaselineComparison {
   /** The baseline's source (path) for messages. */
   readonly source: string;
@@ -87,19 +94,28 @@ export interface BaselineComparison {
   /** Pairs found on both sides, and how many of those only by their ref path. */
   readonly matched: number;
   readonly matchedByRef: number;
-  /** Worst first (baseline-0 regressions, then by how far beyond the allowance). */
+  /**
+   * Worst first (baseline-0 regressions, then by how far beyond the allowance): the worst
+   * `LISTED_PER_KIND` of each metric.
+   */
   readonly regressions: readonly Regression[];
+  /** All regressions beyond the allowance, and per metric. */
+  readonly regressionCount: number;
+  readonly regressionCounts: Readonly<Record<string, number>>;
   /**
    * Every checked metric of every matched pair that is ok on both sides (regressed or not), from
    * `compareWithBaseline`. A comparison made a row at a time (`BaselineComparer`, the CLI) keeps
    * only those of pairs matched by ref path; the others go with their rows to the writer.
    */
   readonly changes: readonly FileChange[];
-  /** Keys only in this run / only in the baseline, sorted. */
+  /** Keys only in this run / only in the baseline, sorted: the first `LISTED_PER_KIND`, and how many in all. */
   readonly newFiles: readonly string[];
+  readonly newCount: number;
   readonly missingFiles: readonly string[];
-  /** Matched pairs whose status differs (e.g. ok before, error now). */
+  readonly missingCount: number;
+  /** Matched pairs whose status differs (e.g. ok before, error now), by key: the first `LISTED_PER_KIND`, and how many in all. */
   readonly statusChanged: readonly StatusChange[];
+  readonly statusChangedCount: number;
   /** Whether single files beyond their allowance count (false: `--regression-test` alone). */
   readonly perFile?: boolean;
   /** `--regression-test`: each checked metric's mean change, tested (empty without it). */

@@ -104,6 +104,11 @@ export interface ReportWriter {
   writeRendered(rows: readonly Row[], text: Uint8Array): void;
   /** The summary of every row written so far (`summaryOptions`), gathered as they were written. */
   summary(): Summary;
+  /**
+   * Whether the output shows the row of `key` with its baseline changes (the rows an HTML page
+   * lists); asked once every row is written, for changes known only then (matches by ref path).
+   */
+  lists(key: string): boolean;
   /** The views' digest of every row written so far, when the format shows one or `digest` was asked for. */
   digest(): ViewDigest | null;
   /** Drops the output: the temp file is deleted and `output` keeps what it had (a stream just stops). */
@@ -148,6 +153,9 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
   const digest = formatter.digest || options.digest ? new ViewAccumulator(columns, subs) : null;
   const kept: Row[] | null = formatter.rows === 'all' ? [] : null;
   const sample = formatter.rows === 'sample' ? new RowSample(columns, subs, options.htmlRows) : null;
+
+  /** The keys `lists` answers from, worked out on its first call. */
+  let listed: Set<string> | null = null;
 
   let batching = options.batchWrites ?? false;
   let pending: string[] = [];
@@ -251,6 +259,10 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
       if (!on && state === 'open') flush();
     },
     summary: () => summary.result(),
+    lists(key: string): boolean {
+      listed ??= sample ? sample.keys() : new Set();
+      return listed.has(key);
+    },
     digest: () => digest?.result() ?? null,
     discard(): Promise<void> {
       if (state === 'finished' || state === 'aborted') return Promise.resolve();

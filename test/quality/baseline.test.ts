@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../src/errors.js';
 import {
+  BaselineComparer,
+  BaselineIndex,
   compareWithBaseline,
   formatBaseline,
   metricDirection,
@@ -8,6 +10,7 @@ import {
   type MaxRegression,
 } from '../../src/quality/baseline.js';
 import { columnsFor, type Row } from '../../src/report/columns.js';
+import { LISTED_PER_KIND } from '../../src/report/verdicts.js';
 import type { ReportData } from '../../src/report/read.js';
 import { parseReport } from '../../src/report/read.js';
 import type { ModelInfo } from '../../src/scores.js';
@@ -178,6 +181,35 @@ describe('compareWithBaseline', () => {
     expect(strict.newFiles).toEqual(['v2/a.wav']);
   });
 
+  it('matches by ref path only a ref path that is one of a kind on both sides, with the status and values the row had', () => {
+    const prev = baseline([
+      row('v1/a.wav', { fm: 1, mel_l1: 1 }),
+      row('v1/b.wav', { fm: 1, mel_l1: 1 }),
+      row('v1/c1.wav', { fm: 1 }, { ref: 'ref/c.wav' }),
+      row('v1/c2.wav', { fm: 1 }, { ref: 'ref/c.wav' }),
+      row('v1/d.wav', { fm: 1 }),
+      row('v1/e.wav', { fm: 1 }, { ref: '' }),
+    ]);
+    const current = [
+      row('v2/a.wav', { fm: 2, mel_l1: null }),
+      row('v2/b.wav', { fm: null, mel_l1: null }, { status: 'error', error: 'bad' }),
+      row('v2/c.wav', { fm: 2 }, { ref: 'ref/c.wav' }), // the baseline has two with this ref
+      row('v2/d1.wav', { fm: 2 }, { ref: 'ref/d.wav' }), // this run has two with this ref
+      row('v2/d2.wav', { fm: 2 }, { ref: 'ref/d.wav' }),
+      row('v2/e.wav', { fm: 2 }, { ref: '' }), // no ref path: never matched by it
+    ];
+    const comparer = new BaselineComparer(BaselineIndex.of(prev, { defaults: 5, metrics: {} }));
+    for (const r of current) expect(comparer.add(r)).toEqual([]);
+    // Only the changes of the files a page lists are kept for it.
+    const result = comparer.result((file) => file === 'v2/a.wav');
+    expect([result.matched, result.matchedByRef]).toEqual([2, 2]);
+    expect(result.regressions.map((r) => [r.file, r.baselineFile, r.column, r.value])).toEqual([['v2/a.wav', 'v1/a.wav', 'fm', 2]]);
+    expect(result.statusChanged).toEqual([{ file: 'v2/b.wav', status: 'error', baselineStatus: 'ok' }]);
+    expect(result.changes.map((c) => [c.file, c.column])).toEqual([['v2/a.wav', 'fm']]);
+    expect(result.newFiles).toEqual(['v2/c.wav', 'v2/d1.wav', 'v2/d2.wav', 'v2/e.wav']);
+    expect(result.missingFiles).toEqual(['v1/c1.wav', 'v1/c2.wav', 'v1/d.wav', 'v1/e.wav']);
+  });
+
   it('defaults to gen in syn-only runs', () => {
     const prev = baseline([row('out/a.wav', { fm: null, gen: 1 }, { ref: '' })]);
     const result = compareWithBaseline([row('out/a.wav', { fm: null, gen: 1.5 }, { ref: '' })], prev);
@@ -216,5 +248,41 @@ describe('compareWithBaseline', () => {
     expect(text).toContain('out/a.wav fm 1 -> 1.5 (+50%, allowed 5%)');
     expect(text).toContain('new (not in baseline): out/n.wav');
     expect(text).toContain('missing (only in baseline): out/b.wav, out/c.wav, out/gone.wav');
+  });
+
+  it('counts every regression, status change, new and missing file, and lists the first of each kind', () => {
+    // More of each kind than a comparison lists: its memory must not grow with them.
+    const n = LISTED_PER_KIND + 500;
+    const name = (i: number): string => `out/${String(i).padStart(5, '0')}.wav`;
+    const before: Row[] = [];
+    const now: Row[] = [];
+    for (let i = 0; i < n; i++) {
+      before.push(row(name(i), { fm: 1, mel_l1: 1 }));
+      // fm regresses by 10% + i/100 % (the last file worst); mel_l1 only in every tenth file.
+      now.push(row(name(i), { fm: 1.1 + i / 1e4, mel_l1: i % 10 === 0 ? 2 : 1 }));
+      before.push(row(`gone/${name(i)}`, { fm: 1, mel_l1: 1 }, { ref: `gone-ref/${i}` }));
+      now.push(row(`new/${name(i)}`, { fm: 1, mel_l1: 1 }, { ref: `new-ref/${i}` }));
+      before.push(row(`both/${name(i)}`, { fm: 1, mel_l1: 1 }));
+      now.push(row(`both/${name(i)}`, { fm: null, mel_l1: null }, { status: 'error', error: 'bad' }));
+    }
+    const result = compareWithBaseline(now, baseline(before));
+    expect(result.regressionCount).toBe(n + n / 10);
+    expect(result.regressionCounts).toEqual({ fm: n, mel_l1: n / 10 });
+    expect(result.passed).toBe(false);
+    // The worst of each metric: mel_l1's (+100%) first, then fm's from the last file down.
+    expect(result.regressions).toHaveLength(LISTED_PER_KIND + n / 10);
+    expect(result.regressions.slice(0, n / 10).every((r) => r.column === 'mel_l1')).toBe(true);
+    const fm = result.regressions.filter((r) => r.column === 'fm').map((r) => r.file);
+    expect(fm).toEqual(Array.from({ length: LISTED_PER_KIND }, (_, k) => name(n - 1 - k)));
+    expect([result.newCount, result.missingCount, result.statusChangedCount]).toEqual([n, n, n]);
+    expect(result.newFiles).toEqual(Array.from({ length: LISTED_PER_KIND }, (_, i) => `new/${name(i)}`));
+    expect(result.missingFiles).toEqual(Array.from({ length: LISTED_PER_KIND }, (_, i) => `gone/${name(i)}`));
+    expect(result.statusChanged.map((s) => s.file)).toEqual(Array.from({ length: LISTED_PER_KIND }, (_, i) => `both/${name(i)}`));
+    const text = formatBaseline(result);
+    expect(text).toContain(`regressed beyond the allowance (${n + n / 10}):`);
+    expect(text).toContain(`  ... and ${n + n / 10 - 10} more`);
+    expect(text).toContain(`, ${n} new, ${n} missing`);
+    expect(text).toContain(`new (not in baseline): new/${name(0)}`);
+    expect(text).toContain(`, ... and ${n - 10} more`);
   });
 });

@@ -53,6 +53,16 @@ describe('JUnit XML', () => {
     expect([parsed.tests, parsed.failures]).toEqual([12, 5]);
   });
 
+  it('counts the regressions of a metric beyond those the comparison lists', () => {
+    const b = results.baseline!;
+    const fm = b.regressionCounts['fm']!;
+    const unlisted = { ...results, baseline: { ...b, regressionCount: b.regressionCount + 2000, regressionCounts: { ...b.regressionCounts, fm: fm + 2000 } } };
+    const gates = parseJunit(renderJunit(unlisted)).suites.find((s) => s.name === 'tts-critic gates')!;
+    const failure = gates.cases[2]!.failure!;
+    expect(failure.message).toBe(`${fm + 2000} files regressed in fm beyond 5%`);
+    expect(failure.text).toMatch(/\n\.\.\. and 2000 more$/);
+  });
+
   it('has no gate suite when there are no gates', () => {
     const parsed = parseJunit(renderJunit(viewResults([okResult('out/a.wav', 0.1)])));
     expect(parsed.suites.map((s) => s.name)).toEqual(['tts-critic files']);

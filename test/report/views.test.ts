@@ -127,6 +127,9 @@ describe('GitHub workflow commands', () => {
     const capped = githubAnnotations(results, { maxFiles: 1 });
     expect(capped).toHaveLength(3);
     expect(capped[2]).toMatch(/… and 3 more failed files/);
+    // Regressions beyond those the comparison lists count too.
+    const unlisted = { ...results, baseline: { ...results.baseline!, regressionCount: results.baseline!.regressionCount + 2000 } };
+    expect(githubAnnotations(unlisted, { maxFiles: 1 })[2]).toMatch(/… and 2003 more failed files/);
   });
 });
 

@@ -251,3 +251,23 @@ describe('writeRendered (records made elsewhere: merge to CSV)', () => {
     expect(() => csv.writeRendered(rows, records(rows))).toThrow(/finished/);
   });
 });
+
+describe('lists (which rows the output shows with their baseline changes)', () => {
+  it('is the HTML page\'s listed rows, and none for the record formats', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => resultToRow(okResult(`out/${i}.wav`, i / 30), model));
+    const columns = Object.keys(rows[0]!);
+    const html = createReportWriter({ format: 'html', output: tmp.path('r.html'), model: null, columns, version: '0.1.0', htmlRows: 10 });
+    const csv = createReportWriter({ format: 'csv', output: tmp.path('r.csv'), model: null, columns, version: '0.1.0' });
+    for (const row of rows) {
+      html.writeRow(row);
+      csv.writeRow(row);
+    }
+    const listed = rows.map((row) => row['syn'] as string).filter((key) => html.lists(key));
+    expect(listed).toHaveLength(10);
+    // The worst by fm are among them.
+    expect(listed).toContain('out/29.wav');
+    expect(rows.some((row) => csv.lists(row['syn'] as string))).toBe(false);
+    await html.discard();
+    await csv.discard();
+  });
+});
