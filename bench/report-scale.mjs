@@ -15,7 +15,7 @@
 //   floor     the same `score` without --resume and with an empty shard: what holding the model
 //             and the list of pairs costs, before any record (the part of `resume` that is not
 //             the resume); run first, so it also warms the session cache for `resume`.
-//             COMMANDS=merge,report picks commands.
+//             COMMANDS=merge,report picks commands (COMMANDS= runs the floor only).
 // The generated files are deleted at the end (KEEP=1 keeps them). The figures are as noisy as
 // the machine is busy: on a shared machine, read them as an order of magnitude.
 import { spawnSync } from 'node:child_process';
@@ -156,7 +156,8 @@ try {
     // resumes built it); a cold build is a one-off cost of its own.
     run('floor', ['score', '-f', 'gpt-sovits', '--pairs', 'pairs.csv', '--shard', `${rows + 1}/${rows + 1}`, '-q', '--format', 'jsonl', '-o', 'out.jsonl'], 0);
     rmSync(path.join(root, 'out.jsonl'), { force: true });
-    for (const name of (process.env.COMMANDS ?? 'merge,report,baseline,resume').split(',')) {
+    for (const name of (process.env.COMMANDS ?? 'merge,report,baseline,resume').split(',').filter(Boolean)) {
+      if (!commands[name]) throw new Error(`COMMANDS: unknown command "${name}" (expected some of ${Object.keys(commands).join(', ')}; empty: floor only)`);
       // `--baseline` reads two inputs (the report and the baseline, here the same file twice).
       run(name, commands[name], name === 'baseline' ? 2 * bytes : bytes);
       for (const out of ['out.csv', 'out.html', 'out.jsonl']) rmSync(path.join(root, out), { force: true });
