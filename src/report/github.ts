@@ -9,6 +9,7 @@
  */
 import type { ReportResults } from './formatter.js';
 import { formatNumber } from './stats.js';
+import { failureCount } from './summary.js';
 
 export function escapeData(text: string): string {
   return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -68,8 +69,10 @@ export function githubAnnotations(results: Pick<ReportResults, 'gates' | 'baseli
     fileLines.push(workflowCommand('error', { file: filePath(file), title: `tts-critic: ${failed.status}` }, message));
   }
   lines.push(...fileLines.slice(0, maxFiles));
-  // The comparison lists only its worst regressions: the ones it did not list count too.
-  const unlisted = results.baseline ? results.baseline.regressionCount - results.baseline.regressions.length : 0;
+  // The comparison lists only its worst regressions, the summary its first failures: the ones
+  // they did not list count too.
+  const unlisted =
+    (results.baseline ? results.baseline.regressionCount - results.baseline.regressions.length : 0) + failureCount(results.summary) - results.summary.errors.length;
   const more = fileLines.length + unlisted - Math.min(maxFiles, fileLines.length);
   if (more > 0) {
     lines.push(workflowCommand('error', { title: 'tts-critic' }, `… and ${more} more failed files; see the step summary or the report`));

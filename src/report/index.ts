@@ -27,6 +27,8 @@ export {
   formatCell,
   oneLine,
   DEFAULT_SUMMARY_METRICS,
+  LISTED_FAILURES,
+  failureCount,
   type Summary,
   type SummaryOptions,
   type WorstFile,

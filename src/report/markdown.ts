@@ -7,7 +7,7 @@
 import { metricDirection } from './columns.js';
 import type { Formatter, ReportResults } from './formatter.js';
 import { formatNumber } from './stats.js';
-import { formatCell, oneLine } from './summary.js';
+import { failureCount, formatCell, oneLine } from './summary.js';
 import { countsLine, mainMetricStats, modelFacts, modelRows } from './views.js';
 
 export interface MarkdownOptions {
@@ -125,13 +125,14 @@ export function renderMarkdown(results: ReportResults, options: MarkdownOptions 
     );
   }
 
-  if (summary.errors.length > 0) {
+  const failures = failureCount(summary);
+  if (failures > 0) {
     const shown = summary.errors.slice(0, max);
     out.push(
-      `### Not scored (${summary.errors.length})\n\n${table(
+      `### Not scored (${failures})\n\n${table(
         ['status', 'file', 'message'],
         shown.map((e) => [e.status, escapeMarkdown(e.syn || e.ref), escapeMarkdown(e.error)]),
-      )}${more(summary.errors.length, shown.length)}`,
+      )}${more(failures, shown.length)}`,
     );
   }
   return `${out.join('\n\n')}\n`;

@@ -38,10 +38,22 @@ export interface Summary {
    * (`fake`, `disc`; see `metricDirection`). `metric` is null when no ok row has a value for it.
    */
   readonly worst: { readonly metric: string | null; readonly files: readonly WorstFile[] };
-  /** Every row that is not ok, in row order. */
+  /**
+   * The rows that are not ok, in row order: the first `LISTED_FAILURES` of them (all of them are
+   * `files - ok`, see `failureCount`; every record keeps its own status and error). A run where a
+   * million files fail must not hold a million messages.
+   */
   readonly errors: readonly FailedFile[];
   /** True in an output closed early by an interruption (only finished files are included). */
   readonly interrupted: boolean;
+}
+
+/** How many failed files a summary lists. */
+export const LISTED_FAILURES = 1000;
+
+/** All the rows of a summary that are not ok (its `errors` lists the first of them). */
+export function failureCount(summary: Pick<Summary, 'files' | 'ok'>): number {
+  return summary.files - summary.ok;
 }
 
 export interface SummaryOptions {
@@ -94,7 +106,9 @@ export class SummaryAccumulator {
     if (status !== 'ok') {
       if (status === 'error') this.error++;
       else if (status === 'unpaired') this.unpaired++;
-      this.errors.push({ ref: textCell(row, 'ref'), syn: textCell(row, 'syn'), status: textCell(row, 'status'), error: textCell(row, 'error') });
+      if (this.errors.length < LISTED_FAILURES) {
+        this.errors.push({ ref: textCell(row, 'ref'), syn: textCell(row, 'syn'), status: textCell(row, 'status'), error: textCell(row, 'error') });
+      }
       return;
     }
     this.ok++;
@@ -189,16 +203,18 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions = 
       lines.push(`  ${formatCell(file.value).padStart(numberWidth)}  ${oneLine(file.syn || file.ref)}`);
     }
   }
-  if (summary.errors.length > 0) {
+  const failures = failureCount(summary);
+  if (failures > 0) {
     const max = options.maxErrors ?? 10;
-    lines.push(`not scored (${summary.errors.length}):`);
-    for (const failed of summary.errors.slice(0, max)) {
+    lines.push(`not scored (${failures}):`);
+    const shown = summary.errors.slice(0, max);
+    for (const failed of shown) {
       // Messages usually start with the file they are about; do not print the path twice.
       const file = oneLine(failed.syn || failed.ref);
       const message = oneLine(failed.error);
       lines.push(`  ${failed.status.padEnd(8)}  ${message.startsWith(`${file}: `) || !file ? message : `${file}: ${message}`}`);
     }
-    if (summary.errors.length > max) lines.push(`  ... and ${summary.errors.length - max} more`);
+    if (failures > shown.length) lines.push(`  ... and ${failures - shown.length} more`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Row } from '../../src/report/columns.js';
 import { resultToRow } from '../../src/report/rows.js';
 import { describe as describeValues, mean, percentile } from '../../src/report/stats.js';
-import { formatCell, formatSummary, oneLine, summarize } from '../../src/report/summary.js';
+import { LISTED_FAILURES, failureCount, formatCell, formatSummary, oneLine, summarize } from '../../src/report/summary.js';
 import { failedResult, makeModel, okResult } from './helpers.js';
 
 const model = makeModel();
@@ -86,6 +86,17 @@ describe('summarize', () => {
   it('has no worst files when nothing was scored', () => {
     const summary = summarize([resultToRow(failedResult('out/x.wav', 'bad'), model)]);
     expect(summary.worst).toEqual({ metric: null, files: [] });
+  });
+
+  it('lists the first failures and counts them all', () => {
+    const many = Array.from({ length: LISTED_FAILURES + 20 }, (_, i) => resultToRow(failedResult(`out/${String(i).padStart(5, '0')}.wav`, 'bad'), model));
+    const summary = summarize([...rows(), ...many]);
+    expect([summary.error, summary.unpaired, failureCount(summary)]).toEqual([LISTED_FAILURES + 21, 1, LISTED_FAILURES + 22]);
+    expect(summary.errors).toHaveLength(LISTED_FAILURES);
+    expect(summary.errors.slice(0, 3).map((e) => e.syn)).toEqual(['out/d.wav', '', 'out/00000.wav']);
+    const text = formatSummary(summary);
+    expect(text).toContain(`not scored (${LISTED_FAILURES + 22}):`);
+    expect(text).toContain(`... and ${LISTED_FAILURES + 12} more`);
   });
 
   it('is plain JSON (survives a JSON round trip unchanged)', () => {

@@ -130,6 +130,9 @@ describe('GitHub workflow commands', () => {
     // Regressions beyond those the comparison lists count too.
     const unlisted = { ...results, baseline: { ...results.baseline!, regressionCount: results.baseline!.regressionCount + 2000 } };
     expect(githubAnnotations(unlisted, { maxFiles: 1 })[2]).toMatch(/… and 2003 more failed files/);
+    // So do failures beyond those the summary lists.
+    const failing = { ...results, summary: { ...results.summary, files: results.summary.files + 500 } };
+    expect(githubAnnotations(failing, { maxFiles: 1 })[2]).toMatch(/… and 503 more failed files/);
   });
 });
 
