@@ -54,10 +54,10 @@ export interface MergedReports {
   /** The same rows in batches of up to 64: one await per batch, for a consumer that goes through a million. */
   batches(): AsyncGenerator<Row[]>;
   /**
-   * The same rows with their CSV records (`columns`), for a CSV output: records of JSON inputs
-   * go to CSV straight from their text (see CsvFromJson), and their rows then hold every cell
-   * but the per-layer ones (`fm_<sub>_<i>`), which only the CSV text carries. Read once, instead
-   * of `rows()` or `batches()`.
+   * The same rows with their CSV records (`columns`), for a CSV output: records go to CSV
+   * straight from their JSON text (see CsvFromJson; a CSV input's row is held as flat JSON), and
+   * the rows of JSON records then hold every cell but the per-layer ones (`fm_<sub>_<i>`),
+   * which only the CSV text carries. Read once, instead of `rows()` or `batches()`.
    */
   csvBatches(): AsyncGenerator<CsvBatch>;
   /** Once `rows()` is done: keys found more than once. */
@@ -403,12 +403,14 @@ export async function mergeReportFiles(paths: readonly string[], options: MergeS
       used = 0;
       for (const entry of entries) {
         reserve(render.room(entry[5] - entry[4]));
-        const end = entry[3] === 'record' ? render.render(entry[6], entry[4], entry[5], out, used) : -1;
+        // A CSV input's row is held as flat JSON, a shape the renderer takes too (its numbers
+        // were written by JSON.stringify: the text csvLine would make).
+        const end = render.render(entry[6], entry[4], entry[5], out, used);
         if (end >= 0) {
           rows.push(render.scalarRow(entry[6], entry[4], entry[5]));
           used = end;
         } else {
-          // A CSV input's row, or a record of a shape the renderer leaves to the parser.
+          // A record of a shape the renderer leaves to the parser.
           const row = full(entry);
           rows.push(row);
           const line = csvLine(row, columns);
