@@ -84,11 +84,15 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
     // large merge); their rows then lack the per-layer cells, so not when a judge reads one.
     const judged = [...gates.map((gate) => gate.target.column), ...Object.keys(maxRegression?.metrics ?? {}), ...(summaryOptions.worstBy ? [summaryOptions.worstBy] : [])];
     try {
-      if (format === 'csv' && !judged.some(mayBeLayerColumn)) {
+      const layersRead = judged.some(mayBeLayerColumn);
+      if (format === 'csv' && !layersRead) {
         for await (const batch of merged.csvBatches()) {
           for (const row of batch.rows) judge.add(row);
           writer.writeRendered(batch.rows, batch.csv);
         }
+      } else if (format === 'html' && !layersRead) {
+        // The page shows no per-layer cell: rows without them are a third of the work.
+        for await (const batch of merged.scalarBatches()) for (const row of batch) writer.writeRow(row, judge.add(row));
       } else {
         for await (const batch of merged.batches()) for (const row of batch) writer.writeRow(row, judge.add(row));
       }

@@ -146,6 +146,14 @@ export class CsvFromJson {
   }
 
   /**
+   * The row `scalarRow` gives, for a record that is not rendered (an HTML page needs no more of
+   * a row than this); null when the record is not in the shape this handles.
+   */
+  scalarRowOf(input: Buffer, start: number, end: number): Row | null {
+    return this.scan(input, start, end) ? this.scalarRow(input, start, end) : null;
+  }
+
+  /**
    * The row of the record `render` last wrote (same `input`, `start`, `end`): every cell but the
    * per-layer ones, which only its CSV line carries. Text cells given as null are '', and columns
    * the record lacks are filled as a merged row's are.

@@ -207,7 +207,7 @@ test('score gates work on per-layer columns with --layers, and only with it', as
   expect(without.stderr).toContain('unknown column "fm_s_0"');
 });
 
-test('merge to CSV gates per-layer columns too (those rows are built whole, not only rendered)', async () => {
+test('merge to CSV and report to HTML gate per-layer columns too (those rows are built whole)', async () => {
   expect((await cli(root, ['score', 'ref', 'syn', '-w', 'D.pth', '-q', '--layers', '-o', 'layers.jsonl'])).code).toBe(0);
   const layered = parseJsonlText(readFileSync(path.join(root, 'layers.jsonl'), 'utf8'));
   const firstLayer = layered.map((r) => (r['fm_layers'] as unknown as Record<string, number[]>)['s']![0]!);
@@ -217,6 +217,10 @@ test('merge to CSV gates per-layer columns too (those rows are built whole, not 
   expect(messages(failing.stderr)).toEqual([expect.stringContaining(`max(fm_s_0) = ${max.toPrecision(5)}`)]);
   const passing = await cli(root, ['merge', 'layers.jsonl', '-q', '-o', 'layers.csv', '--fail-if', `max(fm_s_0) > ${between(max, 10)}`]);
   expect(passing.code).toBe(0);
+  // The HTML page, made from rows without per-layer cells, too.
+  const page = await cli(root, ['report', 'layers.jsonl', '-q', '-o', 'layers.html', '--fail-if', `max(fm_s_0) > ${between(0, max)}`]);
+  expect(page.code).toBe(1);
+  expect(messages(page.stderr)).toEqual([expect.stringContaining(`max(fm_s_0) = ${max.toPrecision(5)}`)]);
 });
 
 describe('malformed expressions exit 2 before anything is scored or written', () => {

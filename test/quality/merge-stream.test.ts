@@ -84,6 +84,11 @@ describe('mergeReportFiles', () => {
       const textPath = ok.filter((row) => !('fm_s_0' in row)).length;
       expect(textPath).toBeGreaterThan(0);
       expect(textPath).toBeLessThan(ok.length);
+      const third = await mergeReportFiles(paths, { tempDir: tmp.path('.'), ...(chunkBytes ? { chunkBytes } : {}) });
+      const scalarRows = [];
+      for await (const batch of third.scalarBatches()) scalarRows.push(...batch);
+      expect(scalarRows.map(scalars)).toEqual(expected.map(scalars));
+      expect(scalarRows.filter((row) => row['status'] === 'ok' && !('fm_s_0' in row)).length).toBe(textPath);
       expect(readdirSync(tmp.path('.')).filter((name) => name.startsWith('tts-critic-merge-'))).toEqual([]);
     }
   });
