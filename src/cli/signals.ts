@@ -6,7 +6,10 @@
  * The same signal again within SAME_SIGNAL_MS of the first is the same interruption: a Ctrl-C
  * reaches the whole terminal process group, so a relaunched scorer (relaunch.ts) gets it once
  * from the terminal and once more from its launcher, which passes signals on for those that
- * are sent to it alone (`kill`, a supervisor).
+ * are sent to it alone (`kill`, a supervisor). Once a signal was received, the listeners stay
+ * after `dispose`: a run that stops quickly is already writing its output when the launcher's
+ * copy arrives, and with no listener left that copy would kill it by the signal's default
+ * action (the process is about to exit anyway).
  */
 import { EXIT } from './exit-codes.js';
 
@@ -59,6 +62,7 @@ export function watchInterruptions(onFirst: (signal: NodeJS.Signals) => void, ho
     },
     exitCode: () => (received !== null ? (received === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM) : pipeClosed ? EXIT.BROKEN_PIPE : null),
     dispose() {
+      if (received) return; // see the module comment
       host.signals.off('SIGINT', handler);
       host.signals.off('SIGTERM', handler);
     },

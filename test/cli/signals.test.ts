@@ -48,6 +48,21 @@ test('a second signal later exits at once, with its own code', () => {
   expect(other.exits).toEqual([143]);
 });
 
+test('after a signal, dispose keeps listening: a copy is still the same interruption, another signal still exits with its code', () => {
+  // A run that stopped at once is writing its output when the launcher's copy of a Ctrl-C comes:
+  // with no listener, that copy would kill the process by the signal's default action.
+  const h = harness();
+  h.signals.emit('SIGINT', 'SIGINT');
+  h.advance(100);
+  h.interruption.dispose();
+  h.advance(SAME_SIGNAL_MS - 150);
+  h.signals.emit('SIGINT', 'SIGINT');
+  expect(h.exits).toEqual([]);
+  h.advance(SAME_SIGNAL_MS);
+  h.signals.emit('SIGINT', 'SIGINT');
+  expect(h.exits).toEqual([130]);
+});
+
 test('a closed stdout stops the run with 141; dispose removes the listeners', () => {
   const h = harness();
   h.interruption.brokenPipe();
