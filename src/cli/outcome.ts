@@ -91,8 +91,8 @@ export class Judge {
   }
 
   /** `listed`: the files whose baseline changes the output shows (see ReportWriter.lists). */
-  result(listed?: (file: string) => boolean): Judgement {
-    return { gates: this.gates.map((gate) => gate.result()), baseline: this.comparer?.result(listed) ?? null };
+  async result(listed?: (file: string) => boolean): Promise<Judgement> {
+    return { gates: this.gates.map((gate) => gate.result()), baseline: this.comparer ? await this.comparer.finish(listed) : null };
   }
 }
 

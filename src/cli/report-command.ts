@@ -101,7 +101,7 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
       throw error;
     }
     for (const d of merged.duplicates) say(io, `duplicate record for ${d.key} in ${d.sources.join(', ')}: kept the last`);
-    const judgement = judge.result((file) => writer!.lists(file));
+    const judgement = await judge.result((file) => writer!.lists(file));
     const summary = writer.summary();
     await writer.finish(summary, await viewExtras(format, summary, flags.output, judgement));
     if (!flags.quiet) io.stderr.write(formatSummary(summary));

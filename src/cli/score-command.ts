@@ -266,7 +266,7 @@ export async function scoreCommand(
     let judgement: Judgement = { gates: [], baseline: null };
     if (interrupted === null) {
       try {
-        judgement = judge.result((file) => writer.lists(file));
+        judgement = await judge.result((file) => writer.lists(file));
       } catch (error) {
         // The scores are written whatever the comparison says (e.g. a metric missing from the baseline).
         await writer.finish(summary);

@@ -273,11 +273,13 @@ class Listed<T> {
   }
 }
 
-/** The first `LISTED_PER_KIND` of `keys` in key order, and how many there are. */
-function listKeysOf(keys: Iterable<string>): { list: string[]; count: number } {
-  const listed = new Listed<string>(compareKeys);
-  for (const key of keys) listed.add(key);
-  return { list: listed.sorted(), count: listed.count };
+/** Steps of `BaselineComparer.settle` between two chances to give the event loop a turn. */
+const SETTLE_STEP = 1024;
+
+/** The end of a comparison: the files left on each side once the matches by ref path are made. */
+interface Settled {
+  readonly newFiles: Listed<string>;
+  readonly missingFiles: Listed<string>;
 }
 
 /**
@@ -406,14 +408,46 @@ export class BaselineComparer {
    * files `listed` says a page shows (default: all).
    */
   result(listed: (file: string) => boolean = () => true): BaselineComparison {
+    const steps = this.settle(listed);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    return this.comparison(step.value);
+  }
+
+  /** `result`, giving the event loop a turn now and then: a million files left to match by ref path take seconds. */
+  async finish(listed: (file: string) => boolean = () => true): Promise<BaselineComparison> {
+    const steps = this.settle(listed);
+    let step = steps.next();
+    while (!step.done) {
+      await pause();
+      step = steps.next();
+    }
+    return this.comparison(step.value);
+  }
+
+  /**
+   * Matches by ref path what the keys left (a pair whose ref path is the only one of its kind on
+   * both sides) and lists the files left on each side, yielding every SETTLE_STEP steps.
+   */
+  private *settle(listed: (file: string) => boolean): Generator<void, Settled> {
     checkSameModel({ descriptions: this.models.list, rates: this.models.rates }, this.baseline, this.options.model);
     const columns = [...this.candidates.keys()];
     const unmatched = this.unmatched.entries;
+    let steps = 0;
+    const step = (): boolean => ++steps % SETTLE_STEP === 0;
     if (this.mode !== 'syn') {
-      // A pair is matched by ref path when that ref path is the only one of its kind on both sides.
       const previous = new UniqueRefs(this.baseline.entries);
+      for (const [, entry] of this.baseline.entries) {
+        previous.add(entry);
+        if (step()) yield;
+      }
       const current = new UniqueRefs(unmatched);
+      for (const [, entry] of unmatched) {
+        current.add(entry);
+        if (step()) yield;
+      }
       for (const [key, entry] of unmatched) {
+        if (step()) yield;
         const ref = unmatched.ref(entry);
         const index = current.only(ref) === entry ? previous.only(ref) : -1;
         if (index < 0) continue;
@@ -426,6 +460,20 @@ export class BaselineComparer {
         this.compare(key, this.unmatched.status(entry), values, index, baselineKey, listed(key));
       }
     }
+    const newFiles = new Listed<string>(compareKeys);
+    for (const key of unmatched.keys()) {
+      newFiles.add(key);
+      if (step()) yield;
+    }
+    const missingFiles = new Listed<string>(compareKeys);
+    for (const key of this.baseline.entries.keys()) {
+      missingFiles.add(key);
+      if (step()) yield;
+    }
+    return { newFiles, missingFiles };
+  }
+
+  private comparison({ newFiles, missingFiles }: Settled): BaselineComparison {
     const allowances = this.allowances();
     const regressions: Regression[] = [];
     const regressionCounts: Record<string, number> = {};
@@ -458,8 +506,6 @@ export class BaselineComparer {
           return testMeanRegression(column, metricDirection(column), current.values(), previous.values(), test);
         })
       : [];
-    const newFiles = listKeysOf(unmatched.keys());
-    const missingFiles = listKeysOf(this.baseline.entries.keys());
     return {
       source: this.baseline.source,
       metrics,
@@ -471,9 +517,9 @@ export class BaselineComparer {
       regressionCount,
       regressionCounts,
       changes: this.kept.filter((c) => allowances.has(c.column)),
-      newFiles: newFiles.list,
+      newFiles: newFiles.sorted(),
       newCount: newFiles.count,
-      missingFiles: missingFiles.list,
+      missingFiles: missingFiles.sorted(),
       missingCount: missingFiles.count,
       statusChanged: this.statusChanged.sorted(),
       statusChangedCount: this.statusChanged.count,

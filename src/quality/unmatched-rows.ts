@@ -43,14 +43,16 @@ export class UniqueRefs {
   /** Entries (the first with their ref) whose ref path another entry shares. */
   private readonly shared: Uint8Array;
 
-  constructor(entries: BaselineEntries) {
+  /** Empty: `add` each entry of `entries` that is to be matched. */
+  constructor(private readonly entries: BaselineEntries) {
     this.index = new KeyIndex((entry) => entries.ref(entry), entries.size);
     this.shared = new Uint8Array(entries.capacity);
-    for (const [, entry] of entries) {
-      if (entries.ref(entry) === '') continue;
-      const holder = this.index.add(entry);
-      if (holder !== entry) this.shared[holder] = 1;
-    }
+  }
+
+  add(entry: number): void {
+    if (this.entries.ref(entry) === '') return;
+    const holder = this.index.add(entry);
+    if (holder !== entry) this.shared[holder] = 1;
   }
 
   /** The one entry whose ref path is `ref`, or -1 when there is none or more than one. */

@@ -210,6 +210,25 @@ describe('compareWithBaseline', () => {
     expect(result.missingFiles).toEqual(['v1/c1.wav', 'v1/c2.wav', 'v1/d.wav', 'v1/e.wav']);
   });
 
+  it('finish gives what result gives, letting the event loop run while a big end is matched by ref path', async () => {
+    const n = 5_000;
+    const make = (prefix: string, fm: number) => Array.from({ length: n }, (_, i) => row(`${prefix}/${i}.wav`, { fm, mel_l1: 1 }, { ref: `ref/${i}.wav` }));
+    const run = (): BaselineComparer => {
+      const comparer = new BaselineComparer(BaselineIndex.of(baseline(make('v1', 1)), { defaults: 5, metrics: {} }));
+      for (const r of make('v2', 2)) comparer.add(r);
+      return comparer;
+    };
+    let turns = 0;
+    const timer = setInterval(() => turns++, 1);
+    const finished = await run().finish();
+    const during = turns; // read before anything else can run
+    clearInterval(timer);
+    expect(during).toBeGreaterThan(0);
+    const sync = run().result();
+    expect(JSON.stringify(finished)).toBe(JSON.stringify(sync));
+    expect([finished.matchedByRef, finished.regressionCount]).toEqual([n, n]);
+  });
+
   it('defaults to gen in syn-only runs', () => {
     const prev = baseline([row('out/a.wav', { fm: null, gen: 1 }, { ref: '' })]);
     const result = compareWithBaseline([row('out/a.wav', { fm: null, gen: 1.5 }, { ref: '' })], prev);
