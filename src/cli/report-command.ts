@@ -80,8 +80,9 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
       batchWrites: true,
       ...(flags.htmlRows !== undefined ? { htmlRows: flags.htmlRows } : {}),
     });
-    // To CSV, records of JSON inputs are rendered straight from their text (the fast path of a
-    // large merge); their rows then lack the per-layer cells, so not when a judge reads one.
+    // To CSV, records are rendered straight from their text (the fast path of a large merge),
+    // and an HTML page, which shows no per-layer cell, gets rows without them: both only when
+    // no judge reads a per-layer cell.
     const judged = [...gates.map((gate) => gate.target.column), ...Object.keys(maxRegression?.metrics ?? {}), ...(summaryOptions.worstBy ? [summaryOptions.worstBy] : [])];
     try {
       const layersRead = judged.some(mayBeLayerColumn);
@@ -91,7 +92,6 @@ export async function reportCommand(files: readonly string[], flags: ReportFlags
           writer.writeRendered(batch.rows, batch.csv);
         }
       } else if (format === 'html' && !layersRead) {
-        // The page shows no per-layer cell: rows without them are a third of the work.
         for await (const batch of merged.scalarBatches()) for (const row of batch) writer.writeRow(row, judge.add(row));
       } else {
         for await (const batch of merged.batches()) for (const row of batch) writer.writeRow(row, judge.add(row));

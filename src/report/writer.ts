@@ -160,11 +160,7 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
   let batching = options.batchWrites ?? false;
   let pending: string[] = [];
   let pendingLength = 0;
-  const flush = (): void => {
-    if (pending.length === 0) return;
-    const text = pending.length === 1 ? pending[0]! : pending.join('');
-    pending = [];
-    pendingLength = 0;
+  const write = (text: string | Uint8Array): void => {
     try {
       sink.write(text);
     } catch (error) {
@@ -172,6 +168,13 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
       state = 'failed';
       throw error;
     }
+  };
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const text = pending.length === 1 ? pending[0]! : pending.join('');
+    pending = [];
+    pendingLength = 0;
+    write(text);
   };
   const emit = (text: string): void => {
     if (text === '') return;
@@ -197,12 +200,7 @@ export function createReportWriter(options: ReportWriterOptions): ReportWriter {
     if (state !== 'open') throw new Error(`cannot write to a report writer that is ${state}`);
     if (format !== 'csv') throw new Error(`writeRendered takes CSV records, and this writer writes ${format}`);
     flush();
-    try {
-      if (text.length > 0) sink.write(text);
-    } catch (error) {
-      state = 'failed';
-      throw error;
-    }
+    if (text.length > 0) write(text);
     for (const row of rows) account(row);
   };
 
